@@ -1,0 +1,50 @@
+//! `shrike`: the command line and composition root. Subcommands are thin: they parse their
+//! arguments, build the pieces from the library crates, and print.
+
+mod bench;
+mod check;
+mod gen_cmd;
+mod progress;
+mod replay_cmd;
+mod setup;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Shrike: real-time risk decisions for e-commerce marketplaces.
+#[derive(Parser)]
+#[command(name = "shrike", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Compile a policy and report errors as path:line:column with the source line.
+    Check(check::Args),
+    /// Generate a seeded synthetic marketplace event stream with labelled fraud.
+    Gen(gen_cmd::Args),
+    /// Decide every event of a JSON-lines file with a policy; one decision per line out.
+    Replay(replay_cmd::Args),
+    /// Measure single-core throughput of a policy on a generated stream.
+    Bench(bench::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Check(a) => check::run(a),
+        Command::Gen(a) => gen_cmd::run(a),
+        Command::Replay(a) => replay_cmd::run(a),
+        Command::Bench(a) => bench::run(a),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,259 @@
+//! The evaluator: runs typed IR against one event, the feature values computed for it and
+//! the lists. Missing values follow SQL's three-valued logic (docs/policy-language.md):
+//! comparisons and arithmetic with a missing operand give missing, `false and missing` is
+//! false, `true or missing` is true, `not missing` is missing, and a rule fires or a filter
+//! passes only when its condition is exactly `true`.
+
+use std::borrow::Cow;
+use std::cmp::Ordering;
+
+use shrike_types::{Duration, Event, Money, Timestamp, Type, Value};
+
+use crate::ir::{ArithOp, CmpOp, Expr, ListId};
+use shrike_types::event::AttrValue;
+
+/// Read access to the named lists, at the event's time (entries may expire).
+pub trait ListLookup {
+    fn contains(&self, list: ListId, value: &Value<'_>, at: Timestamp) -> bool;
+}
+
+/// Lists with no entries: for checking and for policies that declare none.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct NoLists;
+
+impl ListLookup for NoLists {
+    fn contains(&self, _: ListId, _: &Value<'_>, _: Timestamp) -> bool {
+        false
+    }
+}
+
+/// Everything an expression can read.
+pub struct EvalCtx<'e, 'a> {
+    pub event: &'e Event<'a>,
+    /// Indexed by [`crate::ir::FeatureId`]; only the features the plan marked as read for
+    /// this event type are filled in.
+    pub features: &'e [Value<'static>],
+    pub lists: &'e dyn ListLookup,
+}
+
+/// Evaluates a condition: `true` only when the result is exactly `Bool(true)`.
+pub fn is_true(expr: &Expr, ctx: &EvalCtx<'_, '_>) -> bool {
+    matches!(eval(expr, ctx), Value::Bool(true))
+}
+
+/// Evaluates an expression. This is the interpreter's dispatch `match`.
+pub fn eval<'e>(expr: &'e Expr, ctx: &EvalCtx<'e, '_>) -> Value<'e> {
+    match expr {
+        Expr::Const(v) => borrow(v),
+        Expr::Field(f) => f.get(ctx.event),
+        Expr::Attr { name, ty } => attr(ctx.event, name, *ty),
+        Expr::Feature(id) => borrow(&ctx.features[id.0 as usize]),
+        Expr::CmpFeatureNum(op, id, k) => match &ctx.features[id.0 as usize] {
+            Value::Num(n) => cmp_result(*op, n.partial_cmp(k)),
+            _ => Value::Missing,
+        },
+        Expr::Not(e) => match eval(e, ctx) {
+            Value::Bool(b) => Value::Bool(!b),
+            _ => Value::Missing,
+        },
+        Expr::Neg(e) => negate(eval(e, ctx)),
+        Expr::And(a, b) => and(a, b, ctx),
+        Expr::Or(a, b) => or(a, b, ctx),
+        Expr::Cmp(op, a, b) => cmp_result(*op, compare(&eval(a, ctx), &eval(b, ctx))),
+        Expr::Arith(op, a, b) => arith(*op, eval(a, ctx), eval(b, ctx)),
+        Expr::Coalesce(a, b) => match eval(a, ctx) {
+            Value::Missing => eval(b, ctx),
+            v => v,
+        },
+        Expr::InList { expr, list, negated } => match eval(expr, ctx) {
+            Value::Missing => Value::Missing,
+            v => Value::Bool(ctx.lists.contains(*list, &v, ctx.event.timestamp) != *negated),
+        },
+        Expr::InSet { expr, set, negated } => match eval(expr, ctx) {
+            Value::Missing => Value::Missing,
+            v => Value::Bool(set_contains(set, &v) != *negated),
+        },
+        Expr::Call(func, args) => call(*func, args, ctx),
+        Expr::Matches(e, re) => match eval(e, ctx) {
+            Value::Str(s) => Value::Bool(re.is_match(&s)),
+            _ => Value::Missing,
+        },
+        Expr::IpIn(e, net) => match eval(e, ctx) {
+            Value::Ip(ip) => Value::Bool(net.contains(ip)),
+            _ => Value::Missing,
+        },
+    }
+}
+
+fn borrow<'e>(v: &'e Value<'static>) -> Value<'e> {
+    match v {
+        Value::Str(s) => Value::Str(Cow::Borrowed(s)),
+        other => other.clone(),
+    }
+}
+
+fn and<'e>(a: &'e Expr, b: &'e Expr, ctx: &EvalCtx<'e, '_>) -> Value<'e> {
+    match eval(a, ctx) {
+        Value::Bool(false) => Value::Bool(false),
+        Value::Bool(true) => as_bool(eval(b, ctx)),
+        _ => match eval(b, ctx) {
+            Value::Bool(false) => Value::Bool(false),
+            _ => Value::Missing,
+        },
+    }
+}
+
+fn or<'e>(a: &'e Expr, b: &'e Expr, ctx: &EvalCtx<'e, '_>) -> Value<'e> {
+    match eval(a, ctx) {
+        Value::Bool(true) => Value::Bool(true),
+        Value::Bool(false) => as_bool(eval(b, ctx)),
+        _ => match eval(b, ctx) {
+            Value::Bool(true) => Value::Bool(true),
+            _ => Value::Missing,
+        },
+    }
+}
+
+fn as_bool<'e>(v: Value<'e>) -> Value<'e> {
+    match v {
+        Value::Bool(b) => Value::Bool(b),
+        _ => Value::Missing,
+    }
+}
+
+fn call<'e>(func: crate::functions::Func, args: &'e [Expr], ctx: &EvalCtx<'e, '_>) -> Value<'e> {
+    // Every built-in takes one or two arguments (the checker enforces it).
+    let mut vals = [Value::Missing, Value::Missing];
+    for (slot, a) in vals.iter_mut().zip(args) {
+        *slot = eval(a, ctx);
+    }
+    func.eval(&mut vals[..args.len().min(2)], ctx.event.timestamp)
+}
+
+/// Orders two values of the same type; `None` when either is missing or they are unordered.
+pub fn compare(a: &Value<'_>, b: &Value<'_>) -> Option<Ordering> {
+    match (a, b) {
+        (Value::Num(x), Value::Num(y)) => x.partial_cmp(y),
+        (Value::Money(x), Value::Money(y)) => Some(x.cmp(y)),
+        (Value::Str(x), Value::Str(y)) => Some(x.as_ref().cmp(y.as_ref())),
+        (Value::Time(x), Value::Time(y)) => Some(x.cmp(y)),
+        (Value::Dur(x), Value::Dur(y)) => Some(x.cmp(y)),
+        (Value::Bool(x), Value::Bool(y)) => Some(x.cmp(y)),
+        (Value::Ip(x), Value::Ip(y)) => Some(x.cmp(y)),
+        _ => None,
+    }
+}
+
+fn cmp_result<'e>(op: CmpOp, ord: Option<Ordering>) -> Value<'e> {
+    let Some(o) = ord else { return Value::Missing };
+    Value::Bool(match op {
+        CmpOp::Eq => o == Ordering::Equal,
+        CmpOp::Ne => o != Ordering::Equal,
+        CmpOp::Lt => o == Ordering::Less,
+        CmpOp::Le => o != Ordering::Greater,
+        CmpOp::Gt => o == Ordering::Greater,
+        CmpOp::Ge => o != Ordering::Less,
+    })
+}
+
+fn set_contains(set: &[Value<'static>], v: &Value<'_>) -> bool {
+    if let Value::Str(s) = v {
+        // String sets are sorted by the checker.
+        return set
+            .binary_search_by(|probe| match probe {
+                Value::Str(p) => p.as_ref().cmp(s.as_ref()),
+                _ => Ordering::Less,
+            })
+            .is_ok();
+    }
+    set.iter().any(|m| compare(m, v) == Some(Ordering::Equal))
+}
+
+fn negate(v: Value<'_>) -> Value<'_> {
+    match v {
+        Value::Num(n) => Value::Num(-n),
+        Value::Money(m) => Value::Money(Money(m.0.saturating_neg())),
+        Value::Dur(d) => Value::Dur(Duration(d.0.saturating_neg())),
+        _ => Value::Missing,
+    }
+}
+
+/// Arithmetic over the typed combinations the checker admits; division by zero is missing.
+pub fn arith<'e>(op: ArithOp, a: Value<'e>, b: Value<'e>) -> Value<'e> {
+    use Value::*;
+    match (a, b) {
+        (Num(x), Num(y)) => num_op(op, x, y).map_or(Missing, Num),
+        (Money(x), Money(y)) => money_money(op, x, y),
+        (Money(x), Num(y)) => scale_money(op, x, y),
+        (Num(x), Money(y)) if op == ArithOp::Mul => scale_money(op, y, x),
+        (Time(t), Dur(d)) => match op {
+            ArithOp::Add => Time(t.plus(d)),
+            ArithOp::Sub => Time(t.minus(d)),
+            _ => Missing,
+        },
+        (Time(x), Time(y)) if op == ArithOp::Sub => Dur(x.since(y)),
+        (Dur(x), Dur(y)) => dur_dur(op, x, y),
+        (Dur(x), Num(y)) => num_op(op, x.0 as f64, y).map_or(Missing, |v| Dur(Duration(v as i64))),
+        _ => Missing,
+    }
+}
+
+fn num_op(op: ArithOp, x: f64, y: f64) -> Option<f64> {
+    let r = match op {
+        ArithOp::Add => x + y,
+        ArithOp::Sub => x - y,
+        ArithOp::Mul => x * y,
+        ArithOp::Div if y == 0.0 => return None,
+        ArithOp::Div => x / y,
+        ArithOp::Rem if y == 0.0 => return None,
+        ArithOp::Rem => x % y,
+    };
+    r.is_finite().then_some(r)
+}
+
+fn money_money<'e>(op: ArithOp, x: Money, y: Money) -> Value<'e> {
+    match op {
+        ArithOp::Add => Value::Money(x.saturating_add(y)),
+        ArithOp::Sub => Value::Money(x.saturating_sub(y)),
+        ArithOp::Div if y.0 == 0 => Value::Missing,
+        ArithOp::Div => Value::Num(x.0 as f64 / y.0 as f64),
+        _ => Value::Missing,
+    }
+}
+
+fn scale_money<'e>(op: ArithOp, x: Money, y: f64) -> Value<'e> {
+    let r = match op {
+        ArithOp::Mul => x.0 as f64 * y,
+        ArithOp::Div if y == 0.0 => return Value::Missing,
+        ArithOp::Div => x.0 as f64 / y,
+        _ => return Value::Missing,
+    };
+    if r.is_finite() { Value::Money(Money(r.round() as i64)) } else { Value::Missing }
+}
+
+fn dur_dur<'e>(op: ArithOp, x: Duration, y: Duration) -> Value<'e> {
+    match op {
+        ArithOp::Add => Value::Dur(Duration(x.0.saturating_add(y.0))),
+        ArithOp::Sub => Value::Dur(Duration(x.0.saturating_sub(y.0))),
+        ArithOp::Div if y.0 == 0 => Value::Missing,
+        ArithOp::Div => Value::Num(x.0 as f64 / y.0 as f64),
+        _ => Value::Missing,
+    }
+}
+
+/// Reads a free attribute as its declared type; a value of another shape is missing.
+fn attr<'e>(event: &'e Event<'_>, name: &str, ty: Type) -> Value<'e> {
+    let Some(v) = event.attribute(name) else { return Value::Missing };
+    match (ty, v) {
+        (Type::String, AttrValue::String(s)) => Value::Str(Cow::Borrowed(s)),
+        (Type::String, AttrValue::Number(s)) => Value::Str(Cow::Borrowed(s)),
+        (Type::Bool, AttrValue::Bool(b)) => Value::Bool(*b),
+        (Type::Number, AttrValue::Number(s) | AttrValue::String(s)) => s.parse().map_or(Value::Missing, Value::Num),
+        (Type::Money, AttrValue::Number(s) | AttrValue::String(s)) => Money::parse(s).map_or(Value::Missing, Value::Money),
+        (Type::Duration, AttrValue::Number(s)) => s.parse().map_or(Value::Missing, |ms| Value::Dur(Duration(ms))),
+        (Type::Timestamp, AttrValue::Number(s)) => s.parse().map_or(Value::Missing, |ms| Value::Time(Timestamp(ms))),
+        (Type::Timestamp, AttrValue::String(s)) => Timestamp::parse_rfc3339(s).map_or(Value::Missing, Value::Time),
+        (Type::Ip, AttrValue::String(s)) => s.parse().map_or(Value::Missing, Value::Ip),
+        _ => Value::Missing,
+    }
+}

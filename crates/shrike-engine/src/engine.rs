@@ -1,0 +1,283 @@
+//! The engine: one event in, one decision out. See ARCHITECTURE.md for the path of an event.
+//!
+//! Order of work for an event (the order is part of the contract, identical in replay):
+//! 1. idempotency: a known `event_id` returns the original outcome and score, changes nothing;
+//! 2. lateness: an event older than the watermark minus the policy's lateness is evaluated
+//!    but not applied;
+//! 3. features: for each key group the event type touches, the event is applied to the
+//!    features it matches (type selector and filter) and the features the rules need are
+//!    read — *including* the current event (except first_seen / last_seen, which report
+//!    earlier events only);
+//! 4. rules: the event type's rules run in policy order;
+//! 5. outcome resolution ([`crate::resolve`]).
+
+use std::sync::Arc;
+
+use shrike_dsl::eval::{EvalCtx, eval, is_true};
+use shrike_dsl::plan::{Aggregate, CompiledPolicy, FeatureDef, GroupWork};
+use shrike_features::{AggValue, FeatureStore, Input, Update};
+use shrike_types::clock::Clock;
+use shrike_types::{Decision, Duration, Event, FeatureReading, NotApplied, Outcome, RuleHit, Timestamp, Value};
+
+use crate::dedup::{Dedup, Seen};
+use crate::keys;
+use crate::lists::MemoryLists;
+use crate::resolve::resolve;
+use crate::stats::EngineStats;
+
+/// The shortest time event ids are remembered for idempotency (longer if the lateness is).
+pub const MIN_DEDUP_RETENTION: Duration = Duration::DAY;
+
+/// Evaluates events against one compiled policy and a feature store.
+pub struct Engine<S> {
+    policy: Arc<CompiledPolicy>,
+    store: S,
+    lists: MemoryLists,
+    clock: Arc<dyn Clock>,
+    dedup: Dedup,
+    watermark: Timestamp,
+    last_expiry_hour: i64,
+    stats: EngineStats,
+    scratch: Scratch,
+}
+
+/// Buffers reused across events so the hot path does not allocate.
+#[derive(Default)]
+struct Scratch {
+    features: Vec<Value<'static>>,
+    key: Vec<u8>,
+    hash: Vec<u8>,
+    updates: Vec<Update>,
+    out: Vec<AggValue>,
+    fired: Vec<u16>,
+}
+
+impl<S: FeatureStore> Engine<S> {
+    /// An engine over `store`, which must have been built for this policy's layout
+    /// ([`crate::layout::store_layout`]).
+    pub fn new(policy: Arc<CompiledPolicy>, store: S, clock: Arc<dyn Clock>) -> Self {
+        let mut lists = MemoryLists::default();
+        lists.bind(&policy);
+        let retention = policy.lateness.max(MIN_DEDUP_RETENTION);
+        let stats = EngineStats::new(&policy);
+        let scratch = Scratch { features: vec![Value::Missing; policy.features.len()], ..Scratch::default() };
+        Engine {
+            policy,
+            store,
+            lists,
+            clock,
+            dedup: Dedup::new(retention),
+            watermark: Timestamp(i64::MIN),
+            last_expiry_hour: i64::MIN,
+            stats,
+            scratch,
+        }
+    }
+
+    pub fn policy(&self) -> &Arc<CompiledPolicy> {
+        &self.policy
+    }
+
+    pub fn store(&self) -> &S {
+        &self.store
+    }
+
+    pub fn lists_mut(&mut self) -> &mut MemoryLists {
+        &mut self.lists
+    }
+
+    pub fn stats(&self) -> &EngineStats {
+        &self.stats
+    }
+
+    /// The newest event time applied so far.
+    pub fn watermark(&self) -> Timestamp {
+        self.watermark
+    }
+
+    /// Decides one event (and applies it to the feature state unless duplicate or late).
+    pub fn decide(&mut self, event: &Event<'_>) -> Decision {
+        let id = keys::hash_id(&event.event_id);
+        if let Some(seen) = self.dedup.get(id) {
+            self.stats.duplicates += 1;
+            return self.duplicate(event, seen);
+        }
+        let late = event.timestamp < self.watermark.minus(self.policy.lateness);
+        let t = self.policy.type_index(&event.event_type);
+        self.compute_features(event, t, !late);
+        self.run_rules(event, t);
+        let decision = self.build_decision(event, late);
+        self.stats.record(&decision, &self.scratch.fired, &self.policy);
+        if late {
+            self.stats.late += 1;
+        } else {
+            let seen = Seen { at: event.timestamp, outcome: decision.outcome, score: decision.score };
+            self.dedup.insert(id, seen);
+            self.advance(event.timestamp);
+        }
+        decision
+    }
+
+    /// Applies an event to the features without running rules: the benchmark uses it to
+    /// split time between features and rules. Idempotency and lateness apply as in `decide`.
+    pub fn features_only(&mut self, event: &Event<'_>) {
+        let id = keys::hash_id(&event.event_id);
+        if self.dedup.get(id).is_some() {
+            return;
+        }
+        let late = event.timestamp < self.watermark.minus(self.policy.lateness);
+        let t = self.policy.type_index(&event.event_type);
+        self.compute_features(event, t, !late);
+        if !late {
+            let seen = Seen { at: event.timestamp, outcome: Outcome::Allow, score: 0 };
+            self.dedup.insert(id, seen);
+            self.advance(event.timestamp);
+        }
+    }
+
+    fn advance(&mut self, at: Timestamp) {
+        if at <= self.watermark {
+            return;
+        }
+        self.watermark = at;
+        self.dedup.sweep(at);
+        let hour = at.0.div_euclid(Duration::HOUR.0);
+        if hour > self.last_expiry_hour {
+            self.last_expiry_hour = hour;
+            self.stats.expired_keys += self.store.expire(at) as u64;
+        }
+    }
+
+    fn compute_features(&mut self, event: &Event<'_>, t: usize, apply: bool) {
+        let policy = Arc::clone(&self.policy);
+        for work in &policy.per_type[t].groups {
+            self.group(event, &policy, work, apply);
+        }
+    }
+
+    /// One key group: encode the key, collect matching updates, apply and read.
+    fn group(&mut self, event: &Event<'_>, policy: &CompiledPolicy, work: &GroupWork, apply: bool) {
+        let s = &mut self.scratch;
+        let ctx = EvalCtx { event, features: &[], lists: &self.lists };
+        s.key.clear();
+        let keyed = policy.groups[work.group].keys.iter().all(|k| keys::encode(&eval(k, &ctx), &mut s.key));
+        if !keyed {
+            for f in &work.reads {
+                s.features[f.0 as usize] = Value::Missing;
+            }
+            return;
+        }
+        s.updates.clear();
+        if apply {
+            for f in &work.updates {
+                let def = policy.feature(*f);
+                if let Some(input) = update_input(def, &ctx, &mut s.hash) {
+                    s.updates.push(Update { feature: def.slot, input });
+                }
+            }
+        }
+        s.out.clear();
+        s.out.resize(work.reads.len(), AggValue::Missing);
+        self.store.apply_and_read(work.group, &s.key, event.timestamp, &s.updates, &work.read_slots, &mut s.out);
+        for (f, v) in work.reads.iter().zip(&s.out) {
+            s.features[f.0 as usize] = to_value(*v);
+        }
+    }
+
+    fn run_rules(&mut self, event: &Event<'_>, t: usize) {
+        let s = &mut self.scratch;
+        s.fired.clear();
+        let ctx = EvalCtx { event, features: &s.features, lists: &self.lists };
+        for &r in &self.policy.per_type[t].rules {
+            if is_true(&self.policy.rules[r as usize].condition, &ctx) {
+                s.fired.push(r);
+            }
+        }
+    }
+
+    fn build_decision(&self, event: &Event<'_>, late: bool) -> Decision {
+        let policy = &self.policy;
+        let fired = || self.scratch.fired.iter().map(|&r| &policy.rules[r as usize]);
+        let (outcome, score) = resolve(fired(), &policy.thresholds);
+        let (mut reasons, mut shadow_hits) = (Vec::new(), Vec::new());
+        let mut read: Vec<u16> = Vec::new();
+        for rule in fired() {
+            let hit = RuleHit {
+                rule: Arc::clone(&rule.name),
+                reason: Arc::clone(&rule.reason),
+                outcome: rule.outcome,
+                score: rule.score,
+                tags: Arc::clone(&rule.tags),
+            };
+            match rule.mode {
+                shrike_types::RuleMode::Live => reasons.push(hit),
+                shrike_types::RuleMode::Shadow => shadow_hits.push(hit),
+            }
+            read.extend(rule.reads.iter().map(|f| f.0));
+        }
+        read.sort_unstable();
+        read.dedup();
+        let features = read
+            .iter()
+            .map(|&f| FeatureReading {
+                name: Arc::clone(&policy.features[f as usize].name),
+                value: self.scratch.features[f as usize].clone(),
+            })
+            .collect();
+        Decision {
+            event_id: Arc::from(event.event_id.as_ref()),
+            outcome,
+            score,
+            reasons,
+            shadow_hits,
+            features,
+            policy_version: Arc::clone(&policy.version),
+            event_time: event.timestamp,
+            evaluated_at: self.clock.now(),
+            not_applied: late.then_some(NotApplied::Late),
+        }
+    }
+
+    fn duplicate(&self, event: &Event<'_>, seen: Seen) -> Decision {
+        Decision {
+            event_id: Arc::from(event.event_id.as_ref()),
+            outcome: seen.outcome,
+            score: seen.score,
+            reasons: Vec::new(),
+            shadow_hits: Vec::new(),
+            features: Vec::new(),
+            policy_version: Arc::clone(&self.policy.version),
+            event_time: event.timestamp,
+            evaluated_at: self.clock.now(),
+            not_applied: Some(NotApplied::Duplicate),
+        }
+    }
+}
+
+/// The value a matching event contributes to a feature, or `None` if it does not match
+/// (filter not true) or has no value to aggregate (missing).
+fn update_input(def: &FeatureDef, ctx: &EvalCtx<'_, '_>, scratch: &mut Vec<u8>) -> Option<Input> {
+    if let Some(filter) = &def.filter {
+        if !is_true(filter, ctx) {
+            return None;
+        }
+    }
+    let Some((arg, _)) = &def.arg else { return Some(Input::None) };
+    let v = eval(arg, ctx);
+    match (def.agg, v) {
+        (Aggregate::Distinct, v) => keys::hash_value(&v, scratch).map(Input::Hash),
+        (_, Value::Num(n)) if n.is_finite() => Some(Input::Num(n)),
+        (_, Value::Money(m)) => Some(Input::Money(m)),
+        _ => None,
+    }
+}
+
+fn to_value(v: AggValue) -> Value<'static> {
+    match v {
+        AggValue::Missing => Value::Missing,
+        AggValue::Count(n) => Value::Num(n as f64),
+        AggValue::Num(n) => Value::Num(n),
+        AggValue::Money(m) => Value::Money(m),
+        AggValue::Time(t) => Value::Time(t),
+    }
+}

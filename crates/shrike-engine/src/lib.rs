@@ -1,0 +1,23 @@
+//! # shrike-engine
+//!
+//! Orchestration: for one event, idempotency and lateness checks, feature updates and reads
+//! through a [`shrike_features::FeatureStore`], rule evaluation with [`shrike_dsl::eval`], and
+//! outcome resolution — producing a [`shrike_types::Decision`]. Also the replay loop shared by
+//! the CLI, the service and backtests, so online and offline run the same code.
+//!
+//! Invariants:
+//! - Deterministic: the same policy and event stream give the same decisions; time comes from
+//!   events and the injected clock only.
+//! - Never depends on an HTTP framework or a storage backend; state is behind traits.
+
+pub mod dedup;
+pub mod engine;
+pub mod keys;
+pub mod layout;
+pub mod lists;
+pub mod replay;
+pub mod resolve;
+pub mod stats;
+
+pub use engine::Engine;
+pub use layout::store_layout;

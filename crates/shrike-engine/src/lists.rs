@@ -1,0 +1,119 @@
+//! Named lists (block, allow, watch sets) with optional per-entry expiry, held in memory.
+//! Lists are keyed by name, not by a policy's list index, so entries survive a policy swap.
+//! Expiry is checked against the event's time, so replay sees what live traffic saw.
+
+use std::collections::HashMap;
+
+use shrike_dsl::eval::ListLookup;
+use shrike_dsl::ir::{Cidr, ListId};
+use shrike_dsl::plan::CompiledPolicy;
+use shrike_types::{Timestamp, Type, Value};
+
+/// Most entries in one list.
+pub const MAX_LIST_ENTRIES: usize = 10_000_000;
+
+/// Why an entry was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ListError {
+    #[error("list `{0}` is full ({MAX_LIST_ENTRIES} entries)")]
+    Full(String),
+    #[error("`{0}` is not an IP address or network such as 10.0.0.0/8")]
+    BadNetwork(String),
+}
+
+/// One list's entries. Values are stored in their canonical text form (a number as written
+/// by Rust's `Display`, money as its exact decimal), networks as parsed CIDRs.
+#[derive(Debug, Default, Clone)]
+pub struct ListEntries {
+    values: HashMap<Box<str>, Option<Timestamp>>,
+    networks: Vec<(Cidr, Option<Timestamp>)>,
+}
+
+impl ListEntries {
+    pub fn len(&self) -> usize {
+        self.values.len() + self.networks.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// All lists by name.
+#[derive(Debug, Default, Clone)]
+pub struct MemoryLists {
+    by_name: HashMap<String, (Type, ListEntries)>,
+    /// The current policy's `ListId` → list name, rebuilt by [`MemoryLists::bind`].
+    ids: Vec<String>,
+}
+
+impl MemoryLists {
+    /// Creates the policy's lists (keeping existing entries) and loads its inline entries.
+    pub fn bind(&mut self, policy: &CompiledPolicy) {
+        self.ids = policy.lists.iter().map(|l| l.name.to_string()).collect();
+        for l in &policy.lists {
+            self.by_name.entry(l.name.to_string()).or_insert_with(|| (l.ty, ListEntries::default()));
+            for v in &l.entries {
+                let _ = self.add(&l.name, &canonical(v), None);
+            }
+        }
+    }
+
+    /// Adds (or re-adds with a new expiry) an entry. Unknown lists are created as string lists.
+    pub fn add(&mut self, list: &str, value: &str, expires: Option<Timestamp>) -> Result<(), ListError> {
+        let (ty, entries) = self.by_name.entry(list.to_string()).or_insert_with(|| (Type::String, ListEntries::default()));
+        if entries.len() >= MAX_LIST_ENTRIES {
+            return Err(ListError::Full(list.to_string()));
+        }
+        if *ty == Type::Ip {
+            let net = Cidr::parse(value).ok_or_else(|| ListError::BadNetwork(value.to_string()))?;
+            entries.networks.retain(|(n, _)| *n != net);
+            entries.networks.push((net, expires));
+        } else {
+            entries.values.insert(value.into(), expires);
+        }
+        Ok(())
+    }
+
+    /// Removes an entry; returns whether it was there.
+    pub fn remove(&mut self, list: &str, value: &str) -> bool {
+        let Some((_, entries)) = self.by_name.get_mut(list) else { return false };
+        let before = entries.len();
+        entries.values.remove(value);
+        if let Some(net) = Cidr::parse(value) {
+            entries.networks.retain(|(n, _)| *n != net);
+        }
+        entries.len() != before
+    }
+
+    pub fn entries(&self, list: &str) -> Option<&ListEntries> {
+        self.by_name.get(list).map(|(_, e)| e)
+    }
+
+    fn lookup(&self, id: ListId) -> Option<&ListEntries> {
+        self.ids.get(id.0 as usize).and_then(|n| self.entries(n))
+    }
+}
+
+fn live(expires: Option<Timestamp>, at: Timestamp) -> bool {
+    expires.is_none_or(|e| at < e)
+}
+
+/// The text form under which a value is stored in a list.
+pub fn canonical(v: &Value<'_>) -> String {
+    match v {
+        Value::Str(s) => s.to_string(),
+        other => other.to_string(),
+    }
+}
+
+impl ListLookup for MemoryLists {
+    fn contains(&self, list: ListId, value: &Value<'_>, at: Timestamp) -> bool {
+        let Some(entries) = self.lookup(list) else { return false };
+        match value {
+            Value::Ip(ip) => entries.networks.iter().any(|(n, e)| live(*e, at) && n.contains(*ip)),
+            Value::Str(s) => entries.values.get(s.as_ref()).is_some_and(|e| live(*e, at)),
+            other => entries.values.get(canonical(other).as_str()).is_some_and(|e| live(*e, at)),
+        }
+    }
+}

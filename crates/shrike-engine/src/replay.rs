@@ -1,0 +1,127 @@
+//! The replay loop: JSON lines in, decisions out, through the same [`Engine::decide`] as live
+//! traffic. Bad lines are reported with their line number and skipped; nothing else stops.
+
+use std::io::{self, BufRead};
+
+use shrike_features::FeatureStore;
+use shrike_types::clock::{ManualClock, Stopwatch};
+use shrike_types::limits::MAX_EVENT_BYTES;
+use shrike_types::parse::{EventError, parse_event};
+use shrike_types::Decision;
+
+use crate::Engine;
+
+/// What a replay did.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct ReplaySummary {
+    pub lines: u64,
+    pub decisions: u64,
+    pub bad_lines: u64,
+    pub elapsed_secs: f64,
+    pub events_per_sec: f64,
+}
+
+/// A bad input line.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("line {line}: {error}")]
+pub struct LineError {
+    pub line: u64,
+    pub error: EventError,
+}
+
+/// Callbacks of a replay.
+pub trait ReplaySink {
+    fn decision(&mut self, decision: &Decision) -> io::Result<()>;
+    fn bad_line(&mut self, error: LineError);
+    /// Called every [`PROGRESS_EVERY`] lines.
+    fn progress(&mut self, _lines: u64) {}
+}
+
+/// How often [`ReplaySink::progress`] is called.
+pub const PROGRESS_EVERY: u64 = 65_536;
+
+/// Replays every line of `input`. With a `clock`, it is set to each event's time first, so
+/// `evaluated_at` equals the event time and the output is deterministic.
+pub fn replay<S: FeatureStore>(
+    engine: &mut Engine<S>,
+    mut input: impl BufRead,
+    clock: Option<&ManualClock>,
+    sink: &mut impl ReplaySink,
+) -> io::Result<ReplaySummary> {
+    let watch = Stopwatch::start();
+    let mut summary = ReplaySummary::default();
+    let mut buf = Vec::with_capacity(1024);
+    while read_line_bounded(&mut input, &mut buf)? {
+        summary.lines += 1;
+        let line = trim_line(&buf);
+        if line.is_empty() {
+            continue;
+        }
+        match parse_event(line) {
+            Ok(event) => {
+                if let Some(c) = clock {
+                    c.set(event.timestamp);
+                }
+                let d = engine.decide(&event);
+                summary.decisions += 1;
+                sink.decision(&d)?;
+            }
+            Err(error) => {
+                summary.bad_lines += 1;
+                sink.bad_line(LineError { line: summary.lines, error });
+            }
+        }
+        if summary.lines % PROGRESS_EVERY == 0 {
+            sink.progress(summary.lines);
+        }
+    }
+    summary.elapsed_secs = watch.elapsed_secs_f64();
+    summary.events_per_sec = summary.decisions as f64 / summary.elapsed_secs.max(1e-9);
+    Ok(summary)
+}
+
+fn trim_line(buf: &[u8]) -> &[u8] {
+    let end = buf.iter().rposition(|b| !b.is_ascii_whitespace()).map_or(0, |i| i + 1);
+    &buf[..end]
+}
+
+/// Reads one line into `buf`; returns false at end of input. A line longer than
+/// [`MAX_EVENT_BYTES`] is cut there (and so fails to parse with a size error) while the rest
+/// of it is discarded, so memory stays bounded.
+pub fn read_line_bounded(input: &mut impl BufRead, buf: &mut Vec<u8>) -> io::Result<bool> {
+    buf.clear();
+    let limit = MAX_EVENT_BYTES as u64 + 1;
+    let n = (&mut *input).take(limit).read_until(b'\n', buf)?;
+    if n == 0 {
+        return Ok(false);
+    }
+    if buf.len() as u64 == limit && buf.last() != Some(&b'\n') {
+        let mut sink = Vec::new();
+        loop {
+            sink.clear();
+            let m = (&mut *input).take(64 * 1024).read_until(b'\n', &mut sink)?;
+            if m == 0 || sink.last() == Some(&b'\n') {
+                break;
+            }
+        }
+    }
+    Ok(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_lines_are_cut_and_skipped() {
+        let mut data = vec![b'x'; MAX_EVENT_BYTES * 2];
+        data.extend_from_slice(b"\n{}\n");
+        let mut input = io::Cursor::new(data);
+        let mut buf = Vec::new();
+        assert!(read_line_bounded(&mut input, &mut buf).unwrap());
+        assert_eq!(buf.len(), MAX_EVENT_BYTES + 1);
+        assert!(read_line_bounded(&mut input, &mut buf).unwrap());
+        assert_eq!(buf, b"{}\n");
+        assert!(!read_line_bounded(&mut input, &mut buf).unwrap());
+    }
+}

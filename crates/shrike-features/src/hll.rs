@@ -1,0 +1,192 @@
+//! Sliding-window HyperLogLog (Chabchoub & Hébrail, "Sliding HyperLogLog", 2010).
+//!
+//! Instead of one maximum per register, each register keeps its *list of future possible
+//! maxima*: the `(bucket, rho)` pairs that can still be the register's maximum in some window
+//! an allowed read can ask for. A pair is dominated, and dropped, by another pair of the same
+//! register with `rho' >= rho` that is in every such window containing it: one in the same
+//! bucket, or one at a later bucket that is *settled* (at or before `bn - lat`, so before every
+//! readable `b(t)`). Settled pairs of a register therefore have strictly decreasing `rho`
+//! from oldest to newest (at most `65 - p` of them), plus at most one pair per unsettled bucket.
+//! Any window `(bt - n, bt]` then gets exactly the registers a plain HLL over its events would.
+
+use crate::cells::{Pos, in_window};
+use crate::spec::Span;
+
+/// Register index bits `p`: `m = 2^p = 256` registers, standard error `1.04 / sqrt(m) = 6.5%`.
+pub const HLL_PRECISION: u32 = 8;
+/// Number of registers `m`.
+pub const HLL_REGISTERS: usize = 1 << HLL_PRECISION;
+
+/// One possible maximum of one register.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct HllEntry {
+    pub(crate) bucket: u32,
+    pub(crate) reg: u16,
+    /// Position of the first 1-bit, `1..=65-p`; 0 marks an entry being pruned.
+    pub(crate) rho: u8,
+}
+
+/// Entries sorted by `(reg, bucket)`, oldest bucket first within a register.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct SlidingHll {
+    pub(crate) entries: Vec<HllEntry>,
+    /// Newest bucket at the last full prune: a full prune runs once per newest-bucket change.
+    pub(crate) pruned_at: u32,
+}
+
+/// MurmurHash3's 64-bit finaliser: spreads caller hashes whose high bits may be weak.
+fn mix(mut h: u64) -> u64 {
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+    h ^ (h >> 33)
+}
+
+/// Register index (top `p` bits) and rho of the remaining bits.
+fn split(hash: u64) -> (u16, u8) {
+    let h = mix(hash);
+    let reg = (h >> (64 - HLL_PRECISION)) as u16;
+    let rest = (h << HLL_PRECISION) | (1 << (HLL_PRECISION - 1));
+    (reg, rest.leading_zeros() as u8 + 1)
+}
+
+impl SlidingHll {
+    /// An empty sketch at newest bucket `bn`.
+    pub(crate) fn new(bn: u32) -> Self {
+        SlidingHll { entries: Vec::new(), pruned_at: bn }
+    }
+
+    /// Adds a value hash seen at bucket `b`.
+    pub(crate) fn insert(&mut self, hash: u64, b: u32, pos: Pos, span: Span) {
+        if pos.bn != self.pruned_at {
+            self.prune(pos, span);
+        }
+        let (reg, rho) = split(hash);
+        let lo = self.entries.partition_point(|e| e.reg < reg);
+        let hi = lo + self.entries[lo..].iter().take_while(|e| e.reg == reg).count();
+        let age = pos.age(b);
+        let dominates = |a: u32, r: u8| {
+            // (a, r) dominates the new pair when it is in every readable window the new pair
+            // is in and is at least as large.
+            r >= rho && (a == age || (age >= span.lat && a >= span.lat && a <= age))
+        };
+        if self.entries[lo..hi].iter().any(|e| dominates(pos.age(e.bucket), e.rho)) {
+            return;
+        }
+        let dominated = |e: &HllEntry| {
+            let a = pos.age(e.bucket);
+            e.rho <= rho && (a == age || (age >= span.lat && a >= age))
+        };
+        for i in (lo..hi).rev() {
+            if dominated(&self.entries[i]) {
+                self.entries.remove(i);
+            }
+        }
+        let hi = lo + self.entries[lo..].iter().take_while(|e| e.reg == reg).count();
+        let at = lo + self.entries[lo..hi].iter().take_while(|e| pos.age(e.bucket) > age).count();
+        self.entries.insert(at, HllEntry { bucket: b, reg, rho });
+    }
+
+    /// Drops entries that no allowed read can reach (age `>= keep`) and settled entries that a
+    /// newer settled entry of the same register dominates. Returns whether the sketch is empty.
+    pub(crate) fn prune(&mut self, pos: Pos, span: Span) -> bool {
+        let mut reg = u16::MAX;
+        let mut best = 0u8;
+        // Newest to oldest within each register: a settled entry survives only if it beats
+        // every newer settled entry.
+        for e in self.entries.iter_mut().rev() {
+            if e.reg != reg {
+                (reg, best) = (e.reg, 0);
+            }
+            let age = pos.age(e.bucket);
+            if age >= span.keep || (age >= span.lat && e.rho <= best) {
+                e.rho = 0;
+            } else if age >= span.lat {
+                best = e.rho;
+            }
+        }
+        self.entries.retain(|e| e.rho != 0);
+        self.pruned_at = pos.bn;
+        self.entries.is_empty()
+    }
+
+    /// Estimated distinct values in the window `(bt - n, bt]`: the standard HLL estimator with
+    /// linear counting below `2.5 m` (no large-range correction is needed with 64-bit hashes).
+    pub(crate) fn estimate(&self, bt: u32, n: u32) -> u64 {
+        let (mut sum, mut filled) = (0.0f64, 0usize);
+        let mut rest = self.entries.as_slice();
+        while let Some(first) = rest.first() {
+            let len = rest.iter().take_while(|e| e.reg == first.reg).count();
+            let (group, tail) = rest.split_at(len);
+            let best = group.iter().filter(|e| in_window(bt, n, e.bucket)).map(|e| e.rho).max();
+            if let Some(rho) = best {
+                sum += f64::powi(2.0, -i32::from(rho));
+                filled += 1;
+            }
+            rest = tail;
+        }
+        let m = HLL_REGISTERS as f64;
+        let zeros = HLL_REGISTERS - filled;
+        sum += zeros as f64;
+        let alpha = 0.7213 / (1.0 + 1.079 / m);
+        let raw = alpha * m * m / sum;
+        let estimate = if raw <= 2.5 * m && zeros > 0 { m * (m / zeros as f64).ln() } else { raw };
+        estimate.round() as u64
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SPAN: Span = Span { n: 10, lat: 0, keep: 10 };
+
+    fn error_bound(truth: f64) -> f64 {
+        3.0 * 1.04 / (HLL_REGISTERS as f64).sqrt() * truth
+    }
+
+    #[test]
+    fn estimates_within_three_standard_errors() {
+        let mut h = SlidingHll::new(0);
+        for i in 0..10_000u64 {
+            let b = (i / 1_000) as u32;
+            h.insert(i, b, Pos { bt: b, bn: b }, SPAN);
+        }
+        let est = h.estimate(9, 10) as f64;
+        assert!((est - 10_000.0).abs() <= error_bound(10_000.0), "{est}");
+        // Settled lists stay short: far fewer entries than values.
+        assert!(h.entries.len() < 4 * HLL_REGISTERS, "{}", h.entries.len());
+    }
+
+    #[test]
+    fn values_age_out_of_the_window() {
+        let mut h = SlidingHll::new(0);
+        for i in 0..20_000u64 {
+            let b = (i / 1_000) as u32; // buckets 0..=19, 1000 values each
+            h.insert(i, b, Pos { bt: b, bn: b }, SPAN);
+        }
+        let est = h.estimate(19, 10) as f64; // buckets 10..=19 only
+        assert!((est - 10_000.0).abs() <= error_bound(10_000.0), "{est}");
+        let est = h.estimate(24, 10) as f64; // buckets 15..=19
+        assert!((est - 5_000.0).abs() <= error_bound(5_000.0), "{est}");
+        assert_eq!(h.estimate(29, 10), 0);
+        assert!(h.prune(Pos { bt: 29, bn: 29 }, SPAN));
+    }
+
+    #[test]
+    fn late_pairs_are_kept_per_bucket() {
+        let span = Span { n: 4, lat: 2, keep: 6 };
+        let mut h = SlidingHll::new(10);
+        let pos = Pos { bt: 10, bn: 10 };
+        h.insert(7, 10, pos, span);
+        h.insert(7, 9, Pos { bt: 9, bn: 10 }, span);
+        // Same value in two unsettled buckets: both kept, a read at 9 still sees it.
+        assert_eq!(h.entries.len(), 2);
+        assert_eq!(h.estimate(9, 4), 1);
+        // Once both are settled only the newer one remains.
+        h.prune(Pos { bt: 12, bn: 12 }, span);
+        assert_eq!(h.entries.len(), 1);
+        assert_eq!(h.entries[0].bucket, 10);
+    }
+}

@@ -1,0 +1,59 @@
+//! [`MemoryStore`]: the in-process [`FeatureStore`], one hash table per group.
+
+use shrike_types::Timestamp;
+
+use crate::api::{AggValue, FeatureStore, StoreStats, Update};
+use crate::group::GroupStore;
+use crate::spec::{LayoutError, StoreLayout, compile};
+
+/// Exact sliding-window features in memory: per group a `hashbrown` table from key bytes to
+/// the key's sparse buckets. State is plain data (vectors and integers), snapshotted with
+/// [`MemoryStore::snapshot`] and restored with [`MemoryStore::restore`].
+#[derive(Debug)]
+pub struct MemoryStore {
+    pub(crate) layout: StoreLayout,
+    pub(crate) lateness_ms: i64,
+    pub(crate) groups: Vec<GroupStore>,
+}
+
+impl MemoryStore {
+    /// An empty store for a validated layout.
+    pub fn new(layout: StoreLayout) -> Result<Self, LayoutError> {
+        let groups = compile(&layout)?.into_iter().map(GroupStore::new).collect();
+        Ok(MemoryStore { lateness_ms: layout.allowed_lateness.0, layout, groups })
+    }
+
+    /// The layout this store was built for.
+    pub fn layout(&self) -> &StoreLayout {
+        &self.layout
+    }
+}
+
+impl FeatureStore for MemoryStore {
+    fn apply_and_read(
+        &mut self,
+        group: usize,
+        key: &[u8],
+        at: Timestamp,
+        updates: &[Update],
+        reads: &[u16],
+        out: &mut [AggValue],
+    ) {
+        match self.groups.get_mut(group) {
+            Some(g) => g.call(self.lateness_ms, key, at.0, updates, reads, out),
+            None => out.iter_mut().for_each(|v| *v = AggValue::Missing),
+        }
+    }
+
+    fn expire(&mut self, watermark: Timestamp) -> usize {
+        self.groups.iter_mut().map(|g| g.expire(watermark.0)).sum()
+    }
+
+    fn stats(&self) -> StoreStats {
+        let groups = self.groups.iter();
+        StoreStats {
+            keys_per_group: groups.clone().map(|g| g.table.len()).collect(),
+            heap_bytes: groups.map(GroupStore::heap_bytes).sum(),
+        }
+    }
+}

@@ -1,0 +1,193 @@
+//! Postal addresses, reduced at parse time to a stable key (see [`Address`]).
+//!
+//! Normalising a part: letters lower-cased, anything that is neither alphanumeric nor
+//! whitespace dropped (so `St.` = `St`, `O'Brien` = `OBrien`), runs of whitespace collapsed
+//! to one space, ends trimmed. The key joins the parts country, postal code, city, line1 and
+//! line2 with `|`, so `|` never survives inside a part. Normalising a key again leaves it
+//! unchanged, which is what lets a written key be read back as the same address.
+
+use std::borrow::Cow;
+
+use crate::event::{Address, Str};
+
+use super::error::{Fail, InField, Path};
+use super::object::fields;
+use super::reader::Reader;
+use super::values;
+
+/// The fields of an address object, in the order of `Parts`.
+const PARTS: &[&str] = &["line1", "line2", "city", "region", "postal_code", "country"];
+
+/// Reads an address object, a plain address string, or `null`. `name` is the field's
+/// name, for error paths.
+pub(crate) fn address<'a>(r: &mut Reader<'a>, name: &'static str) -> Result<Option<Address<'a>>, Fail> {
+    let at = r.pos();
+    match r.peek() {
+        Some(b'"') => {
+            let s = r.string()?;
+            from_string(s, at).map(Some)
+        }
+        Some(b'{') => from_object(r, name, at).map(Some),
+        _ if r.null()? => Ok(None),
+        _ => Err(r.type_error("an address object or string")),
+    }
+}
+
+fn from_string(s: Str<'_>, at: usize) -> Result<Address<'_>, Fail> {
+    let key = if is_normal_key(&s) {
+        s
+    } else {
+        let mut key = String::with_capacity(s.len());
+        for (i, part) in s.split('|').enumerate() {
+            if i > 0 {
+                key.push('|');
+            }
+            normalise_into(&mut key, part);
+        }
+        Cow::Owned(key)
+    };
+    check_not_empty(&key, at)?;
+    Ok(Address { key, country: None, postal_code: None })
+}
+
+/// Parts as read: line1, line2, city, region, postal_code, country.
+type Parts<'a> = [Option<Str<'a>>; 6];
+
+fn from_object<'a>(r: &mut Reader<'a>, name: &'static str, at: usize) -> Result<Address<'a>, Fail> {
+    r.enter()?;
+    let mut parts: Parts<'a> = Default::default();
+    fields(r, PARTS, |r, i, part| {
+        let path = Path::Sub(name, part);
+        let value = if part == "country" { country(r) } else { part_text(r) };
+        if let Some(slot) = parts.get_mut(i) {
+            *slot = value.in_field(path)?;
+        }
+        Ok(())
+    })?;
+    let [line1, line2, city, _region, postal_code, country] = parts;
+    let postal_code = postal_code.map(normalise);
+    let mut key = String::with_capacity(64);
+    key.extend(country.as_deref().unwrap_or_default().chars().map(|c| c.to_ascii_lowercase()));
+    key.push('|');
+    key.push_str(postal_code.as_deref().unwrap_or_default());
+    for part in [city, line1, line2] {
+        key.push('|');
+        normalise_into(&mut key, part.as_deref().unwrap_or_default());
+    }
+    check_not_empty(&key, at)?;
+    let postal_code = postal_code.filter(|p| !p.is_empty());
+    Ok(Address { key: Cow::Owned(key), country, postal_code })
+}
+
+/// An address part: a string (empty means absent, as forms send `"line2": ""`) or `null`.
+fn part_text<'a>(r: &mut Reader<'a>) -> Result<Option<Str<'a>>, Fail> {
+    if r.peek() == Some(b'"') {
+        let s = r.string()?;
+        return Ok(Some(s).filter(|s| !s.is_empty()));
+    }
+    if r.null()? {
+        return Ok(None);
+    }
+    Err(r.type_error("a string"))
+}
+
+fn country<'a>(r: &mut Reader<'a>) -> Result<Option<Str<'a>>, Fail> {
+    let at = r.pos();
+    match part_text(r)? {
+        Some(s) => values::country_code(s, at).map(Some),
+        None => Ok(None),
+    }
+}
+
+/// An address that normalises to nothing would link every such event; refuse it.
+fn check_not_empty(key: &str, at: usize) -> Result<(), Fail> {
+    if key.bytes().all(|b| b == b'|') {
+        return Err(Fail::value(at, "address is empty after normalisation"));
+    }
+    Ok(())
+}
+
+/// One part, normalised; borrowed when it already is.
+fn normalise(part: Str<'_>) -> Str<'_> {
+    if is_normal(&part) {
+        return part;
+    }
+    let mut out = String::with_capacity(part.len());
+    normalise_into(&mut out, &part);
+    Cow::Owned(out)
+}
+
+/// Appends `part`, normalised (see the module doc), to `out`.
+pub(crate) fn normalise_into(out: &mut String, part: &str) {
+    let start = out.len();
+    let mut space = false;
+    for c in part.chars() {
+        if c.is_whitespace() {
+            space = out.len() > start;
+        } else if c.is_alphanumeric() {
+            if space {
+                out.push(' ');
+                space = false;
+            }
+            if c.is_ascii() {
+                out.push(c.to_ascii_lowercase());
+            } else {
+                out.extend(c.to_lowercase());
+            }
+        }
+    }
+}
+
+/// Whether an ASCII part is already normal. Non-ASCII parts are always re-normalised: the
+/// check would cost as much as the work.
+fn is_normal(part: &str) -> bool {
+    let b = part.as_bytes();
+    let word = |c: &u8| c.is_ascii_lowercase() || c.is_ascii_digit();
+    let first_last_ok = b.first().is_none_or(word) && b.last().is_none_or(word);
+    let no_double_space = !b.windows(2).any(|w| w == b"  ");
+    first_last_ok && no_double_space && b.iter().all(|c| word(c) || *c == b' ')
+}
+
+fn is_normal_key(key: &str) -> bool {
+    key.split('|').all(is_normal)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn norm(s: &str) -> String {
+        let mut out = String::new();
+        normalise_into(&mut out, s);
+        out
+    }
+
+    #[test]
+    fn normalises_parts() {
+        let cases = [
+            ("1 Main St.", "1 main st"),
+            ("  1  main\tst ", "1 main st"),
+            ("O'Brien-Str. 5", "obrienstr 5"),
+            ("Straße 7 · Köln", "straße 7 köln"),
+            ("Apt #5, Floor 2", "apt 5 floor 2"),
+            ("a | b", "a b"),
+            ("...", ""),
+        ];
+        for (raw, want) in cases {
+            assert_eq!(norm(raw), want, "{raw}");
+            assert_eq!(norm(want), want, "idempotent: {want}");
+            assert_eq!(is_normal(want), want.is_ascii(), "{want}");
+        }
+        assert!(!is_normal("1 Main St"));
+        assert!(!is_normal(" 1"));
+    }
+
+    #[test]
+    fn plain_strings_keep_their_separators() {
+        let addr = from_string("US | 94103|  1 Main St.".into(), 0).ok();
+        assert_eq!(addr.map(|a| a.key), Some("us|94103|1 main st".into()));
+        let normal = from_string("us|94103|sf|1 main st|".into(), 0).ok();
+        assert!(matches!(normal.map(|a| a.key), Some(Cow::Borrowed(_))));
+        assert!(from_string(" | .. |".into(), 0).is_err());
+    }
+}

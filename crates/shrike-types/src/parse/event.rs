@@ -1,0 +1,185 @@
+//! The top level: one JSON object of known fields becomes one [`Event`].
+
+use crate::event::{Event, EventType, KnownType};
+use crate::time::Timestamp;
+
+use super::address::address;
+use super::error::{Fail, InField, Path};
+use super::object::{duplicate_field, unknown_field};
+use super::reader::Reader;
+use super::{nested, values};
+
+macro_rules! top_fields {
+    ($($variant:ident => $name:literal),* $(,)?) => {
+        /// A top-level event field.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        enum Top { $($variant),* }
+
+        impl Top {
+            /// In declaration order: the order of `Top`, of error messages and of the docs.
+            const NAMES: &'static [&'static str] = &[$($name),*];
+            #[cfg(test)]
+            const ALL: &'static [Top] = &[$(Top::$variant),*];
+
+            fn name(self) -> &'static str {
+                match self { $(Top::$variant => $name),* }
+            }
+        }
+    };
+}
+
+top_fields! {
+    EventId => "event_id",
+    Type => "type",
+    Timestamp => "timestamp",
+    UserId => "user_id",
+    SessionId => "session_id",
+    DeviceId => "device_id",
+    Ip => "ip",
+    IpCountry => "ip_country",
+    Email => "email",
+    Phone => "phone",
+    Card => "card",
+    ShippingAddress => "shipping_address",
+    BillingAddress => "billing_address",
+    ShopId => "shop_id",
+    AffiliateId => "affiliate_id",
+    OrderId => "order_id",
+    CouponCode => "coupon_code",
+    Amount => "amount",
+    Currency => "currency",
+    Status => "status",
+    Change => "change",
+    Items => "items",
+    Attributes => "attributes",
+}
+
+/// The fields that must be present, in the order they are reported when missing.
+const REQUIRED: [Top; 3] = [Top::EventId, Top::Type, Top::Timestamp];
+
+impl Top {
+    /// Finds a field by key. Every name has a distinct (length, first byte) pair, so one
+    /// jump and one comparison decide; a linear scan of 23 names would cost more than
+    /// reading the value. `lookup_finds_every_field` keeps this table honest.
+    fn lookup(key: &str) -> Option<Top> {
+        let b = key.as_bytes();
+        let candidate = match (b.len(), b.first()?) {
+            (8, b'e') => Top::EventId,
+            (4, b't') => Top::Type,
+            (9, b't') => Top::Timestamp,
+            (7, b'u') => Top::UserId,
+            (10, b's') => Top::SessionId,
+            (9, b'd') => Top::DeviceId,
+            (2, b'i') => Top::Ip,
+            (10, b'i') => Top::IpCountry,
+            (5, b'e') => Top::Email,
+            (5, b'p') => Top::Phone,
+            (4, b'c') => Top::Card,
+            (16, b's') => Top::ShippingAddress,
+            (15, b'b') => Top::BillingAddress,
+            (7, b's') => Top::ShopId,
+            (12, b'a') => Top::AffiliateId,
+            (8, b'o') => Top::OrderId,
+            (11, b'c') => Top::CouponCode,
+            (6, b'a') => Top::Amount,
+            (8, b'c') => Top::Currency,
+            (6, b's') => Top::Status,
+            (6, b'c') => Top::Change,
+            (5, b'i') => Top::Items,
+            (10, b'a') => Top::Attributes,
+            _ => return None,
+        };
+        (candidate.name() == key).then_some(candidate)
+    }
+
+    fn bit(self) -> u32 {
+        1 << self as u32
+    }
+}
+
+/// Reads the event object, which must be all of the input.
+pub(crate) fn read_event<'a>(r: &mut Reader<'a>) -> Result<Event<'a>, Fail> {
+    let first = r.peek();
+    let start = r.pos();
+    if first != Some(b'{') {
+        return Err(not_an_object(r, first));
+    }
+    r.enter()?;
+    // Placeholders for the required fields; `seen` proves each was overwritten.
+    let mut event = Event::new("", EventType::Known(KnownType::AccountSignup), Timestamp(0));
+    let mut seen = 0u32;
+    let mut count = 0;
+    while let Some(key) = r.next_key(&mut count)? {
+        let Some(field) = Top::lookup(&key.name) else {
+            return Err(unknown_field(&key, Top::NAMES));
+        };
+        if seen & field.bit() != 0 {
+            return Err(duplicate_field(&key));
+        }
+        seen |= field.bit();
+        read_field(r, field, &mut event).in_field(Path::Field(field.name()))?;
+    }
+    // Malformed input is reported before a missing field: it may be why the field is missing.
+    r.finish()?;
+    if let Some(missing) = REQUIRED.iter().find(|f| seen & f.bit() == 0) {
+        return Err(Fail::field(start, missing.name(), "required field is missing"));
+    }
+    Ok(event)
+}
+
+/// Input that is not an object is malformed as a whole: no field is at fault.
+#[cold]
+fn not_an_object(r: &Reader<'_>, first: Option<u8>) -> Fail {
+    match first {
+        None => Fail::syntax(r.pos(), "expected a JSON object, got end of input"),
+        Some(_) => r.type_error("a JSON object").into_syntax(),
+    }
+}
+
+/// Reads one field's value into the event: the dispatch table of the format.
+fn read_field<'a>(r: &mut Reader<'a>, field: Top, e: &mut Event<'a>) -> Result<(), Fail> {
+    match field {
+        Top::EventId => e.event_id = values::event_id(r)?,
+        Top::Type => e.event_type = values::event_type(r)?,
+        Top::Timestamp => e.timestamp = values::timestamp(r)?,
+        Top::UserId => e.user_id = values::text(r)?,
+        Top::SessionId => e.session_id = values::text(r)?,
+        Top::DeviceId => e.device_id = values::text(r)?,
+        Top::Ip => e.ip = values::ip(r)?,
+        Top::IpCountry => e.ip_country = values::country(r)?,
+        Top::Email => e.email = values::email(r)?,
+        Top::Phone => e.phone = values::text(r)?,
+        Top::Card => e.card = nested::card(r)?,
+        Top::ShippingAddress => e.shipping_address = address(r, "shipping_address")?,
+        Top::BillingAddress => e.billing_address = address(r, "billing_address")?,
+        Top::ShopId => e.shop_id = values::text(r)?,
+        Top::AffiliateId => e.affiliate_id = values::text(r)?,
+        Top::OrderId => e.order_id = values::text(r)?,
+        Top::CouponCode => e.coupon_code = values::text(r)?,
+        Top::Amount => e.amount = values::money(r)?,
+        Top::Currency => e.currency = values::currency(r)?,
+        Top::Status => e.status = values::text(r)?,
+        Top::Change => e.change = values::text(r)?,
+        Top::Items => e.items = nested::items(r)?,
+        Top::Attributes => e.attributes = nested::attributes(r)?,
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lookup_finds_every_field() {
+        assert_eq!(Top::ALL.len(), Top::NAMES.len());
+        for (field, name) in Top::ALL.iter().zip(Top::NAMES) {
+            assert_eq!(Top::lookup(name), Some(*field), "{name}");
+            assert_eq!(field.name(), *name);
+        }
+        for other in ["", "e", "event_iD", "items_", "cards", "amounts"] {
+            assert_eq!(Top::lookup(other), None, "{other}");
+        }
+        assert!(Top::ALL.len() <= 32, "`seen` is a u32 bit set");
+    }
+}

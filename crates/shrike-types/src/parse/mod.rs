@@ -1,0 +1,47 @@
+//! JSON event parsing: one JSON object in, one typed [`Event`] out, or an error naming the
+//! field (and line and column) and what was expected. The format is documented in
+//! `docs/events.md`.
+//!
+//! Layout, bottom-up:
+//! - `reader`: a strict single-pass JSON cursor over the input (`escape`: its slow path);
+//! - `values`, `address`, `nested`: one reader per field kind, which also normalises;
+//! - `object`: fixed-key objects (unknown and duplicate keys are errors);
+//! - `event`: the top-level object and the field dispatch;
+//! - `write`: [`to_json`], the inverse.
+//!
+//! Invariants: no panic on any input (every byte access is checked); no value goes through
+//! a float; strings are borrowed from the input unless they hold escapes or are normalised.
+
+mod address;
+mod error;
+mod escape;
+mod event;
+mod nested;
+mod object;
+mod reader;
+mod values;
+mod write;
+
+pub use error::EventError;
+pub use write::to_json;
+
+use crate::event::Event;
+use crate::limits::MAX_EVENT_BYTES;
+
+use error::Fail;
+use reader::Reader;
+
+/// Parses one event from JSON text.
+pub fn parse_event(input: &[u8]) -> Result<Event<'_>, EventError> {
+    parse(input).map_err(|fail| fail.into_error(input))
+}
+
+fn parse(input: &[u8]) -> Result<Event<'_>, Fail> {
+    if input.len() > MAX_EVENT_BYTES {
+        let msg = format!("event larger than MAX_EVENT_BYTES ({MAX_EVENT_BYTES} bytes)");
+        return Err(Fail::syntax(0, msg));
+    }
+    // One UTF-8 check for the whole input lets the reader slice `&str`s freely.
+    let text = std::str::from_utf8(input).map_err(|e| Fail::syntax(e.valid_up_to(), "invalid UTF-8"))?;
+    event::read_event(&mut Reader::new(text))
+}

@@ -1,0 +1,114 @@
+//! Readers for the structured fields: `card`, `items` and `attributes`.
+
+use std::borrow::Cow;
+
+use crate::event::{AttrValue, Card, Item, Str};
+use crate::limits::{MAX_ATTRIBUTES, MAX_ITEMS};
+
+use super::error::{Fail, InField, Path};
+use super::object::{duplicate_field, fields, object_or_null};
+use super::reader::{Lit, Reader};
+use super::values;
+
+const CARD_FIELDS: &[&str] = &["fingerprint", "bin", "last4", "country", "brand"];
+const ITEM_FIELDS: &[&str] = &["sku", "category", "quantity", "price"];
+
+pub(crate) fn card<'a>(r: &mut Reader<'a>) -> Result<Option<Card<'a>>, Fail> {
+    if !object_or_null(r, "an object")? {
+        return Ok(None);
+    }
+    let mut card = Card::default();
+    fields(r, CARD_FIELDS, |r, _, name| {
+        let path = Path::Sub("card", name);
+        let slot = match name {
+            "fingerprint" => &mut card.fingerprint,
+            "bin" => &mut card.bin,
+            "last4" => &mut card.last4,
+            "brand" => &mut card.brand,
+            _ => {
+                card.country = values::country(r).in_field(path)?;
+                return Ok(());
+            }
+        };
+        *slot = values::text(r).in_field(path)?;
+        Ok(())
+    })?;
+    Ok(Some(card))
+}
+
+pub(crate) fn items<'a>(r: &mut Reader<'a>) -> Result<Vec<Item<'a>>, Fail> {
+    match r.peek() {
+        Some(b'[') => r.enter()?,
+        _ if r.null()? => return Ok(Vec::new()),
+        _ => return Err(r.type_error("an array of items")),
+    }
+    let mut items = Vec::new();
+    let mut count = 0;
+    while r.next_element(&mut count)? {
+        if count > MAX_ITEMS {
+            return Err(Fail::value(r.pos(), format!("more than MAX_ITEMS ({MAX_ITEMS}) items")));
+        }
+        let index = count - 1;
+        items.push(item(r, index).in_field(Path::Item(index, None))?);
+    }
+    Ok(items)
+}
+
+fn item<'a>(r: &mut Reader<'a>, index: usize) -> Result<Item<'a>, Fail> {
+    if r.peek() != Some(b'{') {
+        return Err(r.type_error("an object"));
+    }
+    r.enter()?;
+    let mut item = Item { quantity: 1, ..Item::default() };
+    fields(r, ITEM_FIELDS, |r, _, name| {
+        let path = Path::Item(index, Some(name));
+        match name {
+            "sku" => item.sku = values::text(r).in_field(path)?,
+            "category" => item.category = values::text(r).in_field(path)?,
+            "quantity" => item.quantity = values::count(r).in_field(path)?.unwrap_or(1),
+            _ => item.price = values::money(r).in_field(path)?,
+        }
+        Ok(())
+    })?;
+    Ok(item)
+}
+
+/// Free attributes: any keys (at most [`MAX_ATTRIBUTES`], each once), any JSON values.
+pub(crate) fn attributes<'a>(r: &mut Reader<'a>) -> Result<Vec<(Str<'a>, AttrValue<'a>)>, Fail> {
+    if !object_or_null(r, "an object")? {
+        return Ok(Vec::new());
+    }
+    let mut attrs: Vec<(Str<'a>, AttrValue<'a>)> = Vec::new();
+    let mut count = 0;
+    while let Some(key) = r.next_key(&mut count)? {
+        if count > MAX_ATTRIBUTES {
+            let msg = format!("more than MAX_ATTRIBUTES ({MAX_ATTRIBUTES}) attributes");
+            return Err(Fail::value(key.at, msg));
+        }
+        // A linear scan: at most 64 short keys, cheaper than hashing for the usual handful.
+        if attrs.iter().any(|(k, _)| *k == key.name) {
+            return Err(duplicate_field(&key));
+        }
+        let value = attr_value(r).in_field(Path::Attr(&key.name))?;
+        attrs.push((key.name, value));
+    }
+    Ok(attrs)
+}
+
+fn attr_value<'a>(r: &mut Reader<'a>) -> Result<AttrValue<'a>, Fail> {
+    Ok(match r.peek() {
+        Some(b'"') => AttrValue::String(r.string()?),
+        Some(b'-' | b'0'..=b'9') => AttrValue::Number(Cow::Borrowed(r.number()?)),
+        Some(b't' | b'f' | b'n') => match r.literal()? {
+            Lit::True => AttrValue::Bool(true),
+            Lit::False => AttrValue::Bool(false),
+            Lit::Null => AttrValue::Null,
+        },
+        Some(b'{' | b'[') => {
+            let mut json = String::new();
+            r.compact(&mut json)?;
+            AttrValue::Json(json)
+        }
+        _ => return Err(r.unexpected()),
+    })
+}

@@ -1,0 +1,103 @@
+//! Objects with a fixed set of keys (the event, `card`, addresses, items): an unknown key or
+//! a repeated one is an error, because a misspelt field silently ignored is a rule that
+//! silently never fires.
+
+use super::error::{Fail, quote};
+use super::reader::{Key, Reader};
+
+/// Enters the object under the cursor (`true`), consumes `null` (`false`), or fails with
+/// "expected {expected}".
+pub(crate) fn object_or_null(r: &mut Reader<'_>, expected: &str) -> Result<bool, Fail> {
+    match r.peek() {
+        Some(b'{') => r.enter().map(|()| true),
+        _ if r.null()? => Ok(false),
+        _ => Err(r.type_error(expected)),
+    }
+}
+
+/// Walks the entries of an object already entered. Each key must be one of `names` (at most
+/// 64) and appear once; `each` gets the reader at the value, the key's index and name.
+pub(crate) fn fields<'a>(
+    r: &mut Reader<'a>,
+    names: &'static [&'static str],
+    mut each: impl FnMut(&mut Reader<'a>, usize, &'static str) -> Result<(), Fail>,
+) -> Result<(), Fail> {
+    let mut seen = 0u64;
+    let mut count = 0;
+    while let Some(key) = r.next_key(&mut count)? {
+        let Some((i, name)) = names.iter().copied().enumerate().find(|(_, n)| *n == key.name) else {
+            return Err(unknown_field(&key, names));
+        };
+        let bit = 1u64 << (i % 64);
+        if seen & bit != 0 {
+            return Err(duplicate_field(&key));
+        }
+        seen |= bit;
+        each(r, i, name)?;
+    }
+    Ok(())
+}
+
+#[cold]
+pub(crate) fn duplicate_field(key: &Key<'_>) -> Fail {
+    Fail::value(key.at, format!("duplicate field {}", quote(&key.name)))
+}
+
+/// "unknown field", with the likely intended name when there is one, else the valid names
+/// (the first few, for the long top-level list).
+#[cold]
+pub(crate) fn unknown_field(key: &Key<'_>, names: &[&str]) -> Fail {
+    let got = quote(&key.name);
+    let msg = match closest(&key.name, names) {
+        Some(near) => format!("unknown field {got}; did you mean \"{near}\"?"),
+        None if names.len() <= 6 => format!("unknown field {got}; expected one of {}", names.join(", ")),
+        None => {
+            let some = names.iter().take(3).copied().collect::<Vec<_>>().join(", ");
+            format!("unknown field {got}; expected one of {some}, … (see docs/events.md)")
+        }
+    };
+    Fail::value(key.at, msg)
+}
+
+/// The name a misspelt key most likely meant: within two edits, or a prefix of at least
+/// three characters (`user` → `user_id`).
+fn closest<'n>(key: &str, names: &[&'n str]) -> Option<&'n str> {
+    if key.len() > 32 {
+        return None;
+    }
+    let prefix = |n: &&'n str| key.len() >= 3 && n.starts_with(key);
+    let near = |n: &&'n str| distance(key.as_bytes(), n.as_bytes()) <= 2;
+    names.iter().copied().find(prefix).or_else(|| names.iter().copied().find(near))
+}
+
+/// Levenshtein distance (single-row dynamic programme).
+fn distance(a: &[u8], b: &[u8]) -> usize {
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, &ca) in a.iter().enumerate() {
+        let mut row = Vec::with_capacity(b.len() + 1);
+        let mut left = i + 1;
+        row.push(left);
+        for ((&cb, &diag), &up) in b.iter().zip(&prev).zip(prev.iter().skip(1)) {
+            left = (diag + usize::from(ca != cb)).min(up + 1).min(left + 1);
+            row.push(left);
+        }
+        prev = row;
+    }
+    prev.last().copied().unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suggests_near_names() {
+        let names = ["event_id", "user_id", "email", "amount"];
+        assert_eq!(closest("emial", &names), Some("email"));
+        assert_eq!(closest("user", &names), Some("user_id"));
+        assert_eq!(closest("amonut", &names), Some("amount"));
+        assert_eq!(closest("zzz", &names), None);
+        assert_eq!(distance(b"kitten", b"sitting"), 3);
+        assert_eq!(distance(b"", b"abc"), 3);
+    }
+}

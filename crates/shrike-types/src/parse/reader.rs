@@ -1,0 +1,414 @@
+//! A strict, single-pass JSON reader over one event's text (RFC 8259, no extensions).
+//!
+//! The reader is a cursor: the event mapping asks for the value it expects next, so nothing
+//! is tokenised twice and no tree is built. Strings without escapes and numbers are slices
+//! of the input. The whole input is checked to be UTF-8 once, up front, which is what lets
+//! every slice be a `&str` without a per-string check; all slice boundaries fall on ASCII
+//! bytes (`"`, `\`, delimiters), so they are always character boundaries.
+//!
+//! Every read is bounds-checked (`get`, never `[]`): the input is untrusted.
+
+use std::borrow::Cow;
+
+use crate::limits::{MAX_JSON_DEPTH, MAX_STRING_LEN};
+
+use super::error::{Fail, quote};
+use super::escape;
+
+/// One of the three JSON literals.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Lit {
+    True,
+    False,
+    Null,
+}
+
+impl Lit {
+    pub(crate) fn text(self) -> &'static str {
+        match self {
+            Lit::True => "true",
+            Lit::False => "false",
+            Lit::Null => "null",
+        }
+    }
+}
+
+/// An object key, with the offset of its opening quote (for errors) and of the byte after
+/// its closing quote (to copy it verbatim).
+pub(crate) struct Key<'a> {
+    pub(crate) name: Cow<'a, str>,
+    pub(crate) at: usize,
+    pub(crate) end: usize,
+}
+
+/// The cursor. `Copy` so that an error message can look ahead without consuming.
+#[derive(Clone, Copy)]
+pub(crate) struct Reader<'a> {
+    text: &'a str,
+    pos: usize,
+    depth: usize,
+}
+
+/// `"…"` string limit message, shared by the fast and the escaped path.
+pub(crate) fn too_long(at: usize) -> Fail {
+    Fail::value(at, format!("string longer than MAX_STRING_LEN ({MAX_STRING_LEN} bytes)"))
+}
+
+impl<'a> Reader<'a> {
+    pub(crate) fn new(text: &'a str) -> Self {
+        Reader { text, pos: 0, depth: 0 }
+    }
+
+    /// Byte offset of the cursor.
+    pub(crate) fn pos(&self) -> usize {
+        self.pos
+    }
+
+    fn byte(&self) -> Option<u8> {
+        self.text.as_bytes().get(self.pos).copied()
+    }
+
+    fn slice(&self, start: usize, end: usize) -> Result<&'a str, Fail> {
+        // Unreachable for offsets this reader produces (see the module doc); an error, not a
+        // panic, all the same.
+        self.text.get(start..end).ok_or_else(|| Fail::syntax(start, "invalid UTF-8"))
+    }
+
+    fn skip_ws(&mut self) {
+        let bytes = self.text.as_bytes();
+        while let Some(b' ' | b'\n' | b'\r' | b'\t') = bytes.get(self.pos) {
+            self.pos += 1;
+        }
+    }
+
+    /// Skips whitespace and returns the next byte without consuming it.
+    pub(crate) fn peek(&mut self) -> Option<u8> {
+        self.skip_ws();
+        self.byte()
+    }
+
+    /// Succeeds only if nothing but whitespace is left.
+    pub(crate) fn finish(&mut self) -> Result<(), Fail> {
+        match self.peek() {
+            None => Ok(()),
+            Some(_) => Err(Fail::syntax(self.pos, "unexpected characters after the event object")),
+        }
+    }
+
+    /// The error for a byte where a value should start.
+    pub(crate) fn unexpected(&self) -> Fail {
+        match self.byte() {
+            None => Fail::syntax(self.pos, "unexpected end of input"),
+            Some(_) => Fail::syntax(self.pos, "expected a value"),
+        }
+    }
+
+    /// A value of the wrong JSON type: `expected {expected}, got {what is there}`. If the
+    /// value is not even valid JSON, that syntax error wins.
+    pub(crate) fn type_error(&self, expected: &str) -> Fail {
+        match self.describe() {
+            Ok(got) => Fail::value(self.pos, format!("expected {expected}, got {got}")),
+            Err(fail) => fail,
+        }
+    }
+
+    fn describe(&self) -> Result<String, Fail> {
+        let mut probe = *self;
+        Ok(match probe.byte() {
+            Some(b'"') => quote(&probe.string()?),
+            Some(b'{') => "an object".into(),
+            Some(b'[') => "an array".into(),
+            Some(b't' | b'f' | b'n') => probe.literal()?.text().into(),
+            Some(b'-' | b'0'..=b'9') => {
+                let n = probe.number()?;
+                if n.len() > 40 { format!("a {}-digit number", n.len()) } else { n.to_owned() }
+            }
+            _ => return Err(self.unexpected()),
+        })
+    }
+
+    /// Consumes the `{` or `[` under the cursor, one nesting level deeper.
+    pub(crate) fn enter(&mut self) -> Result<(), Fail> {
+        if self.depth >= MAX_JSON_DEPTH {
+            let msg = format!("nesting deeper than MAX_JSON_DEPTH ({MAX_JSON_DEPTH})");
+            return Err(Fail::value(self.pos, msg));
+        }
+        self.depth += 1;
+        self.pos += 1;
+        Ok(())
+    }
+
+    fn leave(&mut self) {
+        self.depth = self.depth.saturating_sub(1);
+        self.pos += 1;
+    }
+
+    /// Moves to the next key of an object already entered; `None` after its `}`. `count`
+    /// is the number of entries read so far, starting at 0; it is incremented per key.
+    /// On `Some`, the cursor is at the key's value.
+    pub(crate) fn next_key(&mut self, count: &mut usize) -> Result<Option<Key<'a>>, Fail> {
+        let mut next = self.peek();
+        if *count > 0 {
+            match next {
+                Some(b',') => {
+                    self.pos += 1;
+                    next = self.peek();
+                }
+                Some(b'}') => return Ok(self.close()),
+                _ => return Err(self.delimiter_error("expected ',' or '}' after object value")),
+            }
+        } else if next == Some(b'}') {
+            return Ok(self.close());
+        }
+        if next != Some(b'"') {
+            return Err(self.delimiter_error("expected '\"' to start an object key"));
+        }
+        let at = self.pos;
+        let name = self.string()?;
+        let end = self.pos;
+        if self.peek() != Some(b':') {
+            return Err(self.delimiter_error("expected ':' after object key"));
+        }
+        self.pos += 1;
+        self.skip_ws();
+        *count += 1;
+        Ok(Some(Key { name, at, end }))
+    }
+
+    fn close(&mut self) -> Option<Key<'a>> {
+        self.leave();
+        None
+    }
+
+    /// Moves to the next element of an array already entered; `false` after its `]`.
+    pub(crate) fn next_element(&mut self, count: &mut usize) -> Result<bool, Fail> {
+        let next = self.peek();
+        if next == Some(b']') && *count == 0 {
+            self.leave();
+            return Ok(false);
+        }
+        if *count > 0 {
+            match next {
+                Some(b',') => self.pos += 1,
+                Some(b']') => {
+                    self.leave();
+                    return Ok(false);
+                }
+                _ => return Err(self.delimiter_error("expected ',' or ']' after array element")),
+            }
+        }
+        self.skip_ws();
+        *count += 1;
+        Ok(true)
+    }
+
+    fn delimiter_error(&self, expected: &str) -> Fail {
+        match self.byte() {
+            None => Fail::syntax(self.pos, "unexpected end of input"),
+            Some(_) => Fail::syntax(self.pos, expected),
+        }
+    }
+
+    /// Reads the string under the cursor (which is at its `"`). Borrowed unless it holds
+    /// escapes.
+    pub(crate) fn string(&mut self) -> Result<Cow<'a, str>, Fail> {
+        let start = self.pos + 1;
+        let rest = self.text.as_bytes().get(start..).unwrap_or_default();
+        let Some(len) = rest.iter().position(|&b| b == b'"' || b == b'\\' || b < 0x20) else {
+            return Err(Fail::syntax(self.pos, "unterminated string"));
+        };
+        let end = start + len;
+        match rest.get(len) {
+            Some(b'"') => {
+                if len > MAX_STRING_LEN {
+                    return Err(too_long(self.pos));
+                }
+                let s = self.slice(start, end)?;
+                self.pos = end + 1;
+                Ok(Cow::Borrowed(s))
+            }
+            Some(b'\\') => {
+                let (s, after) = escape::unescape(self.text, self.pos, end)?;
+                self.pos = after;
+                Ok(Cow::Owned(s))
+            }
+            _ => Err(escape::control_char(end)),
+        }
+    }
+
+    /// Reads the number under the cursor and returns its exact text.
+    pub(crate) fn number(&mut self) -> Result<&'a str, Fail> {
+        let bytes = self.text.as_bytes();
+        let start = self.pos;
+        let invalid = || Fail::syntax(start, "invalid number");
+        let mut i = start + usize::from(bytes.get(start) == Some(&b'-'));
+        match bytes.get(i) {
+            Some(b'0') => i += 1,
+            Some(b'1'..=b'9') => i = digits_end(bytes, i),
+            _ => return Err(invalid()),
+        }
+        if bytes.get(i) == Some(&b'.') {
+            let j = digits_end(bytes, i + 1);
+            if j == i + 1 {
+                return Err(invalid());
+            }
+            i = j;
+        }
+        if let Some(b'e' | b'E') = bytes.get(i) {
+            i += 1;
+            i += usize::from(matches!(bytes.get(i), Some(b'+' | b'-')));
+            let j = digits_end(bytes, i);
+            if j == i {
+                return Err(invalid());
+            }
+            i = j;
+        }
+        // `01`, `1.2.3`, `12abc`: the number ran into something that cannot follow it.
+        if bytes.get(i).is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'.') {
+            return Err(invalid());
+        }
+        self.pos = i;
+        self.slice(start, i)
+    }
+
+    /// Reads `true`, `false` or `null`.
+    pub(crate) fn literal(&mut self) -> Result<Lit, Fail> {
+        let rest = self.text.as_bytes().get(self.pos..).unwrap_or_default();
+        let lit = [Lit::True, Lit::False, Lit::Null]
+            .into_iter()
+            .find(|l| rest.starts_with(l.text().as_bytes()))
+            .filter(|l| !rest.get(l.text().len()).is_some_and(u8::is_ascii_alphanumeric));
+        match lit {
+            Some(l) => {
+                self.pos += l.text().len();
+                Ok(l)
+            }
+            None => Err(Fail::syntax(self.pos, "invalid literal (expected true, false or null)")),
+        }
+    }
+
+    /// Consumes `null` if that is what is under the cursor (after whitespace).
+    pub(crate) fn null(&mut self) -> Result<bool, Fail> {
+        if self.peek() != Some(b'n') {
+            return Ok(false);
+        }
+        match self.literal()? {
+            Lit::Null => Ok(true),
+            _ => Err(Fail::syntax(self.pos, "invalid literal (expected true, false or null)")),
+        }
+    }
+
+    /// Reads any value and appends it to `out` as compact JSON (no whitespace; strings and
+    /// numbers verbatim, so the text is valid JSON and re-reading it gives the same text).
+    pub(crate) fn compact(&mut self, out: &mut String) -> Result<(), Fail> {
+        match self.peek() {
+            Some(b'{') => self.compact_object(out),
+            Some(b'[') => self.compact_array(out),
+            Some(b'"') => {
+                let start = self.pos;
+                self.string()?;
+                out.push_str(self.slice(start, self.pos)?);
+                Ok(())
+            }
+            Some(b'-' | b'0'..=b'9') => Ok(out.push_str(self.number()?)),
+            Some(b't' | b'f' | b'n') => Ok(out.push_str(self.literal()?.text())),
+            _ => Err(self.unexpected()),
+        }
+    }
+
+    fn compact_object(&mut self, out: &mut String) -> Result<(), Fail> {
+        self.enter()?;
+        out.push('{');
+        let mut count = 0;
+        while let Some(key) = self.next_key(&mut count)? {
+            if count > 1 {
+                out.push(',');
+            }
+            out.push_str(self.slice(key.at, key.end)?);
+            out.push(':');
+            self.compact(out)?;
+        }
+        out.push('}');
+        Ok(())
+    }
+
+    fn compact_array(&mut self, out: &mut String) -> Result<(), Fail> {
+        self.enter()?;
+        out.push('[');
+        let mut count = 0;
+        while self.next_element(&mut count)? {
+            if count > 1 {
+                out.push(',');
+            }
+            self.compact(out)?;
+        }
+        out.push(']');
+        Ok(())
+    }
+}
+
+fn digits_end(bytes: &[u8], from: usize) -> usize {
+    let tail = bytes.get(from..).unwrap_or_default();
+    from + tail.iter().take_while(|b| b.is_ascii_digit()).count()
+}
+
+/// `text` re-written as compact JSON if it is exactly one JSON value, else `None`.
+pub(crate) fn compact_json(text: &str) -> Option<String> {
+    let mut r = Reader::new(text);
+    let mut out = String::with_capacity(text.len());
+    r.compact(&mut out).ok()?;
+    r.peek().is_none().then_some(out)
+}
+
+/// Whether `text` is exactly one JSON number.
+pub(crate) fn is_json_number(text: &str) -> bool {
+    let mut r = Reader::new(text);
+    r.number().is_ok_and(|n| n.len() == text.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn number(s: &str) -> Option<&str> {
+        let mut r = Reader::new(s);
+        r.number().ok()
+    }
+
+    #[test]
+    fn numbers_follow_the_json_grammar() {
+        for ok in ["0", "-0", "12", "12.5", "1e9", "1E+9", "-1.25e-3"] {
+            assert_eq!(number(ok), Some(ok), "{ok}");
+        }
+        for bad in ["-", "01", "1.", ".5", "1e", "1e+", "12abc", "1.2.3", "+1"] {
+            assert_eq!(number(bad), None, "{bad}");
+        }
+        assert_eq!(number("12,"), Some("12"));
+    }
+
+    #[test]
+    fn strings_borrow_unless_escaped() {
+        let mut r = Reader::new(r#""plain" "a\nb""#);
+        assert!(matches!(r.string().ok(), Some(Cow::Borrowed("plain"))));
+        r.peek();
+        assert!(matches!(r.string().ok(), Some(Cow::Owned(s)) if s == "a\nb"));
+    }
+
+    #[test]
+    fn compacts_nested_values() {
+        let text = r#" { "a" : [ 1 , true , null , "x\"y" ] , "b" : { } } "#;
+        assert_eq!(compact_json(text).as_deref(), Some(r#"{"a":[1,true,null,"x\"y"],"b":{}}"#));
+        assert_eq!(compact_json("[1,]"), None);
+        assert_eq!(compact_json("1 2"), None);
+        assert!(is_json_number("-1.5e3"));
+        assert!(!is_json_number("1 "));
+    }
+
+    #[test]
+    fn depth_is_capped() {
+        let deep = "[".repeat(MAX_JSON_DEPTH + 1) + &"]".repeat(MAX_JSON_DEPTH + 1);
+        assert_eq!(compact_json(&deep), None);
+        let ok = "[".repeat(MAX_JSON_DEPTH) + &"]".repeat(MAX_JSON_DEPTH);
+        assert_eq!(compact_json(&ok), Some(ok));
+    }
+}

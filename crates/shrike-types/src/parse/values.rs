@@ -1,0 +1,216 @@
+//! Readers for scalar event fields: each reads one JSON value at the cursor and turns it into
+//! its typed, normalised form, or fails with "expected …, got …" at the value's position.
+
+use std::borrow::Cow;
+use std::net::IpAddr;
+
+use crate::event::{EventType, KnownType, Str};
+use crate::limits::{MAX_EVENT_ID_LEN, MAX_TYPE_NAME_LEN};
+use crate::money::{Money, MoneyError};
+use crate::time::Timestamp;
+
+use super::error::{Fail, quote};
+use super::reader::Reader;
+
+const EXPECTED_TIME: &str = "RFC 3339 or epoch milliseconds";
+const EXPECTED_MONEY: &str = "a decimal amount such as 12.50";
+
+/// Reads a string, `null` (→ `None`) or fails with "expected {expected}"; `convert` gets
+/// the string and its offset.
+fn optional<'a, T>(
+    r: &mut Reader<'a>,
+    expected: &str,
+    convert: impl FnOnce(Str<'a>, usize) -> Result<T, Fail>,
+) -> Result<Option<T>, Fail> {
+    match r.peek() {
+        Some(b'"') => {
+            let at = r.pos();
+            let s = r.string()?;
+            convert(s, at).map(Some)
+        }
+        _ if r.null()? => Ok(None),
+        _ => Err(r.type_error(expected)),
+    }
+}
+
+/// Reads a string that must be there (`null` is a type error).
+fn required<'a>(r: &mut Reader<'a>, expected: &str) -> Result<(Str<'a>, usize), Fail> {
+    if r.peek() != Some(b'"') {
+        return Err(r.type_error(expected));
+    }
+    let at = r.pos();
+    Ok((r.string()?, at))
+}
+
+/// An empty identifier would link every event that sent one, so it is refused rather than
+/// read as absent (which would hide a caller's bug).
+fn non_empty(s: Str<'_>, at: usize) -> Result<Str<'_>, Fail> {
+    if s.is_empty() {
+        return Err(Fail::value(at, "expected a non-empty string, got \"\""));
+    }
+    Ok(s)
+}
+
+/// A plain string field (`user_id`, `card.bin`, …).
+pub(crate) fn text<'a>(r: &mut Reader<'a>) -> Result<Option<Str<'a>>, Fail> {
+    optional(r, "a string", non_empty)
+}
+
+pub(crate) fn event_id<'a>(r: &mut Reader<'a>) -> Result<Str<'a>, Fail> {
+    let (s, at) = required(r, "a string")?;
+    if s.len() > MAX_EVENT_ID_LEN {
+        let msg = format!("longer than MAX_EVENT_ID_LEN ({MAX_EVENT_ID_LEN} bytes)");
+        return Err(Fail::value(at, msg));
+    }
+    non_empty(s, at)
+}
+
+pub(crate) fn event_type<'a>(r: &mut Reader<'a>) -> Result<EventType<'a>, Fail> {
+    let (s, at) = required(r, "a string")?;
+    if let Some(known) = KnownType::from_name(&s) {
+        return Ok(EventType::Known(known));
+    }
+    let valid = |b: u8| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'.';
+    if s.is_empty() || !s.bytes().all(valid) {
+        let msg = format!("expected a known event type or a name of [a-z0-9_.], got {}", quote(&s));
+        return Err(Fail::value(at, msg));
+    }
+    if s.len() > MAX_TYPE_NAME_LEN {
+        let msg = format!("custom type name longer than MAX_TYPE_NAME_LEN ({MAX_TYPE_NAME_LEN} bytes)");
+        return Err(Fail::value(at, msg));
+    }
+    Ok(EventType::Custom(s))
+}
+
+/// An RFC 3339 string or an integer of epoch milliseconds.
+pub(crate) fn timestamp(r: &mut Reader<'_>) -> Result<Timestamp, Fail> {
+    let at = r.pos();
+    let parsed = match r.peek() {
+        Some(b'"') => {
+            let s = r.string()?;
+            Timestamp::parse_rfc3339(&s).ok_or_else(|| quote(&s))
+        }
+        Some(b'-' | b'0'..=b'9') => {
+            let n = r.number()?;
+            n.parse().map(Timestamp).map_err(|_| n.to_owned())
+        }
+        _ => return Err(r.type_error(EXPECTED_TIME)),
+    };
+    parsed.map_err(|got| Fail::value(at, format!("expected {EXPECTED_TIME}, got {got}")))
+}
+
+/// A JSON number or a string holding a decimal, read exactly (never through a float).
+pub(crate) fn money(r: &mut Reader<'_>) -> Result<Option<Money>, Fail> {
+    let at = r.pos();
+    let text = match r.peek() {
+        Some(b'"') => r.string()?,
+        Some(b'-' | b'0'..=b'9') => Cow::Borrowed(r.number()?),
+        _ if r.null()? => return Ok(None),
+        _ => return Err(r.type_error(EXPECTED_MONEY)),
+    };
+    parse_money(&text).map(Some).map_err(|e| {
+        let msg = match e {
+            MoneyError::Syntax => format!("expected {EXPECTED_MONEY}, got {}", quote(&text)),
+            other => other.to_string(),
+        };
+        Fail::value(at, msg)
+    })
+}
+
+fn parse_money(text: &str) -> Result<Money, MoneyError> {
+    // `Money::parse` reads the exponent as an i64 and negates it; keep absurd exponents
+    // (`1e-9223372036854775808`) away from that arithmetic. Any exponent this long is out
+    // of range anyway.
+    let exponent_len = text.find(['e', 'E']).map_or(0, |p| text.len() - p - 1);
+    if exponent_len > 18 {
+        return Err(MoneyError::Range);
+    }
+    Money::parse(text)
+}
+
+pub(crate) fn ip(r: &mut Reader<'_>) -> Result<Option<IpAddr>, Fail> {
+    optional(r, "an IP address string", |s, at| {
+        s.parse().map_err(|_| {
+            Fail::value(at, format!("expected an IPv4 or IPv6 address, got {}", quote(&s)))
+        })
+    })
+}
+
+/// An ISO 3166-1 alpha-2 code, upper-cased.
+pub(crate) fn country<'a>(r: &mut Reader<'a>) -> Result<Option<Str<'a>>, Fail> {
+    optional(r, "a country code string", country_code)
+}
+
+pub(crate) fn country_code(s: Str<'_>, at: usize) -> Result<Str<'_>, Fail> {
+    letters(s, at, 2, "a 2-letter country code such as \"US\"")
+}
+
+/// An ISO 4217 code, upper-cased.
+pub(crate) fn currency<'a>(r: &mut Reader<'a>) -> Result<Option<Str<'a>>, Fail> {
+    optional(r, "a currency code string", |s, at| {
+        letters(s, at, 3, "a 3-letter currency code such as \"USD\"")
+    })
+}
+
+fn letters<'a>(s: Str<'a>, at: usize, len: usize, expected: &str) -> Result<Str<'a>, Fail> {
+    if s.len() != len || !s.bytes().all(|b| b.is_ascii_alphabetic()) {
+        return Err(Fail::value(at, format!("expected {expected}, got {}", quote(&s))));
+    }
+    Ok(upper(s))
+}
+
+fn upper(s: Str<'_>) -> Str<'_> {
+    if s.bytes().any(|b| b.is_ascii_lowercase()) {
+        Cow::Owned(s.to_ascii_uppercase())
+    } else {
+        s
+    }
+}
+
+/// An e-mail address, lower-cased (owned only when that changed it).
+pub(crate) fn email<'a>(r: &mut Reader<'a>) -> Result<Option<Str<'a>>, Fail> {
+    optional(r, "a string", |s, at| non_empty(s, at).map(lower))
+}
+
+fn lower(s: Str<'_>) -> Str<'_> {
+    let has_upper = if s.is_ascii() {
+        s.bytes().any(|b| b.is_ascii_uppercase())
+    } else {
+        s.chars().any(char::is_uppercase)
+    };
+    if has_upper { Cow::Owned(s.to_lowercase()) } else { s }
+}
+
+/// A non-negative integer that fits `u32` (`items[].quantity`); `null` is `None`.
+pub(crate) fn count(r: &mut Reader<'_>) -> Result<Option<u32>, Fail> {
+    const EXPECTED: &str = "a non-negative integer";
+    let at = r.pos();
+    match r.peek() {
+        Some(b'-' | b'0'..=b'9') => {
+            let n = r.number()?;
+            let msg = || format!("expected {EXPECTED}, got {n}");
+            n.parse().map(Some).map_err(|_| Fail::value(at, msg()))
+        }
+        _ if r.null()? => Ok(None),
+        _ => Err(r.type_error(EXPECTED)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalises_case_without_copying_when_already_normal() {
+        assert!(matches!(upper("US".into()), Cow::Borrowed("US")));
+        assert_eq!(upper("us".into()), "US");
+        assert!(matches!(lower("a@b.com".into()), Cow::Borrowed(_)));
+        assert_eq!(lower("Ä@B.com".into()), "ä@b.com");
+    }
+
+    #[test]
+    fn guards_money_exponents() {
+        assert_eq!(parse_money("1e-9223372036854775808"), Err(MoneyError::Range));
+        assert_eq!(parse_money("1.5e2"), Ok(Money(150_000_000)));
+    }
+}
