@@ -15,7 +15,7 @@ use shrike_types::{Outcome, Timestamp};
 use crate::setup;
 
 #[derive(clap::Args)]
-pub struct Args {
+pub(crate) struct Args {
     /// The policy file.
     #[arg(long)]
     policy: PathBuf,
@@ -50,7 +50,7 @@ struct Report {
     outcomes: [u64; 4],
 }
 
-pub fn run(args: Args) -> Result<ExitCode> {
+pub(crate) fn run(args: Args) -> Result<ExitCode> {
     let policy = setup::load_policy(&args.policy)?;
     let lines = generate(args.events, args.seed);
     let parse = pass(&lines, |_| {})?;

@@ -7,12 +7,12 @@ use anyhow::{Context, Result};
 use shrike_types::RuleMode;
 
 #[derive(clap::Args)]
-pub struct Args {
+pub(crate) struct Args {
     /// The policy file.
     policy: PathBuf,
 }
 
-pub fn run(args: Args) -> Result<ExitCode> {
+pub(crate) fn run(args: Args) -> Result<ExitCode> {
     let path = &args.policy;
     let source = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
     match shrike_dsl::compile(&source) {

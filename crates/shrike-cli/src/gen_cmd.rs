@@ -9,7 +9,7 @@ use anyhow::{Context, Result};
 use shrike_gen::{GenConfig, write_stream};
 
 #[derive(clap::Args)]
-pub struct Args {
+pub(crate) struct Args {
     /// Number of events.
     #[arg(long, default_value_t = 100_000)]
     events: u64,
@@ -27,7 +27,7 @@ pub struct Args {
     labels: PathBuf,
 }
 
-pub fn run(args: Args) -> Result<ExitCode> {
+pub(crate) fn run(args: Args) -> Result<ExitCode> {
     let mut cfg = GenConfig { events: args.events, seed: args.seed, ..GenConfig::default() };
     if let Some(d) = args.days {
         cfg.days = d;

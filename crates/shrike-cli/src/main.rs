@@ -5,6 +5,7 @@ mod bench;
 mod check;
 mod gen_cmd;
 mod progress;
+mod quality;
 mod replay_cmd;
 mod setup;
 

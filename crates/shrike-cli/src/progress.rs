@@ -4,7 +4,7 @@ use std::io::{IsTerminal, Write};
 
 use shrike_types::clock::Stopwatch;
 
-pub struct Progress {
+pub(crate) struct Progress {
     total: Option<u64>,
     watch: Stopwatch,
     enabled: bool,
@@ -13,11 +13,11 @@ pub struct Progress {
 
 impl Progress {
     /// `total` is the expected count (e.g. lines), when known.
-    pub fn new(label: &'static str, total: Option<u64>) -> Progress {
+    pub(crate) fn new(label: &'static str, total: Option<u64>) -> Progress {
         Progress { total, watch: Stopwatch::start(), enabled: std::io::stderr().is_terminal(), label }
     }
 
-    pub fn update(&self, done: u64) {
+    pub(crate) fn update(&self, done: u64) {
         if !self.enabled {
             return;
         }
@@ -42,7 +42,7 @@ impl Progress {
         let _ = err.flush();
     }
 
-    pub fn finish(&self) {
+    pub(crate) fn finish(&self) {
         if self.enabled {
             eprintln!();
         }

@@ -13,13 +13,14 @@ use shrike_types::clock::ManualClock;
 use shrike_types::{Decision, Outcome, Timestamp};
 
 use crate::progress::Progress;
+use crate::quality::{Labels, Quality, Report};
 use crate::setup;
 
 /// Bad lines printed in full before only counting them.
 const MAX_REPORTED_BAD_LINES: u64 = 20;
 
 #[derive(clap::Args)]
-pub struct Args {
+pub(crate) struct Args {
     /// The policy file.
     #[arg(long)]
     policy: PathBuf,
@@ -29,6 +30,9 @@ pub struct Args {
     /// Where to write decisions, one JSON object per line ("-" for standard output).
     #[arg(long)]
     out: PathBuf,
+    /// Labels (JSON lines from `shrike gen`): also report recall and precision per pattern.
+    #[arg(long)]
+    labels: Option<PathBuf>,
     /// Print the summary as JSON.
     #[arg(long)]
     json: bool,
@@ -38,10 +42,14 @@ struct Sink<W> {
     out: W,
     progress: Progress,
     bad: u64,
+    quality: Option<(Labels, Quality)>,
 }
 
 impl<W: Write> ReplaySink for Sink<W> {
     fn decision(&mut self, d: &Decision) -> io::Result<()> {
+        if let Some((labels, q)) = &mut self.quality {
+            q.record(labels, d);
+        }
         serde_json::to_writer(&mut self.out, d)?;
         self.out.write_all(b"\n")
     }
@@ -58,18 +66,23 @@ impl<W: Write> ReplaySink for Sink<W> {
     }
 }
 
-pub fn run(args: Args) -> Result<ExitCode> {
+pub(crate) fn run(args: Args) -> Result<ExitCode> {
     let policy = setup::load_policy(&args.policy)?;
     let clock = Arc::new(ManualClock::new(Timestamp(0)));
     let mut engine = setup::memory_engine(policy, clock.clone())?;
     let total = if args.events.as_os_str() == "-" { None } else { Some(count_lines(&args.events)?) };
     let input = open_input(&args.events)?;
     let out = open_output(&args.out)?;
-    let mut sink = Sink { out, progress: Progress::new("replay", total), bad: 0 };
+    let quality = match &args.labels {
+        Some(path) => Some((Labels::load(path)?, Quality::default())),
+        None => None,
+    };
+    let mut sink = Sink { out, progress: Progress::new("replay", total), bad: 0, quality };
     let summary = replay(&mut engine, input, Some(&clock), &mut sink)?;
     sink.out.flush()?;
     sink.progress.finish();
-    print_summary(&summary, engine.stats(), args.json)?;
+    let report = sink.quality.take().map(|(_, q)| q.finish());
+    print_summary(&summary, engine.stats(), report.as_ref(), args.json)?;
     Ok(if summary.bad_lines > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }
 
@@ -103,9 +116,9 @@ fn count_lines(path: &PathBuf) -> Result<u64> {
     }
 }
 
-fn print_summary(s: &ReplaySummary, stats: &EngineStats, json: bool) -> Result<()> {
+fn print_summary(s: &ReplaySummary, stats: &EngineStats, quality: Option<&Report>, json: bool) -> Result<()> {
     if json {
-        let v = serde_json::json!({ "replay": s, "engine": stats });
+        let v = serde_json::json!({ "replay": s, "engine": stats, "quality": quality });
         println!("{}", serde_json::to_string_pretty(&v)?);
         return Ok(());
     }
@@ -120,6 +133,9 @@ fn print_summary(s: &ReplaySummary, stats: &EngineStats, json: bool) -> Result<(
     for r in &stats.rules {
         let name = if r.shadow { format!("{} (shadow)", r.rule) } else { r.rule.clone() };
         eprintln!("{name:<40} {:>10}", r.hits);
+    }
+    if let Some(q) = quality {
+        q.print();
     }
     Ok(())
 }

@@ -10,7 +10,7 @@ use shrike_features::MemoryStore;
 use shrike_types::clock::Clock;
 
 /// Reads and compiles a policy file; compile errors are rendered with the file's path.
-pub fn load_policy(path: &Path) -> Result<Arc<CompiledPolicy>> {
+pub(crate) fn load_policy(path: &Path) -> Result<Arc<CompiledPolicy>> {
     let source = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
     match shrike_dsl::compile(&source) {
         Ok(p) => Ok(Arc::new(p)),
@@ -22,7 +22,7 @@ pub fn load_policy(path: &Path) -> Result<Arc<CompiledPolicy>> {
 }
 
 /// An engine with in-memory feature state for `policy`.
-pub fn memory_engine(policy: Arc<CompiledPolicy>, clock: Arc<dyn Clock>) -> Result<Engine<MemoryStore>> {
+pub(crate) fn memory_engine(policy: Arc<CompiledPolicy>, clock: Arc<dyn Clock>) -> Result<Engine<MemoryStore>> {
     let store = MemoryStore::new(store_layout(&policy)).context("building the feature store")?;
     Ok(Engine::new(policy, store, clock))
 }

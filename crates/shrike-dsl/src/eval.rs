@@ -248,7 +248,10 @@ fn attr<'e>(event: &'e Event<'_>, name: &str, ty: Type) -> Value<'e> {
         (Type::String, AttrValue::String(s)) => Value::Str(Cow::Borrowed(s)),
         (Type::String, AttrValue::Number(s)) => Value::Str(Cow::Borrowed(s)),
         (Type::Bool, AttrValue::Bool(b)) => Value::Bool(*b),
-        (Type::Number, AttrValue::Number(s) | AttrValue::String(s)) => s.parse().map_or(Value::Missing, Value::Num),
+        // Like arithmetic, a number is finite: "NaN", "inf" or 1e400 is missing.
+        (Type::Number, AttrValue::Number(s) | AttrValue::String(s)) => {
+            s.parse().ok().filter(|n: &f64| n.is_finite()).map_or(Value::Missing, Value::Num)
+        }
         (Type::Money, AttrValue::Number(s) | AttrValue::String(s)) => Money::parse(s).map_or(Value::Missing, Value::Money),
         (Type::Duration, AttrValue::Number(s)) => s.parse().map_or(Value::Missing, |ms| Value::Dur(Duration(ms))),
         (Type::Timestamp, AttrValue::Number(s)) => s.parse().map_or(Value::Missing, |ms| Value::Time(Timestamp(ms))),

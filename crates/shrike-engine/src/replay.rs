@@ -91,7 +91,7 @@ fn trim_line(buf: &[u8]) -> &[u8] {
 pub fn read_line_bounded(input: &mut impl BufRead, buf: &mut Vec<u8>) -> io::Result<bool> {
     buf.clear();
     let limit = MAX_EVENT_BYTES as u64 + 1;
-    let n = (&mut *input).take(limit).read_until(b'\n', buf)?;
+    let n = io::Read::take(&mut *input, limit).read_until(b'\n', buf)?;
     if n == 0 {
         return Ok(false);
     }
@@ -99,7 +99,7 @@ pub fn read_line_bounded(input: &mut impl BufRead, buf: &mut Vec<u8>) -> io::Res
         let mut sink = Vec::new();
         loop {
             sink.clear();
-            let m = (&mut *input).take(64 * 1024).read_until(b'\n', &mut sink)?;
+            let m = io::Read::take(&mut *input, 64 * 1024).read_until(b'\n', &mut sink)?;
             if m == 0 || sink.last() == Some(&b'\n') {
                 break;
             }

@@ -106,7 +106,11 @@ impl<T: Scalar> Cell for SumCell<T> {
         self.bucket
     }
     fn start(bucket: u32, x: T) -> Self {
-        SumCell { bucket, count: 1, sum: x }
+        SumCell {
+            bucket,
+            count: 1,
+            sum: x,
+        }
     }
     fn merge(&mut self, x: T) {
         self.count = self.count.saturating_add(1);
@@ -157,7 +161,11 @@ pub(crate) fn add<C: Cell>(cells: &mut Vec<C>, pos: Pos, span: Span, x: C::In) {
 
 /// A late event: its bucket is at or before the newest cell; cells are short, scan back.
 fn insert_late<C: Cell>(cells: &mut Vec<C>, b: u32, x: C::In) {
-    let after = cells.iter().rev().take_while(|c| is_after(c.bucket(), b)).count();
+    let after = cells
+        .iter()
+        .rev()
+        .take_while(|c| is_after(c.bucket(), b))
+        .count();
     let at = cells.len() - after;
     match at.checked_sub(1).and_then(|i| cells.get_mut(i)) {
         Some(c) if c.bucket() == b => c.merge(x),
@@ -168,28 +176,35 @@ fn insert_late<C: Cell>(cells: &mut Vec<C>, b: u32, x: C::In) {
 /// Drops the oldest cells once they are `keep` or more buckets older than the newest bucket:
 /// every allowed read has `b(t) >= bn - lat`, so its window starts after them.
 pub(crate) fn prune<C: Cell>(cells: &mut Vec<C>, pos: Pos, span: Span) {
-    let dead = cells.iter().take_while(|c| pos.age(c.bucket()) >= span.keep).count();
+    let dead = cells
+        .iter()
+        .take_while(|c| pos.age(c.bucket()) >= span.keep)
+        .count();
     if dead > 0 {
         cells.drain(..dead);
     }
 }
 
-/// Cells in the window `(bt - n, bt]`, newest first. Walks back from the newest cell, skips
-/// cells after `bt` (a read in the past) and stops at the first cell before the window.
-pub(crate) fn window<C: Cell>(cells: &[C], bt: u32, n: u32) -> impl Iterator<Item = &C> {
-    let n = n as i32;
-    cells
-        .iter()
-        .rev()
-        .filter(move |c| bt.wrapping_sub(c.bucket()) as i32 >= 0)
-        .take_while(move |c| (bt.wrapping_sub(c.bucket()) as i32) < n)
+/// Cells in the window `(bt - n, bt]`. Cells after `bt` (a read in the past) are few and
+/// skipped from the end; the start is found by binary search, so the caller sums a plain slice.
+pub(crate) fn window<C: Cell>(cells: &[C], bt: u32, n: u32) -> &[C] {
+    // Signed wrapping distance from a cell to `bt`: negative when the cell is after `bt`.
+    let dist = |c: &C| bt.wrapping_sub(c.bucket()) as i32;
+    let after = cells.iter().rev().take_while(|c| dist(c) < 0).count();
+    let upto = &cells[..cells.len() - after];
+    // n < 2^26 (layout bounds), so the cast is exact.
+    &upto[upto.partition_point(|c| dist(c) >= n as i32)..]
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    const SPAN: Span = Span { n: 3, lat: 2, keep: 5 };
+    const SPAN: Span = Span {
+        n: 3,
+        lat: 2,
+        keep: 5,
+    };
 
     fn counts(cells: &[CountCell]) -> Vec<(u32, u32)> {
         cells.iter().map(|c| (c.bucket, c.count)).collect()
@@ -208,11 +223,22 @@ mod tests {
 
     #[test]
     fn window_excludes_old_and_future_buckets() {
-        let cells: Vec<CountCell> =
-            [8, 9, 10, 11].iter().map(|&b| CountCell { bucket: b, count: 1 }).collect();
-        let seen = |bt| window(&cells, bt, 3).map(|c| c.bucket).collect::<Vec<_>>();
-        assert_eq!(seen(11), [11, 10, 9]);
-        assert_eq!(seen(10), [10, 9, 8]);
+        let cells: Vec<CountCell> = [8, 9, 10, 11]
+            .iter()
+            .map(|&b| CountCell {
+                bucket: b,
+                count: 1,
+            })
+            .collect();
+        let seen = |bt| {
+            window(&cells, bt, 3)
+                .iter()
+                .map(|c| c.bucket)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(seen(11), [9, 10, 11]);
+        assert_eq!(seen(10), [8, 9, 10]);
+        assert_eq!(seen(7), Vec::<u32>::new());
         assert_eq!(seen(13), [11]);
         assert_eq!(seen(14), Vec::<u32>::new());
     }
@@ -223,7 +249,7 @@ mod tests {
         for b in [u32::MAX - 1, u32::MAX, 0, 1] {
             add(&mut cells, Pos { bt: b, bn: b }, SPAN, ());
         }
-        let seen: Vec<u32> = window(&cells, 1, 3).map(|c| c.bucket).collect();
-        assert_eq!(seen, [1, 0, u32::MAX]);
+        let seen: Vec<u32> = window(&cells, 1, 3).iter().map(|c| c.bucket).collect();
+        assert_eq!(seen, [u32::MAX, 0, 1]);
     }
 }

@@ -89,7 +89,11 @@ impl Wire for f64 {
     fn get(r: &mut Reader<'_>) -> Result<Self, SnapshotError> {
         let v = f64::from_bits(r.get()?);
         // The store only ever holds finite numbers.
-        if v.is_finite() { Ok(v) } else { Err(SnapshotError::Corrupt("non-finite number")) }
+        if v.is_finite() {
+            Ok(v)
+        } else {
+            Err(SnapshotError::Corrupt("non-finite number"))
+        }
     }
 }
 
@@ -100,7 +104,10 @@ impl Wire for CountCell {
         self.count.put(out);
     }
     fn get(r: &mut Reader<'_>) -> Result<Self, SnapshotError> {
-        Ok(CountCell { bucket: r.get()?, count: r.get()? })
+        Ok(CountCell {
+            bucket: r.get()?,
+            count: r.get()?,
+        })
     }
 }
 
@@ -112,7 +119,11 @@ impl<T: Wire> Wire for SumCell<T> {
         self.sum.put(out);
     }
     fn get(r: &mut Reader<'_>) -> Result<Self, SnapshotError> {
-        Ok(SumCell { bucket: r.get()?, count: r.get()?, sum: r.get()? })
+        Ok(SumCell {
+            bucket: r.get()?,
+            count: r.get()?,
+            sum: r.get()?,
+        })
     }
 }
 
@@ -123,7 +134,10 @@ impl<T: Wire> Wire for MinCell<T> {
         self.value.put(out);
     }
     fn get(r: &mut Reader<'_>) -> Result<Self, SnapshotError> {
-        Ok(MinCell { bucket: r.get()?, value: r.get()? })
+        Ok(MinCell {
+            bucket: r.get()?,
+            value: r.get()?,
+        })
     }
 }
 
@@ -134,7 +148,10 @@ impl<T: Wire> Wire for MaxCell<T> {
         self.value.put(out);
     }
     fn get(r: &mut Reader<'_>) -> Result<Self, SnapshotError> {
-        Ok(MaxCell { bucket: r.get()?, value: r.get()? })
+        Ok(MaxCell {
+            bucket: r.get()?,
+            value: r.get()?,
+        })
     }
 }
 
@@ -145,7 +162,10 @@ impl Wire for Occurrence {
         self.bucket.put(out);
     }
     fn get(r: &mut Reader<'_>) -> Result<Self, SnapshotError> {
-        Ok(Occurrence { hash: r.get()?, bucket: r.get()? })
+        Ok(Occurrence {
+            hash: r.get()?,
+            bucket: r.get()?,
+        })
     }
 }
 
@@ -157,6 +177,10 @@ impl Wire for HllEntry {
         self.rho.put(out);
     }
     fn get(r: &mut Reader<'_>) -> Result<Self, SnapshotError> {
-        Ok(HllEntry { bucket: r.get()?, reg: r.get()?, rho: r.get()? })
+        Ok(HllEntry {
+            bucket: r.get()?,
+            reg: r.get()?,
+            rho: r.get()?,
+        })
     }
 }

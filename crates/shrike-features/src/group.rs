@@ -5,8 +5,9 @@ use hashbrown::HashMap;
 
 use crate::api::{AggValue, Update};
 use crate::cells::Pos;
+use crate::key::{Key, KeyRef};
 use crate::spec::{FeatureDef, GroupDef};
-use crate::state::{FeatureState, empty_value};
+use crate::state::{ALLOC_OVERHEAD, FeatureState, empty_value};
 
 /// A call further than this from the key's newest event time (34 years, far beyond any
 /// window or lateness) resets or reads nothing, so `u32` bucket differences never wrap.
@@ -23,12 +24,19 @@ pub(crate) struct EntityState {
 
 impl EntityState {
     pub(crate) fn new(def: &GroupDef, at: i64) -> Self {
-        EntityState { newest: at, features: def.features.iter().map(FeatureState::new).collect() }
+        EntityState {
+            newest: at,
+            features: def.features.iter().map(FeatureState::new).collect(),
+        }
     }
 
     fn heap_bytes(&self) -> usize {
-        let own = self.features.len() * size_of::<FeatureState>();
-        own + self.features.iter().map(FeatureState::heap_bytes).sum::<usize>()
+        let own = self.features.len() * size_of::<FeatureState>() + ALLOC_OVERHEAD;
+        own + self
+            .features
+            .iter()
+            .map(FeatureState::heap_bytes)
+            .sum::<usize>()
     }
 }
 
@@ -44,7 +52,7 @@ enum Pass {
 #[derive(Debug)]
 pub(crate) struct GroupStore {
     pub(crate) def: GroupDef,
-    pub(crate) table: HashMap<Box<[u8]>, EntityState>,
+    pub(crate) table: HashMap<Key, EntityState>,
     /// Bucket positions of the current call, one per distinct resolution (reused: no
     /// allocation per call).
     scratch: Vec<Pos>,
@@ -53,7 +61,11 @@ pub(crate) struct GroupStore {
 impl GroupStore {
     pub(crate) fn new(def: GroupDef) -> Self {
         let scratch = Vec::with_capacity(def.resolutions.len());
-        GroupStore { def, table: HashMap::new(), scratch }
+        GroupStore {
+            def,
+            table: HashMap::new(),
+            scratch,
+        }
     }
 
     /// `FeatureStore::apply_and_read` for this group.
@@ -66,16 +78,30 @@ impl GroupStore {
         reads: &[u16],
         out: &mut [AggValue],
     ) {
-        let GroupStore { def, table, scratch } = self;
+        let GroupStore {
+            def,
+            table,
+            scratch,
+        } = self;
         if updates.is_empty() {
-            match table.get(key) {
-                Some(e) => read(def, e, positions(def, at, e.newest, scratch), at, reads, out, Pass::All),
+            match table.get(&KeyRef(key)) {
+                Some(e) => read(
+                    def,
+                    e,
+                    positions(def, at, e.newest, scratch),
+                    at,
+                    reads,
+                    out,
+                    Pass::All,
+                ),
                 None => read_empty(def, reads, out),
             }
             return;
         }
-        // Allocates the boxed key only when the key is new.
-        let e = table.entry_ref(key).or_insert_with(|| EntityState::new(def, at));
+        // Copies the key only when it is new (and allocates only when it is long).
+        let e = table
+            .entry_ref(&KeyRef(key))
+            .or_insert_with(|| EntityState::new(def, at));
         if at < e.newest.saturating_sub(lateness_ms) {
             // Too late: the engine's watermark should have rejected it; ignore the updates.
             let pos = positions(def, at, e.newest, scratch);
@@ -95,7 +121,8 @@ impl GroupStore {
     pub(crate) fn expire(&mut self, watermark: i64) -> usize {
         let before = self.table.len();
         let idle_ms = self.def.idle_ms;
-        self.table.retain(|_, e| watermark.saturating_sub(e.newest) <= idle_ms);
+        self.table
+            .retain(|_, e| watermark.saturating_sub(e.newest) <= idle_ms);
         // Give memory back after a large expiry, keeping room to grow without rehashing.
         if self.table.len() * 4 < self.table.capacity() && self.table.capacity() > 1024 {
             self.table.shrink_to(self.table.len() * 2);
@@ -105,8 +132,12 @@ impl GroupStore {
 
     /// Table slots, key bytes and feature states.
     pub(crate) fn heap_bytes(&self) -> usize {
-        let slot = size_of::<(Box<[u8]>, EntityState)>() + 1;
-        let keys: usize = self.table.iter().map(|(k, e)| k.len() + e.heap_bytes()).sum();
+        let slot = size_of::<(Key, EntityState)>() + 1;
+        let keys: usize = self
+            .table
+            .iter()
+            .map(|(k, e)| k.heap_bytes() + e.heap_bytes())
+            .sum();
         self.table.capacity() * slot + keys
     }
 }
@@ -117,9 +148,16 @@ fn positions<'s>(def: &GroupDef, at: i64, newest: i64, scratch: &'s mut Vec<Pos>
     scratch.clear();
     scratch.extend(def.resolutions.iter().map(|&r| {
         let bt = at.div_euclid(r);
-        let bn = if at >= newest { bt } else { newest.div_euclid(r) };
+        let bn = if at >= newest {
+            bt
+        } else {
+            newest.div_euclid(r)
+        };
         // Truncation to u32 is the wrapping bucket encoding (see `cells`).
-        Pos { bt: bt as u32, bn: bn as u32 }
+        Pos {
+            bt: bt as u32,
+            bn: bn as u32,
+        }
     }));
     scratch
 }
@@ -173,6 +211,9 @@ fn reachable(fd: &FeatureDef, at: i64, newest: i64) -> bool {
 
 fn read_empty(def: &GroupDef, reads: &[u16], out: &mut [AggValue]) {
     for (slot, &f) in out.iter_mut().zip(reads) {
-        *slot = def.features.get(usize::from(f)).map_or(AggValue::Missing, empty_value);
+        *slot = def
+            .features
+            .get(usize::from(f))
+            .map_or(AggValue::Missing, empty_value);
     }
 }

@@ -44,6 +44,7 @@ mod codec;
 mod distinct;
 mod group;
 mod hll;
+mod key;
 mod memory;
 mod snapshot;
 mod spec;

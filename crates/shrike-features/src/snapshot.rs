@@ -27,6 +27,7 @@ use crate::codec::{Reader, Wire, put_vec};
 use crate::distinct::{DISTINCT_EXACT_CAP, Distinct, Occurrence};
 use crate::group::EntityState;
 use crate::hll::{HLL_PRECISION, HLL_REGISTERS, HllEntry, SlidingHll};
+use crate::key::Key;
 use crate::memory::MemoryStore;
 use crate::spec::{FeatureDef, LayoutError, StoreLayout};
 use crate::state::{FeatureState, Seen};
@@ -67,6 +68,7 @@ impl MemoryStore {
         for g in &self.groups {
             (g.table.len() as u64).put(&mut out);
             for (key, e) in &g.table {
+                let key = key.as_bytes();
                 // Keys come from event fields bounded far below 4 GiB by the engine.
                 (key.len() as u32).put(&mut out);
                 out.extend_from_slice(key);
@@ -90,7 +92,10 @@ impl MemoryStore {
         }
         let mut expected = Vec::new();
         put_layout(&mut expected, &store.layout);
-        if r.take(expected.len()).map_err(|_| SnapshotError::LayoutMismatch)? != expected {
+        if r.take(expected.len())
+            .map_err(|_| SnapshotError::LayoutMismatch)?
+            != expected
+        {
             return Err(SnapshotError::LayoutMismatch);
         }
         for g in &mut store.groups {
@@ -127,11 +132,14 @@ fn put_layout(out: &mut Vec<u8>, layout: &StoreLayout) {
 fn get_entity(
     r: &mut Reader<'_>,
     defs: &[FeatureDef],
-) -> Result<(Box<[u8]>, EntityState), SnapshotError> {
+) -> Result<(Key, EntityState), SnapshotError> {
     let len = r.get::<u32>()? as usize;
-    let key: Box<[u8]> = r.take(len)?.into();
+    let key = Key::from(r.take(len)?);
     let newest: i64 = r.get()?;
-    let features = defs.iter().map(|fd| get_state(r, fd)).collect::<Result<_, _>>()?;
+    let features = defs
+        .iter()
+        .map(|fd| get_state(r, fd))
+        .collect::<Result<_, _>>()?;
     Ok((key, EntityState { newest, features }))
 }
 
@@ -179,7 +187,9 @@ fn get_state(r: &mut Reader<'_>, fd: &FeatureDef) -> Result<FeatureState, Snapsh
         _ => return Err(SnapshotError::Corrupt("unknown state tag")),
     };
     if discriminant(&state) != discriminant(&FeatureState::new(fd)) {
-        return Err(SnapshotError::Corrupt("state kind does not match the layout"));
+        return Err(SnapshotError::Corrupt(
+            "state kind does not match the layout",
+        ));
     }
     Ok(state)
 }
@@ -187,9 +197,13 @@ fn get_state(r: &mut Reader<'_>, fd: &FeatureDef) -> Result<FeatureState, Snapsh
 /// Cells strictly increasing by bucket, at most `keep` of them.
 fn cells<C: Cell + Wire>(r: &mut Reader<'_>, fd: &FeatureDef) -> Result<Vec<C>, SnapshotError> {
     let cells: Vec<C> = r.vec()?;
-    let sorted = cells.windows(2).all(|w| is_after(w[1].bucket(), w[0].bucket()));
+    let sorted = cells
+        .windows(2)
+        .all(|w| is_after(w[1].bucket(), w[0].bucket()));
     if !sorted || cells.len() > fd.span.keep as usize {
-        return Err(SnapshotError::Corrupt("cells out of order or beyond retention"));
+        return Err(SnapshotError::Corrupt(
+            "cells out of order or beyond retention",
+        ));
     }
     Ok(cells)
 }
@@ -198,7 +212,9 @@ fn occurrences(r: &mut Reader<'_>) -> Result<Vec<Occurrence>, SnapshotError> {
     let v: Vec<Occurrence> = r.vec()?;
     let distinct = v.windows(2).filter(|w| w[0].hash != w[1].hash).count() + 1;
     if !v.is_sorted_by_key(|e| e.hash) || (!v.is_empty() && distinct > DISTINCT_EXACT_CAP) {
-        return Err(SnapshotError::Corrupt("distinct values out of order or above the cap"));
+        return Err(SnapshotError::Corrupt(
+            "distinct values out of order or above the cap",
+        ));
     }
     Ok(v)
 }
@@ -208,11 +224,15 @@ fn sketch(r: &mut Reader<'_>) -> Result<SlidingHll, SnapshotError> {
     let entries: Vec<HllEntry> = r.vec()?;
     let max_rho = (65 - HLL_PRECISION) as u8;
     let valid = |e: &HllEntry| usize::from(e.reg) < HLL_REGISTERS && (1..=max_rho).contains(&e.rho);
-    let ordered = |w: &[HllEntry]| w[0].reg < w[1].reg || (w[0].reg == w[1].reg && is_after(w[1].bucket, w[0].bucket));
+    let ordered = |w: &[HllEntry]| {
+        w[0].reg < w[1].reg || (w[0].reg == w[1].reg && is_after(w[1].bucket, w[0].bucket))
+    };
     if !entries.iter().all(valid) || !entries.windows(2).all(ordered) {
-        return Err(SnapshotError::Corrupt("sketch entries invalid or out of order"));
+        return Err(SnapshotError::Corrupt(
+            "sketch entries invalid or out of order",
+        ));
     }
-    Ok(SlidingHll { entries, pruned_at })
+    Ok(SlidingHll::from_parts(entries, pruned_at))
 }
 
 fn seen(r: &mut Reader<'_>) -> Result<Seen, SnapshotError> {
@@ -221,5 +241,9 @@ fn seen(r: &mut Reader<'_>) -> Result<Seen, SnapshotError> {
         1 => true,
         _ => return Err(SnapshotError::Corrupt("bad first/last seen flag")),
     };
-    Ok(Seen { any, first: r.get()?, last: r.get()? })
+    Ok(Seen {
+        any,
+        first: r.get()?,
+        last: r.get()?,
+    })
 }

@@ -22,7 +22,11 @@ pub(crate) struct Seen {
 impl Seen {
     fn observe(&mut self, at: i64, window_ms: i64) {
         if !self.any || at.saturating_sub(self.last) > window_ms {
-            *self = Seen { any: true, first: at, last: at };
+            *self = Seen {
+                any: true,
+                first: at,
+                last: at,
+            };
         } else {
             self.first = self.first.min(at);
             self.last = self.last.max(at);
@@ -33,10 +37,18 @@ impl Seen {
         if !self.any || at.saturating_sub(self.last) > window_ms {
             return AggValue::Missing;
         }
-        let t = if agg == AggKind::FirstSeen { self.first } else { self.last };
+        let t = if agg == AggKind::FirstSeen {
+            self.first
+        } else {
+            self.last
+        };
         AggValue::Time(Timestamp(t))
     }
 }
+
+/// Bytes the allocator adds to each allocation (glibc: an 8-byte header, 16-byte rounding);
+/// counted by `heap_bytes` so reported memory is close to the process's.
+pub(crate) const ALLOC_OVERHEAD: usize = 16;
 
 /// One feature of one key. Money amounts are stored as raw micros.
 #[derive(Clone, Debug, PartialEq)]
@@ -76,9 +88,15 @@ impl FeatureState {
         let span = def.span;
         match (self, input) {
             (FeatureState::Count(c), _) => cells::add(c, pos, span, ()),
-            (FeatureState::SumNum(c), Input::Num(x)) if x.is_finite() => cells::add(c, pos, span, x),
-            (FeatureState::MinNum(c), Input::Num(x)) if x.is_finite() => cells::add(c, pos, span, x),
-            (FeatureState::MaxNum(c), Input::Num(x)) if x.is_finite() => cells::add(c, pos, span, x),
+            (FeatureState::SumNum(c), Input::Num(x)) if x.is_finite() => {
+                cells::add(c, pos, span, x)
+            }
+            (FeatureState::MinNum(c), Input::Num(x)) if x.is_finite() => {
+                cells::add(c, pos, span, x)
+            }
+            (FeatureState::MaxNum(c), Input::Num(x)) if x.is_finite() => {
+                cells::add(c, pos, span, x)
+            }
             (FeatureState::SumMoney(c), Input::Money(m)) => cells::add(c, pos, span, m.0),
             (FeatureState::MinMoney(c), Input::Money(m)) => cells::add(c, pos, span, m.0),
             (FeatureState::MaxMoney(c), Input::Money(m)) => cells::add(c, pos, span, m.0),
@@ -93,15 +111,28 @@ impl FeatureState {
     pub(crate) fn read(&self, def: &FeatureDef, bt: u32, at: i64) -> AggValue {
         let n = def.span.n;
         match self {
-            FeatureState::Count(c) => {
-                AggValue::Count(cells::window(c, bt, n).map(|c| u64::from(c.count)).sum())
+            FeatureState::Count(c) => AggValue::Count(
+                cells::window(c, bt, n)
+                    .iter()
+                    .map(|c| u64::from(c.count))
+                    .sum(),
+            ),
+            FeatureState::SumNum(c) => read_sum_num(def.agg, cells::window(c, bt, n).iter()),
+            FeatureState::SumMoney(c) => read_sum_money(def.agg, cells::window(c, bt, n).iter()),
+            FeatureState::MinNum(c) => num(cells::window(c, bt, n)
+                .iter()
+                .map(|c| c.value)
+                .reduce(f64::min)),
+            FeatureState::MaxNum(c) => num(cells::window(c, bt, n)
+                .iter()
+                .map(|c| c.value)
+                .reduce(f64::max)),
+            FeatureState::MinMoney(c) => {
+                money(cells::window(c, bt, n).iter().map(|c| c.value).min())
             }
-            FeatureState::SumNum(c) => read_sum_num(def.agg, cells::window(c, bt, n)),
-            FeatureState::SumMoney(c) => read_sum_money(def.agg, cells::window(c, bt, n)),
-            FeatureState::MinNum(c) => num(cells::window(c, bt, n).map(|c| c.value).reduce(f64::min)),
-            FeatureState::MaxNum(c) => num(cells::window(c, bt, n).map(|c| c.value).reduce(f64::max)),
-            FeatureState::MinMoney(c) => money(cells::window(c, bt, n).map(|c| c.value).min()),
-            FeatureState::MaxMoney(c) => money(cells::window(c, bt, n).map(|c| c.value).max()),
+            FeatureState::MaxMoney(c) => {
+                money(cells::window(c, bt, n).iter().map(|c| c.value).max())
+            }
             FeatureState::Distinct(d) => AggValue::Count(d.count(bt, n)),
             FeatureState::Seen(s) => s.read(def.agg, at, def.window_ms),
         }
@@ -110,7 +141,10 @@ impl FeatureState {
     /// Heap bytes owned by this state (capacities, not lengths).
     pub(crate) fn heap_bytes(&self) -> usize {
         fn vec<T>(v: &Vec<T>) -> usize {
-            v.capacity() * size_of::<T>()
+            match v.capacity() {
+                0 => 0,
+                cap => cap * size_of::<T>() + ALLOC_OVERHEAD,
+            }
         }
         match self {
             FeatureState::Count(c) => vec(c),
@@ -121,7 +155,9 @@ impl FeatureState {
             FeatureState::MinMoney(c) => vec(c),
             FeatureState::MaxMoney(c) => vec(c),
             FeatureState::Distinct(Distinct::Exact(v)) => vec(v),
-            FeatureState::Distinct(Distinct::Sketch(h)) => size_of_val(&**h) + vec(&h.entries),
+            FeatureState::Distinct(Distinct::Sketch(h)) => {
+                size_of_val(&**h) + ALLOC_OVERHEAD + vec(&h.entries)
+            }
             FeatureState::Seen(_) => 0,
         }
     }
@@ -156,8 +192,9 @@ fn read_sum_num<'a>(agg: AggKind, cells: impl Iterator<Item = &'a SumCell<f64>>)
 
 /// Money sums accumulate in `i128` and clamp once, so only a single bucket can saturate.
 fn read_sum_money<'a>(agg: AggKind, cells: impl Iterator<Item = &'a SumCell<i64>>) -> AggValue {
-    let (count, sum) =
-        cells.fold((0u64, 0i128), |(n, s), c| (n + u64::from(c.count), s + i128::from(c.sum)));
+    let (count, sum) = cells.fold((0u64, 0i128), |(n, s), c| {
+        (n + u64::from(c.count), s + i128::from(c.sum))
+    });
     let clamp = |v: i128| Money(v.clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64);
     match agg {
         AggKind::Avg if count == 0 => AggValue::Missing,
@@ -169,7 +206,11 @@ fn read_sum_money<'a>(agg: AggKind, cells: impl Iterator<Item = &'a SumCell<i64>
 /// `num / den` rounded to the nearest integer, halves away from zero (`den > 0`).
 fn div_round_half_away(num: i128, den: i128) -> i128 {
     let (q, r) = (num / den, num % den);
-    if 2 * r.abs() >= den { q + num.signum() } else { q }
+    if 2 * r.abs() >= den {
+        q + num.signum()
+    } else {
+        q
+    }
 }
 
 #[cfg(test)]
@@ -192,7 +233,10 @@ mod tests {
         s.observe(140, 50);
         s.observe(120, 50); // late, inside retention
         assert_eq!((s.first, s.last), (100, 140));
-        assert_eq!(s.read(AggKind::FirstSeen, 190, 50), AggValue::Time(Timestamp(100)));
+        assert_eq!(
+            s.read(AggKind::FirstSeen, 190, 50),
+            AggValue::Time(Timestamp(100))
+        );
         assert_eq!(s.read(AggKind::LastSeen, 191, 50), AggValue::Missing);
         s.observe(191, 50);
         assert_eq!((s.first, s.last), (191, 191));

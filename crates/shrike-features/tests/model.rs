@@ -27,15 +27,36 @@ const KINDS: [AggKind; 8] = [
 /// selector may land one past the end to exercise unknown indices.
 #[derive(Clone, Debug)]
 enum Op {
-    Event { group: usize, key: u8, advance: i64, back: i64, updates: Vec<(usize, u64)>, reads: Vec<usize> },
-    Read { group: usize, key: u8, back: i64 },
-    TooLate { group: usize, key: u8, extra: i64, updates: Vec<(usize, u64)> },
+    Event {
+        group: usize,
+        key: u8,
+        advance: i64,
+        back: i64,
+        updates: Vec<(usize, u64)>,
+        reads: Vec<usize>,
+    },
+    Read {
+        group: usize,
+        key: u8,
+        back: i64,
+    },
+    TooLate {
+        group: usize,
+        key: u8,
+        extra: i64,
+        updates: Vec<(usize, u64)>,
+    },
     Expire,
     Snapshot,
 }
 
 fn feature() -> impl Strategy<Value = FeatureSpec> {
-    (0..KINDS.len(), any::<bool>(), prop::sample::select(vec![1_000i64, 2_000, 5_000]), 1..6i64)
+    (
+        0..KINDS.len(),
+        any::<bool>(),
+        prop::sample::select(vec![1_000i64, 2_000, 5_000]),
+        1..6i64,
+    )
         .prop_map(|(k, money, r, n)| {
             let agg = KINDS[k];
             let value_kind = match (agg.takes_value(), money) {
@@ -43,29 +64,52 @@ fn feature() -> impl Strategy<Value = FeatureSpec> {
                 (true, true) => ValueKind::Money,
                 (true, false) => ValueKind::Number,
             };
-            FeatureSpec { agg, value_kind, window: Duration(r * n), resolution: Duration(r) }
+            FeatureSpec {
+                agg,
+                value_kind,
+                window: Duration(r * n),
+                resolution: Duration(r),
+            }
         })
 }
 
 fn layout() -> impl Strategy<Value = StoreLayout> {
     let group = prop::collection::vec(feature(), 1..=6).prop_map(|features| GroupSpec { features });
     let lateness = prop::sample::select(vec![0i64, 1_500, 3_000, 10_000]);
-    (prop::collection::vec(group, 1..=2), lateness)
-        .prop_map(|(groups, l)| StoreLayout { groups, allowed_lateness: Duration(l) })
+    (prop::collection::vec(group, 1..=2), lateness).prop_map(|(groups, l)| StoreLayout {
+        groups,
+        allowed_lateness: Duration(l),
+    })
 }
 
 fn op(allow_too_late: bool) -> impl Strategy<Value = Op> {
     let updates = prop::collection::vec((0..8usize, any::<u64>()), 1..4);
     let reads = prop::collection::vec(0..8usize, 0..5);
     // Quarter-second steps hit window and retention edges exactly; free ms steps do not.
-    let advance = prop_oneof![3 => (0..12i64).prop_map(|q| q * 250), 2 => 0..3_000i64, 1 => 0..40_000i64];
+    let advance =
+        prop_oneof![3 => (0..12i64).prop_map(|q| q * 250), 2 => 0..3_000i64, 1 => 0..40_000i64];
     let back = || prop_oneof![(0..=40i64).prop_map(|q| q * 250), 0..=10_000i64];
     let event = (0..2usize, 0..4u8, advance, back(), updates.clone(), reads).prop_map(
-        |(group, key, advance, back, updates, reads)| Op::Event { group, key, advance, back, updates, reads },
+        |(group, key, advance, back, updates, reads)| Op::Event {
+            group,
+            key,
+            advance,
+            back,
+            updates,
+            reads,
+        },
     );
-    let read = (0..2usize, 0..5u8, back()).prop_map(|(group, key, back)| Op::Read { group, key, back });
-    let late = (0..2usize, 0..4u8, 0..5_000i64, updates)
-        .prop_map(|(group, key, extra, updates)| Op::TooLate { group, key, extra, updates });
+    let read =
+        (0..2usize, 0..5u8, back()).prop_map(|(group, key, back)| Op::Read { group, key, back });
+    let late =
+        (0..2usize, 0..4u8, 0..5_000i64, updates).prop_map(|(group, key, extra, updates)| {
+            Op::TooLate {
+                group,
+                key,
+                extra,
+                updates,
+            }
+        });
     let late_weight = if allow_too_late { 1 } else { 0 };
     prop_oneof![
         12 => event,
@@ -102,7 +146,13 @@ struct Harness {
 impl Harness {
     fn new(layout: StoreLayout, base: i64, expire: bool) -> Self {
         let store = MemoryStore::new(layout.clone()).expect("valid layout");
-        Harness { layout, store, keys: HashMap::new(), clock: base, expire }
+        Harness {
+            layout,
+            store,
+            keys: HashMap::new(),
+            clock: base,
+            expire,
+        }
     }
 
     fn lateness(&self) -> i64 {
@@ -120,12 +170,22 @@ impl Harness {
 
     fn run(&mut self, op: Op) -> Result<(), TestCaseError> {
         match op {
-            Op::Event { group, key, advance, back, updates, reads } => {
+            Op::Event {
+                group,
+                key,
+                advance,
+                back,
+                updates,
+                reads,
+            } => {
                 let group = group % self.layout.groups.len();
                 self.clock += advance;
                 let at = self.clock - back.min(self.lateness());
                 let updates = self.updates(group, &updates);
-                let reads: Vec<u16> = reads.iter().map(|&r| self.feature_index(group, r) as u16).collect();
+                let reads: Vec<u16> = reads
+                    .iter()
+                    .map(|&r| self.feature_index(group, r) as u16)
+                    .collect();
                 self.check_call(group, key, at, &updates, &reads)?;
             }
             Op::Read { group, key, back } => {
@@ -134,13 +194,25 @@ impl Harness {
                 let reads: Vec<u16> = (0..=self.features(group).len() as u16).collect();
                 self.check_call(group, key, at, &[], &reads)?;
             }
-            Op::TooLate { group, key, extra, updates } => {
+            Op::TooLate {
+                group,
+                key,
+                extra,
+                updates,
+            } => {
                 let group = group % self.layout.groups.len();
                 if let Some(km) = self.keys.get(&(group, key)) {
                     let at = km.newest - self.lateness() - 1 - extra;
                     let updates = self.updates(group, &updates);
                     let mut out = vec![AggValue::Missing; 2];
-                    self.store.apply_and_read(group, &[key], Timestamp(at), &updates, &[0, 1], &mut out);
+                    self.store.apply_and_read(
+                        group,
+                        &[key],
+                        Timestamp(at),
+                        &updates,
+                        &[0, 1],
+                        &mut out,
+                    );
                 }
             }
             Op::Expire if self.expire => {
@@ -164,8 +236,14 @@ impl Harness {
         raw.iter()
             .map(|&(sel, seed)| {
                 let feature = self.feature_index(group, sel);
-                let input = self.features(group).get(feature).map_or(Input::None, |f| input_for(f, seed));
-                Update { feature: feature as u16, input }
+                let input = self
+                    .features(group)
+                    .get(feature)
+                    .map_or(Input::None, |f| input_for(f, seed));
+                Update {
+                    feature: feature as u16,
+                    input,
+                }
             })
             .collect()
     }
@@ -179,7 +257,8 @@ impl Harness {
         reads: &[u16],
     ) -> Result<(), TestCaseError> {
         let mut out = vec![AggValue::Missing; reads.len()];
-        self.store.apply_and_read(group, &[key], Timestamp(at), updates, reads, &mut out);
+        self.store
+            .apply_and_read(group, &[key], Timestamp(at), updates, reads, &mut out);
         let expected = self.model_call(group, key, at, updates, reads);
         for ((got, want), f) in out.iter().zip(&expected).zip(reads) {
             let spec = self.features(group).get(usize::from(*f));
@@ -189,7 +268,14 @@ impl Harness {
     }
 
     /// The model's answer for one call; applies the updates unless they are too late.
-    fn model_call(&mut self, group: usize, key: u8, at: i64, updates: &[Update], reads: &[u16]) -> Vec<AggValue> {
+    fn model_call(
+        &mut self,
+        group: usize,
+        key: u8,
+        at: i64,
+        updates: &[Update],
+        reads: &[u16],
+    ) -> Vec<AggValue> {
         let lateness = self.lateness();
         let features = self.layout.groups[group].features.clone();
         let km = self.keys.entry((group, key)).or_default();
@@ -198,10 +284,17 @@ impl Harness {
             if before.is_empty() {
                 km.newest = at;
             }
-            assert!(at >= km.newest - lateness, "generator makes no too-late checked calls");
+            assert!(
+                at >= km.newest - lateness,
+                "generator makes no too-late checked calls"
+            );
             km.newest = km.newest.max(at);
             for u in updates {
-                km.events.push(Applied { at, feature: usize::from(u.feature), input: u.input });
+                km.events.push(Applied {
+                    at,
+                    feature: usize::from(u.feature),
+                    input: u.input,
+                });
             }
         }
         let after = km.events.clone();
@@ -210,8 +303,14 @@ impl Harness {
         }
         let read = |&f: &u16| {
             let f = usize::from(f);
-            let Some(spec) = features.get(f) else { return AggValue::Missing };
-            let events = if spec.agg.reads_before_update() { &before } else { &after };
+            let Some(spec) = features.get(f) else {
+                return AggValue::Missing;
+            };
+            let events = if spec.agg.reads_before_update() {
+                &before
+            } else {
+                &after
+            };
             naive(spec, events, f, at)
         };
         reads.iter().map(read).collect()
@@ -255,28 +354,74 @@ fn naive(spec: &FeatureSpec, events: &[Applied], f: usize, t: i64) -> AggValue {
 }
 
 fn naive_aggregate(spec: &FeatureSpec, inputs: &[Input]) -> AggValue {
-    let nums: Vec<f64> = inputs.iter().filter_map(|i| if let Input::Num(x) = i { Some(*x) } else { None }).collect();
-    let micros: Vec<i64> = inputs.iter().filter_map(|i| if let Input::Money(m) = i { Some(m.0) } else { None }).collect();
+    let nums: Vec<f64> = inputs
+        .iter()
+        .filter_map(|i| {
+            if let Input::Num(x) = i {
+                Some(*x)
+            } else {
+                None
+            }
+        })
+        .collect();
+    let micros: Vec<i64> = inputs
+        .iter()
+        .filter_map(|i| {
+            if let Input::Money(m) = i {
+                Some(m.0)
+            } else {
+                None
+            }
+        })
+        .collect();
     let money = ValueKind::Money == spec.value_kind;
     match spec.agg {
         AggKind::Count => AggValue::Count(inputs.len() as u64),
         AggKind::Distinct => {
-            let set: HashSet<u64> = inputs.iter().filter_map(|i| if let Input::Hash(h) = i { Some(*h) } else { None }).collect();
+            let set: HashSet<u64> = inputs
+                .iter()
+                .filter_map(|i| {
+                    if let Input::Hash(h) = i {
+                        Some(*h)
+                    } else {
+                        None
+                    }
+                })
+                .collect();
             AggValue::Count(set.len() as u64)
         }
         AggKind::Sum if money => AggValue::Money(Money(micros.iter().sum())),
         AggKind::Sum => AggValue::Num(nums.iter().sum()),
         AggKind::Avg if money && !micros.is_empty() => {
-            let (s, c) = (micros.iter().map(|&m| i128::from(m)).sum::<i128>(), micros.len() as i128);
+            let (s, c) = (
+                micros.iter().map(|&m| i128::from(m)).sum::<i128>(),
+                micros.len() as i128,
+            );
             // Half away from zero: round |s| / c half up, then restore the sign.
             let q = (2 * s.abs() + c) / (2 * c);
             AggValue::Money(Money((q * s.signum()) as i64))
         }
-        AggKind::Avg if !money && !nums.is_empty() => AggValue::Num(nums.iter().sum::<f64>() / nums.len() as f64),
-        AggKind::Min if money => micros.iter().min().map_or(AggValue::Missing, |&m| AggValue::Money(Money(m))),
-        AggKind::Max if money => micros.iter().max().map_or(AggValue::Missing, |&m| AggValue::Money(Money(m))),
-        AggKind::Min => nums.iter().copied().reduce(f64::min).map_or(AggValue::Missing, AggValue::Num),
-        AggKind::Max => nums.iter().copied().reduce(f64::max).map_or(AggValue::Missing, AggValue::Num),
+        AggKind::Avg if !money && !nums.is_empty() => {
+            AggValue::Num(nums.iter().sum::<f64>() / nums.len() as f64)
+        }
+        AggKind::Min if money => micros
+            .iter()
+            .min()
+            .map_or(AggValue::Missing, |&m| AggValue::Money(Money(m))),
+        AggKind::Max if money => micros
+            .iter()
+            .max()
+            .map_or(AggValue::Missing, |&m| AggValue::Money(Money(m))),
+        AggKind::Min => nums
+            .iter()
+            .copied()
+            .reduce(f64::min)
+            .map_or(AggValue::Missing, AggValue::Num),
+        AggKind::Max => nums
+            .iter()
+            .copied()
+            .reduce(f64::max)
+            .map_or(AggValue::Missing, AggValue::Num),
         _ => AggValue::Missing,
     }
 }
@@ -293,12 +438,23 @@ fn naive_seen(spec: &FeatureSpec, events: &[Applied], t: i64) -> AggValue {
         }
         latest = Some(latest.map_or(e.at, |l| l.max(e.at)));
     }
-    let Some(last) = latest.filter(|&l| t - l <= w) else { return AggValue::Missing };
+    let Some(last) = latest.filter(|&l| t - l <= w) else {
+        return AggValue::Missing;
+    };
     let first = events[start..].iter().map(|e| e.at).min().unwrap_or(last);
-    AggValue::Time(Timestamp(if spec.agg == AggKind::FirstSeen { first } else { last }))
+    AggValue::Time(Timestamp(if spec.agg == AggKind::FirstSeen {
+        first
+    } else {
+        last
+    }))
 }
 
-fn run_stream(layout: StoreLayout, base: i64, ops: Vec<Op>, expire: bool) -> Result<(), TestCaseError> {
+fn run_stream(
+    layout: StoreLayout,
+    base: i64,
+    ops: Vec<Op>,
+    expire: bool,
+) -> Result<(), TestCaseError> {
     let mut h = Harness::new(layout, base, expire);
     for op in ops {
         h.run(op)?;
@@ -308,7 +464,11 @@ fn run_stream(layout: StoreLayout, base: i64, ops: Vec<Op>, expire: bool) -> Res
 
 /// Bases: around 0 (negative times), today, and where 1 s buckets wrap past `u32::MAX`.
 fn base() -> impl Strategy<Value = i64> {
-    prop::sample::select(vec![-60_000i64, 1_700_000_000_000, (1i64 << 32) * 1_000 - 60_000])
+    prop::sample::select(vec![
+        -60_000i64,
+        1_700_000_000_000,
+        (1i64 << 32) * 1_000 - 60_000,
+    ])
 }
 
 proptest! {

@@ -120,8 +120,4 @@ impl Actor {
         }
     }
 
-    /// The same person in the same place, under another account.
-    pub(crate) fn as_user(&self, user: u64) -> Actor {
-        Actor { user: Some(user), ..*self }
-    }
 }

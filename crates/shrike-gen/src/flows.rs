@@ -69,10 +69,11 @@ impl Order {
         Order { shop, items, shipping, currency, coupon: None, affiliate: None }
     }
 
-    /// The total charged, in cents: items less the coupon, never below a dollar.
+    /// The total charged, in cents: items less the coupon, never below a dollar (or the
+    /// items' price, when that is less).
     pub(crate) fn amount(&self) -> i64 {
         let gross: i64 = self.items.iter().map(|i| i.price * i64::from(i.quantity)).sum();
-        (gross - self.coupon.map_or(0, |c| c.value)).max(MIN_ORDER_TOTAL)
+        (gross - self.coupon.map_or(0, |c| c.value)).max(MIN_ORDER_TOTAL.min(gross))
     }
 }
 

@@ -77,7 +77,7 @@ impl Field {
             Field::Ip => e.ip.map_or(Value::Missing, Value::Ip),
             Field::Amount => e.amount.map_or(Value::Missing, Value::Money),
             Field::ItemCount => Value::Num(e.items.len() as f64),
-            Field::ItemQuantity => Value::Num(e.items.iter().map(|i| f64::from(i.quantity)).sum()),
+            Field::ItemQuantity => Value::Num(e.items.iter().fold(0.0, |acc, i| acc + f64::from(i.quantity))),
             Field::EmailDomain => str_value(e.email.as_deref().and_then(email_domain)),
             _ => str_value(self.get_str(e)),
         }

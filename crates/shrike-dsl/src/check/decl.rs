@@ -41,7 +41,7 @@ impl<'p> Checker<'p> {
                 Item::Threshold { outcome, at, span } => self.threshold(out, outcome, *at, *span),
                 Item::Attribute { name, ty, .. } => self.attribute(out, name, ty),
                 Item::List { name, ty, .. } => {
-                    let ty = self.type_name(ty).unwrap_or(Type::String);
+                    let ty = self.list_type(ty);
                     let id = ListId(out.lists.len() as u16);
                     out.lists.push(ListDef { name: name.name.as_str().into(), ty, entries: Vec::new() });
                     self.bind(name, Binding::List(id, ty));
@@ -86,11 +86,13 @@ impl<'p> Checker<'p> {
     }
 
     fn attribute(&mut self, out: &mut CheckedPolicy, name: &ast::Ident, ty: &ast::Ident) {
-        let Some(t) = self.type_name(ty) else { return };
+        let t = self.type_name(ty);
         if self.attributes.insert(name.name.clone(), t).is_some() {
             self.error(name.span, format!("attribute `{}` is declared twice", name.name));
         }
-        out.attributes.push((name.name.as_str().into(), t));
+        if let Some(t) = t {
+            out.attributes.push((name.name.as_str().into(), t));
+        }
     }
 
     fn type_name(&mut self, ty: &ast::Ident) -> Option<Type> {
@@ -103,6 +105,18 @@ impl<'p> Checker<'p> {
             self.error(ty.span, msg);
         }
         t
+    }
+
+    /// A list's element type: string, number, money or ip (docs/policy-language.md).
+    fn list_type(&mut self, ty: &ast::Ident) -> Type {
+        match self.type_name(ty) {
+            Some(t @ (Type::String | Type::Number | Type::Money | Type::Ip)) => t,
+            Some(t) => {
+                self.error(ty.span, format!("a list holds string, number, money or ip values, not {t}"));
+                t
+            }
+            None => Type::String,
+        }
     }
 
     fn bind(&mut self, name: &ast::Ident, binding: Binding) {
@@ -253,7 +267,9 @@ impl<'p> Checker<'p> {
         for item in &policy.items {
             if let Item::List { entries, .. } = item {
                 let ty = out.lists[index].ty;
-                for e in entries.iter().flatten() {
+                // A list of a type lists cannot hold is already reported; its entries are not.
+                let valid = matches!(ty, Type::String | Type::Number | Type::Money | Type::Ip);
+                for e in entries.iter().flatten().filter(|_| valid) {
                     if let Some(v) = self.list_entry(e, ty) {
                         out.lists[index].entries.push(v);
                     }

@@ -88,7 +88,8 @@ impl Checker<'_> {
         }
         if let Some(attr) = name.strip_prefix("attributes.") {
             return match self.attributes.get(attr) {
-                Some(ty) => Some((Expr::Attr { name: Arc::from(attr), ty: *ty }, *ty)),
+                Some(Some(ty)) => Some((Expr::Attr { name: Arc::from(attr), ty: *ty }, *ty)),
+                Some(None) => None,
                 None => {
                     let msg = format!("unknown attribute `{attr}`; declare it with `attribute {attr}: TYPE`");
                     self.error(p.span, msg);
@@ -169,7 +170,11 @@ impl Checker<'_> {
         let lhs = self.expr(l, scope);
         let rhs = self.expr(r, scope);
         let ((le, lt), (re, rt)) = (lhs?, rhs?);
-        let ((le, lt), (re, rt)) = self.coerce_pair(l, (le, lt), r, (re, rt));
+        let ((le, lt), (re, rt)) = if coerces_literals(op) {
+            self.coerce_pair(l, (le, lt), r, (re, rt))?
+        } else {
+            ((le, lt), (re, rt))
+        };
         match op {
             BinaryOp::And | BinaryOp::Or => self.logic(op, (le, lt), (re, rt), span),
             BinaryOp::Coalesce if lt == rt => Some((Expr::Coalesce(Box::new(le), Box::new(re)), lt)),
@@ -181,27 +186,28 @@ impl Checker<'_> {
         }
     }
 
-    /// Turns a number literal beside money into exact money (`amount > 100`).
+    /// Turns a number literal beside money into exact money (`amount > 100`). `None` when the
+    /// literal is not a valid amount (already reported).
     fn coerce_pair(
         &mut self,
         l: &ast::Expr,
         lhs: (Expr, Type),
         r: &ast::Expr,
         rhs: (Expr, Type),
-    ) -> ((Expr, Type), (Expr, Type)) {
+    ) -> Option<((Expr, Type), (Expr, Type))> {
         let lit = |e: &ast::Expr| matches!(&e.kind, ExprKind::Number { .. })
             || matches!(&e.kind, ExprKind::Unary { op: UnaryOp::Neg, expr } if matches!(expr.kind, ExprKind::Number { .. }));
-        match (lhs.1, rhs.1) {
+        Some(match (lhs.1, rhs.1) {
             (Type::Money, Type::Number) if lit(r) => {
-                let v = self.literal(r, Some(Type::Money));
-                (lhs, v.map_or(rhs, |v| (Expr::Const(v), Type::Money)))
+                let v = self.literal(r, Some(Type::Money))?;
+                (lhs, (Expr::Const(v), Type::Money))
             }
             (Type::Number, Type::Money) if lit(l) => {
-                let v = self.literal(l, Some(Type::Money));
-                (v.map_or(lhs, |v| (Expr::Const(v), Type::Money)), rhs)
+                let v = self.literal(l, Some(Type::Money))?;
+                ((Expr::Const(v), Type::Money), rhs)
             }
             _ => (lhs, rhs),
-        }
+        })
     }
 
     fn logic(&mut self, op: BinaryOp, (le, lt): (Expr, Type), (re, rt): (Expr, Type), span: ast::Span) -> Typed {
@@ -245,8 +251,17 @@ impl Checker<'_> {
             ExprKind::Path(p) if p.segments.len() == 1 => match self.names.get(&p.dotted()).cloned() {
                 Some(Binding::List(list, lty)) if lty == ty => Some((Expr::InList { expr, list, negated }, Type::Bool)),
                 Some(Binding::List(_, lty)) => self.fail(set.span, format!("list `{}` holds {lty}, not {ty}", p.dotted())),
-                _ => self.fail(set.span, format!("`{}` is not a list", p.dotted())),
+                Some(_) => self.fail(set.span, format!("`{}` is not a list", p.dotted())),
+                None if Field::from_name(&p.dotted()).is_some() => {
+                    self.fail(set.span, format!("`{}` is not a list", p.dotted()))
+                }
+                None => self.fail(set.span, format!("unknown list `{}`", p.dotted())),
             },
+            // There are no ip or timestamp literals, so no set literal can hold these types.
+            ExprKind::Set(_) if matches!(ty, Type::Ip | Type::Timestamp) => {
+                let hint = if ty == Type::Ip { "; use an ip list or ip_in(ip, \"10.0.0.0/8\")" } else { "" };
+                self.fail(set.span, format!("a set literal cannot hold {ty} values{hint}"))
+            }
             ExprKind::Set(items) => {
                 let set = self.set_literal(items, ty)?;
                 Some((Expr::InSet { expr, set, negated }, Type::Bool))
@@ -302,7 +317,7 @@ impl Checker<'_> {
         let re = regex::RegexBuilder::new(pattern).size_limit(MAX_REGEX_SIZE).build();
         match re {
             Ok(re) => Some((Expr::Matches(Box::new(e), Arc::new(re)), Type::Bool)),
-            Err(err) => self.fail(*span, format!("invalid regex: {}", first_line(&err.to_string()))),
+            Err(err) => self.fail(*span, format!("invalid regex: {}", regex_cause(&err.to_string()))),
         }
     }
 
@@ -321,8 +336,11 @@ impl Checker<'_> {
     }
 }
 
-fn first_line(s: &str) -> &str {
-    s.lines().find(|l| !l.trim().is_empty()).unwrap_or(s).trim()
+/// The cause of a regex error in one line. Syntax errors are several lines (`regex parse
+/// error:`, the pattern, a caret, `error: CAUSE`); the cause is the last one.
+fn regex_cause(s: &str) -> &str {
+    let last = s.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or(s).trim();
+    last.strip_prefix("error: ").unwrap_or(last)
 }
 
 fn value_type(v: &Value<'_>) -> Type {
@@ -335,6 +353,12 @@ fn value_type(v: &Value<'_>) -> Type {
         Value::Dur(_) => Type::Duration,
         Value::Ip(_) => Type::Ip,
     }
+}
+
+/// Whether a number literal beside money is read as money. Not for `*` `/` `%`: there the
+/// literal is a factor (`amount * 3` is money × number → money, `amount / 2` is money).
+fn coerces_literals(op: BinaryOp) -> bool {
+    !matches!(op, BinaryOp::Mul | BinaryOp::Div | BinaryOp::Rem)
 }
 
 fn cmp_op(op: BinaryOp) -> CmpOp {

@@ -80,7 +80,8 @@ enum Scope {
 struct Checker<'p> {
     names: HashMap<String, Binding>,
     lets: Vec<(&'p ast::Ident, &'p ast::Expr, LetState)>,
-    attributes: HashMap<String, Type>,
+    /// Declared attributes; `None` when the declared type is unknown (already reported).
+    attributes: HashMap<String, Option<Type>>,
     feature_types: Vec<Type>,
     errors: Vec<TypeError>,
 }

@@ -4,7 +4,6 @@
 mod session;
 mod shop;
 
-pub(crate) use session::shop_and_pay;
 
 use crate::flows::Ctx;
 use crate::world::{World, geo};

@@ -2,7 +2,7 @@
 //! back to review or refund, edit the profile. Rates are named constants here and in
 //! docs/generator.md; they set the baseline the fraud patterns stand out from.
 
-use crate::draft::{Actor, DAY, HOUR, SEC};
+use crate::draft::{Actor, DAY, HOUR, MIN, SEC};
 use crate::flows::{self, Coupon, Ctx, NEW_USER_COUPONS, Order, PROMO_COUPONS, Payment};
 use crate::rng::Rng;
 use crate::world::entity::{Address, Email, Phone};
@@ -43,7 +43,7 @@ const REVIEW_SHARE: f64 = 0.22;
 const REFUND_SHARE: f64 = 0.03;
 const REFUND_PRONE_SHARE: f64 = 0.2;
 /// Follow-ups come at least this long after the order (delivery time).
-const FOLLOW_UP_DELAY: i64 = 20 * HOUR;
+const FOLLOW_UP_DELAY: i64 = 3 * HOUR;
 /// Approved orders later disputed by an honest card holder (mistakes, "friendly fraud").
 const HONEST_CHARGEBACK_SHARE: f64 = 0.001;
 /// A newcomer's sign-up session that also places a first order.
@@ -51,8 +51,8 @@ const FIRST_ORDER_SHARE: f64 = 0.45;
 
 /// One returning user's session.
 pub(crate) fn user_session(ctx: &mut Ctx, now: i64) {
-    let Some(ui) = ctx.world.pick_user(ctx.rng) else { return };
-    if !geo::awake(ctx.rng, ctx.world.users[ui].country, now) {
+    let ui = ctx.world.pick_user(ctx.rng);
+    if !geo::awake(ctx.rng, ctx.world.country_of(ui), now) {
         return;
     }
     let actor = presence(ctx.rng, &ctx.world.users[ui]);
@@ -140,7 +140,7 @@ fn follow_up(ctx: &mut Ctx, ui: usize, a: &Actor, t: i64) -> i64 {
 }
 
 /// Builds a basket, checks out, pays (retrying a decline), and remembers the order.
-pub(crate) fn shop_and_pay(ctx: &mut Ctx, ui: usize, a: &Actor, t: i64, via: Option<u32>) {
+fn shop_and_pay(ctx: &mut Ctx, ui: usize, a: &Actor, t: i64, via: Option<u32>) {
     let t = ctx.after(t, 30 * SEC, 15 * MIN);
     let mut order = basket(ctx, ui);
     order.affiliate = via;

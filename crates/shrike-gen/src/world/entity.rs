@@ -5,6 +5,7 @@ use std::fmt::{self, Display, Formatter};
 
 use super::geo;
 use super::names::{COMMON_DOMAINS, DISPOSABLE_DOMAINS, FIRST_NAMES, LAST_NAMES, STREET_KINDS, STREETS};
+use crate::digits;
 use crate::rng::{Rng, mix};
 
 /// A payment card: the key determines fingerprint and last four digits.
@@ -22,8 +23,8 @@ impl Card {
         Card { key: rng.next_u64(), bin: issuer_bin(country, rng.below(6)), country }
     }
 
-    pub(crate) fn fingerprint(&self) -> impl Display + use<> {
-        Hex("cf_", mix(self.key ^ 0xC0FF_EE00), 16)
+    pub(crate) fn fingerprint(&self) -> Id {
+        Id::Fingerprint(mix(self.key ^ 0xC0FF_EE00))
     }
 
     pub(crate) fn last4(&self) -> u64 {
@@ -215,68 +216,65 @@ pub(crate) enum Entity {
 impl Display for Entity {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
         match self {
-            Entity::User(u) => write!(f, "user:{}", UserId(*u)),
-            Entity::Device(d) => write!(f, "device:{}", DeviceId(*d)),
+            Entity::User(u) => write!(f, "user:{}", Id::User(*u)),
+            Entity::Device(d) => write!(f, "device:{}", Id::Device(*d)),
             Entity::Net24(n) => write!(f, "ip:{}/24", std::net::Ipv4Addr::from(*n)),
-            Entity::Shop(s) => write!(f, "shop:{}", ShopId(*s)),
-            Entity::Affiliate(a) => write!(f, "affiliate:{}", AffiliateId(*a)),
+            Entity::Shop(s) => write!(f, "shop:{}", Id::Shop(*s)),
+            Entity::Affiliate(a) => write!(f, "affiliate:{}", Id::Affiliate(*a)),
             Entity::Card(c) => write!(f, "card:{}", c.fingerprint()),
             Entity::Address(a) => write!(f, "address:{}", a.key_text()),
         }
     }
 }
 
-/// `u123`.
-pub(crate) struct UserId(pub(crate) u64);
-/// `dv_` and 12 hex digits.
-pub(crate) struct DeviceId(pub(crate) u64);
-/// `se_` and 12 hex digits.
-pub(crate) struct SessionId(pub(crate) u64);
-/// `shop7`.
-pub(crate) struct ShopId(pub(crate) u32);
-/// `aff3`.
-pub(crate) struct AffiliateId(pub(crate) u32);
-/// `o1234`.
-pub(crate) struct OrderId(pub(crate) u64);
+/// The identifier formats, in one place for events and labels.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Id {
+    /// `u123`.
+    User(u64),
+    /// `dv_` and 12 hex digits.
+    Device(u64),
+    /// `se_` and 12 hex digits.
+    Session(u64),
+    /// `shop7`.
+    Shop(u32),
+    /// `aff3`.
+    Affiliate(u32),
+    /// `o1234`.
+    Order(u64),
+    /// `cf_` and 16 hex digits.
+    Fingerprint(u64),
+}
 
-impl Display for UserId {
-    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
-        write!(f, "u{}", self.0)
-    }
-}
-impl Display for DeviceId {
-    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
-        Hex("dv_", self.0, 12).fmt(f)
-    }
-}
-impl Display for SessionId {
-    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
-        Hex("se_", self.0, 12).fmt(f)
-    }
-}
-impl Display for ShopId {
-    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
-        write!(f, "shop{}", self.0)
-    }
-}
-impl Display for AffiliateId {
-    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
-        write!(f, "aff{}", self.0)
-    }
-}
-impl Display for OrderId {
-    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
-        write!(f, "o{}", self.0)
+impl Id {
+    pub(crate) fn push(self, out: &mut String) {
+        match self {
+            Id::User(n) => prefixed(out, "u", n),
+            Id::Device(n) => hex_prefixed(out, "dv_", n, 12),
+            Id::Session(n) => hex_prefixed(out, "se_", n, 12),
+            Id::Shop(n) => prefixed(out, "shop", u64::from(n)),
+            Id::Affiliate(n) => prefixed(out, "aff", u64::from(n)),
+            Id::Order(n) => prefixed(out, "o", n),
+            Id::Fingerprint(n) => hex_prefixed(out, "cf_", n, 16),
+        }
     }
 }
 
-/// A prefix and the low `digits` hex digits of a value.
-struct Hex(&'static str, u64, usize);
+fn prefixed(out: &mut String, prefix: &str, n: u64) {
+    out.push_str(prefix);
+    digits::dec(out, n);
+}
 
-impl Display for Hex {
+fn hex_prefixed(out: &mut String, prefix: &str, n: u64, width: usize) {
+    out.push_str(prefix);
+    digits::hex(out, n, width);
+}
+
+impl Display for Id {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
-        let mask = if self.2 >= 16 { u64::MAX } else { (1u64 << (4 * self.2)) - 1 };
-        write!(f, "{}{:0w$x}", self.0, self.1 & mask, w = self.2)
+        let mut s = String::with_capacity(20);
+        self.push(&mut s);
+        f.write_str(&s)
     }
 }
 
@@ -321,7 +319,8 @@ mod tests {
         let tagged = Email { style: EmailStyle::Tagged(3), ..email };
         assert_eq!(tagged.to_string(), "anna.smith+3@gmail.com");
         assert_eq!(Phone { country: 0, national: 5_551_230_000 }.to_string(), "+15551230000");
-        assert_eq!(DeviceId(0xabc).to_string(), "dv_000000000abc");
+        assert_eq!(Id::Device(0xabc).to_string(), "dv_000000000abc");
+        assert_eq!(Id::User(12).to_string(), "u12");
         let addr = Address { key: 5, country: 0 };
         assert_eq!(addr.postal_code().to_string().len(), 5);
         assert!(addr.key_text().starts_with("us|"));

@@ -24,6 +24,8 @@ const NEWCOMERS_PER_TEN: usize = 3;
 const HOUSEHOLD_SHARE: f64 = 0.08;
 /// Share of low user ids held back for fraud accounts that must look as old as honest ones.
 const AGED_RESERVE_SHARE: f64 = 0.10;
+/// Rejection-sampling tries when picking a user by activity.
+const PICK_TRIES: usize = 8;
 /// Pre-existing users per shop.
 const USERS_PER_SHOP: usize = 25;
 /// Pre-existing users per affiliate.
@@ -31,6 +33,9 @@ const USERS_PER_AFFILIATE: usize = 150;
 
 pub(crate) struct World {
     pub(crate) users: Vec<User>,
+    /// `(activity, country)` of each user, kept apart from the records so that picking a
+    /// user and checking whether they are awake stay in cache (half the picks are dropped).
+    brief: Vec<(u8, u8)>,
     /// `users[..existing]` predate the stream.
     pub(crate) existing: usize,
     /// `users[..active]` can act: the pre-existing users and the newcomers signed up so far.
@@ -64,6 +69,7 @@ impl World {
         let next_user = (existing + aged_users.len()) as u64 + 1;
         let next_affiliate = (affiliates.len() + spare_affiliates.len()) as u32 + 1;
         World {
+            brief: users.iter().map(|u| (u.activity, u.country)).collect(),
             users,
             existing,
             active: existing,
@@ -126,11 +132,22 @@ impl World {
         self.next_order - 1
     }
 
-    /// A random active user, favouring the more active ones (rejection on the activity
-    /// weight); `None` when the pick is rejected, which callers treat as a quiet moment.
-    pub(crate) fn pick_user(&self, rng: &mut Rng) -> Option<usize> {
-        let i = rng.below(self.active as u64) as usize;
-        (rng.below(4) < u64::from(self.users[i].activity)).then_some(i)
+    /// A random active user, favouring the more active ones (rejection sampling on the
+    /// activity weight, with a bounded number of tries).
+    pub(crate) fn pick_user(&self, rng: &mut Rng) -> usize {
+        let mut i = 0;
+        for _ in 0..PICK_TRIES {
+            i = rng.below(self.active as u64) as usize;
+            if rng.below(4) < u64::from(self.brief[i].0) {
+                break;
+            }
+        }
+        i
+    }
+
+    /// The home country of user `i`, from the cache-friendly copy.
+    pub(crate) fn country_of(&self, i: usize) -> u8 {
+        self.brief[i].1
     }
 
     /// A random active user with at least one approved order, if one turns up in a few tries.

@@ -37,21 +37,22 @@ pub(crate) const COMMON_DOMAINS: &[(&str, u32)] = &[
     ("aol.com", 3),
 ];
 
-/// Disposable-mail providers (the spec's list); honest users never use them.
+/// Disposable-mail providers (the spec's list); a few privacy-minded honest users use them too.
 pub(crate) const DISPOSABLE_DOMAINS: &[&str] =
     &["mailinator.com", "yopmail.com", "guerrillamail.com", "10minutemail.com", "tempmail.dev"];
 
-/// Product categories with their price band in cents (low, high).
+/// Product categories with their price band in cents (low, high). Books, groceries and
+/// beauty go below three dollars, so a small amount alone does not mean card testing.
 pub(crate) const CATEGORIES: &[(&str, i64, i64)] = &[
     ("electronics", 1_500, 120_000),
     ("fashion", 900, 15_000),
     ("home", 800, 30_000),
-    ("beauty", 500, 8_000),
+    ("beauty", 199, 8_000),
     ("toys", 700, 9_000),
-    ("books", 400, 4_000),
+    ("books", 99, 4_000),
     ("sports", 1_000, 25_000),
     ("jewelry", 1_500, 50_000),
-    ("grocery", 300, 5_000),
+    ("grocery", 149, 5_000),
     ("gift_cards", 1_000, 20_000),
 ];
 

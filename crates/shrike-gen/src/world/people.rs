@@ -17,6 +17,8 @@ const SECOND_CARD_SHARE: f64 = 0.35;
 const FOREIGN_CARD_SHARE: f64 = 0.05;
 /// Share of honest users who refund often (still far below refund abuse).
 const REFUND_PRONE_SHARE: f64 = 0.02;
+/// Honest users whose address is at a disposable-mail provider.
+const DISPOSABLE_EMAIL_SHARE: f64 = 0.005;
 /// Relative session weights of light, regular, frequent and heavy users (percent of users).
 const ACTIVITY_MIX: [u32; 4] = [50, 30, 15, 5];
 
@@ -100,7 +102,7 @@ impl User {
             n_devices: 1 + u8::from(rng.chance(SECOND_DEVICE_SHARE)),
             cards: [card(rng), card(rng)],
             n_cards: 1 + u8::from(rng.chance(SECOND_CARD_SHARE)),
-            email: Email::person(rng),
+            email: honest_email(rng),
             phone: Phone::random(rng, country),
             address: Address::random(rng, country),
             activity: 1 + rng.weighted(&ACTIVITY_MIX) as u8,
@@ -140,6 +142,11 @@ impl User {
     pub(crate) fn average_order(&self) -> i64 {
         if self.orders == 0 { 4_000 } else { self.spent / i64::from(self.orders) }
     }
+}
+
+fn honest_email(rng: &mut Rng) -> Email {
+    let person = Email::person(rng);
+    if rng.chance(DISPOSABLE_EMAIL_SHARE) { Email { domain: Email::disposable(rng).domain, ..person } } else { person }
 }
 
 /// A seller.

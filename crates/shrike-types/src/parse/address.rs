@@ -17,6 +17,7 @@ use super::values;
 
 /// The fields of an address object, in the order of `Parts`.
 const PARTS: &[&str] = &["line1", "line2", "city", "region", "postal_code", "country"];
+const COUNTRY: usize = 5;
 
 /// Reads an address object, a plain address string, or `null`. `name` is the field's
 /// name, for error paths.
@@ -58,7 +59,7 @@ fn from_object<'a>(r: &mut Reader<'a>, name: &'static str, at: usize) -> Result<
     let mut parts: Parts<'a> = Default::default();
     fields(r, PARTS, |r, i, part| {
         let path = Path::Sub(name, part);
-        let value = if part == "country" { country(r) } else { part_text(r) };
+        let value = if i == COUNTRY { country(r) } else { part_text(r) };
         if let Some(slot) = parts.get_mut(i) {
             *slot = value.in_field(path)?;
         }

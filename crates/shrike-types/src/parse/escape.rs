@@ -4,16 +4,12 @@
 use crate::limits::MAX_STRING_LEN;
 
 use super::error::Fail;
-use super::reader::too_long;
+use super::reader::{plain_run, too_long};
 
 /// A raw control character inside a string; JSON requires it to be escaped.
 #[cold]
 pub(crate) fn control_char(at: usize) -> Fail {
     Fail::syntax(at, "unescaped control character in string")
-}
-
-fn stops_plain_run(b: u8) -> bool {
-    b == b'"' || b == b'\\' || b < 0x20
 }
 
 /// Unescapes the string whose opening quote is at `quote` and whose first backslash is at
@@ -36,8 +32,7 @@ pub(crate) fn unescape(text: &str, quote: usize, first: usize) -> Result<(String
             return Err(too_long(quote));
         }
         run = i;
-        let rest = bytes.get(i..).unwrap_or_default();
-        i += rest.iter().position(|&b| stops_plain_run(b)).unwrap_or(rest.len());
+        i += plain_run(bytes.get(i..).unwrap_or_default());
     }
     if out.len() > MAX_STRING_LEN {
         return Err(too_long(quote));

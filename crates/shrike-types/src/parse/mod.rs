@@ -33,15 +33,19 @@ use reader::Reader;
 
 /// Parses one event from JSON text.
 pub fn parse_event(input: &[u8]) -> Result<Event<'_>, EventError> {
-    parse(input).map_err(|fail| fail.into_error(input))
+    let mut event = event::placeholder();
+    match parse(input, &mut event) {
+        Ok(()) => Ok(event),
+        Err(fail) => Err(fail.into_error(input)),
+    }
 }
 
-fn parse(input: &[u8]) -> Result<Event<'_>, Fail> {
+fn parse<'a>(input: &'a [u8], event: &mut Event<'a>) -> Result<(), Fail> {
     if input.len() > MAX_EVENT_BYTES {
         let msg = format!("event larger than MAX_EVENT_BYTES ({MAX_EVENT_BYTES} bytes)");
         return Err(Fail::syntax(0, msg));
     }
     // One UTF-8 check for the whole input lets the reader slice `&str`s freely.
     let text = std::str::from_utf8(input).map_err(|e| Fail::syntax(e.valid_up_to(), "invalid UTF-8"))?;
-    event::read_event(&mut Reader::new(text))
+    event::read_event(&mut Reader::new(text), event)
 }

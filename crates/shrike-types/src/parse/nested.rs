@@ -10,6 +10,7 @@ use super::object::{duplicate_field, fields, object_or_null};
 use super::reader::{Lit, Reader};
 use super::values;
 
+/// Field names, in the order the readers below match their indices.
 const CARD_FIELDS: &[&str] = &["fingerprint", "bin", "last4", "country", "brand"];
 const ITEM_FIELDS: &[&str] = &["sku", "category", "quantity", "price"];
 
@@ -18,13 +19,13 @@ pub(crate) fn card<'a>(r: &mut Reader<'a>) -> Result<Option<Card<'a>>, Fail> {
         return Ok(None);
     }
     let mut card = Card::default();
-    fields(r, CARD_FIELDS, |r, _, name| {
+    fields(r, CARD_FIELDS, |r, i, name| {
         let path = Path::Sub("card", name);
-        let slot = match name {
-            "fingerprint" => &mut card.fingerprint,
-            "bin" => &mut card.bin,
-            "last4" => &mut card.last4,
-            "brand" => &mut card.brand,
+        let slot = match i {
+            0 => &mut card.fingerprint,
+            1 => &mut card.bin,
+            2 => &mut card.last4,
+            4 => &mut card.brand,
             _ => {
                 card.country = values::country(r).in_field(path)?;
                 return Ok(());
@@ -60,12 +61,12 @@ fn item<'a>(r: &mut Reader<'a>, index: usize) -> Result<Item<'a>, Fail> {
     }
     r.enter()?;
     let mut item = Item { quantity: 1, ..Item::default() };
-    fields(r, ITEM_FIELDS, |r, _, name| {
+    fields(r, ITEM_FIELDS, |r, i, name| {
         let path = Path::Item(index, Some(name));
-        match name {
-            "sku" => item.sku = values::text(r).in_field(path)?,
-            "category" => item.category = values::text(r).in_field(path)?,
-            "quantity" => item.quantity = values::count(r).in_field(path)?.unwrap_or(1),
+        match i {
+            0 => item.sku = values::text(r).in_field(path)?,
+            1 => item.category = values::text(r).in_field(path)?,
+            2 => item.quantity = values::count(r).in_field(path)?.unwrap_or(1),
             _ => item.price = values::money(r).in_field(path)?,
         }
         Ok(())

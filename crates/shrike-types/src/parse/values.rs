@@ -15,26 +15,42 @@ use super::reader::Reader;
 const EXPECTED_TIME: &str = "RFC 3339 or epoch milliseconds";
 const EXPECTED_MONEY: &str = "a decimal amount such as 12.50";
 
+/// The plain string at the cursor, with the offset of its opening quote: the fast path
+/// (see [`Reader::plain_string`]). `None` leaves the cursor where it was.
+#[inline(always)]
+fn plain<'a>(r: &mut Reader<'a>) -> Option<(Str<'a>, usize)> {
+    let s = r.plain_string()?;
+    Some((Cow::Borrowed(s), r.pos() - s.len() - 2))
+}
+
 /// Reads a string, `null` (→ `None`) or fails with "expected {expected}"; `convert` gets
 /// the string and its offset.
+#[inline(always)]
 fn optional<'a, T>(
     r: &mut Reader<'a>,
     expected: &str,
     convert: impl FnOnce(Str<'a>, usize) -> Result<T, Fail>,
 ) -> Result<Option<T>, Fail> {
-    match r.peek() {
-        Some(b'"') => {
-            let at = r.pos();
-            let s = r.string()?;
-            convert(s, at).map(Some)
-        }
-        _ if r.null()? => Ok(None),
-        _ => Err(r.type_error(expected)),
-    }
+    let (s, at) = match plain(r) {
+        Some(found) => found,
+        None => match r.peek() {
+            Some(b'"') => {
+                let at = r.pos();
+                (r.string()?, at)
+            }
+            _ if r.null()? => return Ok(None),
+            _ => return Err(r.type_error(expected)),
+        },
+    };
+    convert(s, at).map(Some)
 }
 
 /// Reads a string that must be there (`null` is a type error).
+#[inline(always)]
 fn required<'a>(r: &mut Reader<'a>, expected: &str) -> Result<(Str<'a>, usize), Fail> {
+    if let Some(found) = plain(r) {
+        return Ok(found);
+    }
     if r.peek() != Some(b'"') {
         return Err(r.type_error(expected));
     }
@@ -52,8 +68,12 @@ fn non_empty(s: Str<'_>, at: usize) -> Result<Str<'_>, Fail> {
 }
 
 /// A plain string field (`user_id`, `card.bin`, …).
+#[inline(always)]
 pub(crate) fn text<'a>(r: &mut Reader<'a>) -> Result<Option<Str<'a>>, Fail> {
-    optional(r, "a string", non_empty)
+    match r.plain_string() {
+        Some(s) => Ok(Some(Cow::Borrowed(s))),
+        None => optional(r, "a string", non_empty),
+    }
 }
 
 pub(crate) fn event_id<'a>(r: &mut Reader<'a>) -> Result<Str<'a>, Fail> {
@@ -84,6 +104,9 @@ pub(crate) fn event_type<'a>(r: &mut Reader<'a>) -> Result<EventType<'a>, Fail> 
 
 /// An RFC 3339 string or an integer of epoch milliseconds.
 pub(crate) fn timestamp(r: &mut Reader<'_>) -> Result<Timestamp, Fail> {
+    if let Some((s, at)) = plain(r) {
+        return Timestamp::parse_rfc3339(&s).ok_or_else(|| bad_time(at, &quote(&s)));
+    }
     let at = r.pos();
     let parsed = match r.peek() {
         Some(b'"') => {
@@ -96,25 +119,46 @@ pub(crate) fn timestamp(r: &mut Reader<'_>) -> Result<Timestamp, Fail> {
         }
         _ => return Err(r.type_error(EXPECTED_TIME)),
     };
-    parsed.map_err(|got| Fail::value(at, format!("expected {EXPECTED_TIME}, got {got}")))
+    parsed.map_err(|got| bad_time(at, &got))
+}
+
+#[cold]
+fn bad_time(at: usize, got: &str) -> Fail {
+    Fail::value(at, format!("expected {EXPECTED_TIME}, got {got}"))
 }
 
 /// A JSON number or a string holding a decimal, read exactly (never through a float).
 pub(crate) fn money(r: &mut Reader<'_>) -> Result<Option<Money>, Fail> {
+    let (text, at) = match plain(r) {
+        Some(found) => found,
+        None => match money_text(r)? {
+            Some(found) => found,
+            None => return Ok(None),
+        },
+    };
+    parse_money(&text).map(Some).map_err(|e| bad_money(at, e, &text))
+}
+
+/// The general path of [`money`]: an escaped string, a number, or `null` (→ `None`).
+fn money_text<'a>(r: &mut Reader<'a>) -> Result<Option<(Str<'a>, usize)>, Fail> {
+    let next = r.peek();
     let at = r.pos();
-    let text = match r.peek() {
+    let text = match next {
         Some(b'"') => r.string()?,
         Some(b'-' | b'0'..=b'9') => Cow::Borrowed(r.number()?),
         _ if r.null()? => return Ok(None),
         _ => return Err(r.type_error(EXPECTED_MONEY)),
     };
-    parse_money(&text).map(Some).map_err(|e| {
-        let msg = match e {
-            MoneyError::Syntax => format!("expected {EXPECTED_MONEY}, got {}", quote(&text)),
-            other => other.to_string(),
-        };
-        Fail::value(at, msg)
-    })
+    Ok(Some((text, at)))
+}
+
+#[cold]
+fn bad_money(at: usize, e: MoneyError, text: &str) -> Fail {
+    let msg = match e {
+        MoneyError::Syntax => format!("expected {EXPECTED_MONEY}, got {}", quote(text)),
+        other => other.to_string(),
+    };
+    Fail::value(at, msg)
 }
 
 fn parse_money(text: &str) -> Result<Money, MoneyError> {
