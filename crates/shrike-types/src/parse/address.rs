@@ -11,12 +11,23 @@ use std::borrow::Cow;
 use crate::event::{Address, Str};
 
 use super::error::{Fail, InField, Path};
-use super::object::fields;
+use super::object::{Keys, fields};
 use super::reader::Reader;
 use super::values;
 
 /// The fields of an address object, in the order of `Parts`.
-const PARTS: &[&str] = &["line1", "line2", "city", "region", "postal_code", "country"];
+const PARTS: Keys = Keys {
+    names: &["line1", "line2", "city", "region", "postal_code", "country"],
+    lookup: |key| match key {
+        "line1" => Some(0),
+        "line2" => Some(1),
+        "city" => Some(2),
+        "region" => Some(3),
+        "postal_code" => Some(4),
+        "country" => Some(COUNTRY),
+        _ => None,
+    },
+};
 const COUNTRY: usize = 5;
 
 /// Reads an address object, a plain address string, or `null`. `name` is the field's
@@ -57,7 +68,7 @@ type Parts<'a> = [Option<Str<'a>>; 6];
 fn from_object<'a>(r: &mut Reader<'a>, name: &'static str, at: usize) -> Result<Address<'a>, Fail> {
     r.enter()?;
     let mut parts: Parts<'a> = Default::default();
-    fields(r, PARTS, |r, i, part| {
+    fields(r, &PARTS, |r, i, part| {
         let path = Path::Sub(name, part);
         let value = if i == COUNTRY { country(r) } else { part_text(r) };
         if let Some(slot) = parts.get_mut(i) {
@@ -181,6 +192,11 @@ mod tests {
         }
         assert!(!is_normal("1 Main St"));
         assert!(!is_normal(" 1"));
+    }
+
+    #[test]
+    fn key_lookup_agrees_with_names() {
+        crate::parse::object::keys_agree(&PARTS);
     }
 
     #[test]

@@ -6,20 +6,39 @@ use crate::event::{AttrValue, Card, Item, Str};
 use crate::limits::{MAX_ATTRIBUTES, MAX_ITEMS};
 
 use super::error::{Fail, InField, Path};
-use super::object::{duplicate_field, fields, object_or_null};
+use super::object::{Keys, duplicate_field, fields, object_or_null};
 use super::reader::{Lit, Reader};
 use super::values;
 
-/// Field names, in the order the readers below match their indices.
-const CARD_FIELDS: &[&str] = &["fingerprint", "bin", "last4", "country", "brand"];
-const ITEM_FIELDS: &[&str] = &["sku", "category", "quantity", "price"];
+const CARD_KEYS: Keys = Keys {
+    names: &["fingerprint", "bin", "last4", "country", "brand"],
+    lookup: |key| match key {
+        "fingerprint" => Some(0),
+        "bin" => Some(1),
+        "last4" => Some(2),
+        "country" => Some(3),
+        "brand" => Some(4),
+        _ => None,
+    },
+};
+
+const ITEM_KEYS: Keys = Keys {
+    names: &["sku", "category", "quantity", "price"],
+    lookup: |key| match key {
+        "sku" => Some(0),
+        "category" => Some(1),
+        "quantity" => Some(2),
+        "price" => Some(3),
+        _ => None,
+    },
+};
 
 pub(crate) fn card<'a>(r: &mut Reader<'a>) -> Result<Option<Card<'a>>, Fail> {
     if !object_or_null(r, "an object")? {
         return Ok(None);
     }
     let mut card = Card::default();
-    fields(r, CARD_FIELDS, |r, i, name| {
+    fields(r, &CARD_KEYS, |r, i, name| {
         let path = Path::Sub("card", name);
         let slot = match i {
             0 => &mut card.fingerprint,
@@ -61,7 +80,7 @@ fn item<'a>(r: &mut Reader<'a>, index: usize) -> Result<Item<'a>, Fail> {
     }
     r.enter()?;
     let mut item = Item { quantity: 1, ..Item::default() };
-    fields(r, ITEM_FIELDS, |r, i, name| {
+    fields(r, &ITEM_KEYS, |r, i, name| {
         let path = Path::Item(index, Some(name));
         match i {
             0 => item.sku = values::text(r).in_field(path)?,
@@ -112,4 +131,16 @@ fn attr_value<'a>(r: &mut Reader<'a>) -> Result<AttrValue<'a>, Fail> {
         }
         _ => return Err(r.unexpected()),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::object::keys_agree;
+
+    #[test]
+    fn key_lookups_agree_with_names() {
+        keys_agree(&CARD_KEYS);
+        keys_agree(&ITEM_KEYS);
+    }
 }

@@ -15,18 +15,28 @@ pub(crate) fn object_or_null(r: &mut Reader<'_>, expected: &str) -> Result<bool,
     }
 }
 
-/// Walks the entries of an object already entered. Each key must be one of `names` (at most
+/// The keys of a fixed-key object: the names (for messages, in index order) and a lookup
+/// from key to index. The lookup is a `match` on literals, which compiles to inline
+/// comparisons; `keys_agree` in the tests keeps it in step with the names.
+pub(crate) struct Keys {
+    pub(crate) names: &'static [&'static str],
+    pub(crate) lookup: fn(&str) -> Option<usize>,
+}
+
+/// Walks the entries of an object already entered. Each key must be one of `keys` (at most
 /// 64) and appear once; `each` gets the reader at the value, the key's index and name.
+#[inline(always)]
 pub(crate) fn fields<'a>(
     r: &mut Reader<'a>,
-    names: &'static [&'static str],
+    keys: &Keys,
     mut each: impl FnMut(&mut Reader<'a>, usize, &'static str) -> Result<(), Fail>,
 ) -> Result<(), Fail> {
     let mut seen = 0u64;
     let mut count = 0;
     while let Some(key) = r.next_key(&mut count)? {
-        let Some((i, name)) = names.iter().copied().enumerate().find(|(_, n)| *n == key.name) else {
-            return Err(unknown_field(&key, names));
+        let found = (keys.lookup)(&key.name).and_then(|i| Some((i, *keys.names.get(i)?)));
+        let Some((i, name)) = found else {
+            return Err(unknown_field(&key, keys.names));
         };
         let bit = 1u64 << (i % 64);
         if seen & bit != 0 {
@@ -36,6 +46,16 @@ pub(crate) fn fields<'a>(
         each(r, i, name)?;
     }
     Ok(())
+}
+
+/// Test helper: every name maps to its own index, and nothing else maps.
+#[cfg(test)]
+pub(crate) fn keys_agree(keys: &Keys) {
+    for (i, name) in keys.names.iter().enumerate() {
+        assert_eq!((keys.lookup)(name), Some(i), "{name}");
+        assert_eq!((keys.lookup)(&format!("{name}_")), None);
+    }
+    assert!(keys.names.len() <= 64);
 }
 
 #[cold]
