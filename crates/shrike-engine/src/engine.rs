@@ -27,6 +27,9 @@ use crate::stats::EngineStats;
 
 /// The shortest time event ids are remembered for idempotency (longer if the lateness is).
 pub const MIN_DEDUP_RETENTION: Duration = Duration::DAY;
+/// How often (in event time) idle feature keys are swept. A sweep visits every key, so it
+/// is amortised: an idle key outlives its window by at most this much.
+pub const EXPIRY_INTERVAL: Duration = Duration::DAY;
 
 /// Evaluates events against one compiled policy and a feature store.
 pub struct Engine<S> {
@@ -36,7 +39,7 @@ pub struct Engine<S> {
     clock: Arc<dyn Clock>,
     dedup: Dedup,
     watermark: Timestamp,
-    last_expiry_hour: i64,
+    last_expiry_period: i64,
     stats: EngineStats,
     scratch: Scratch,
 }
@@ -68,7 +71,7 @@ impl<S: FeatureStore> Engine<S> {
             clock,
             dedup: Dedup::new(retention),
             watermark: Timestamp(i64::MIN),
-            last_expiry_hour: i64::MIN,
+            last_expiry_period: i64::MIN,
             stats,
             scratch,
         }
@@ -141,46 +144,17 @@ impl<S: FeatureStore> Engine<S> {
         }
         self.watermark = at;
         self.dedup.sweep(at);
-        let hour = at.0.div_euclid(Duration::HOUR.0);
-        if hour > self.last_expiry_hour {
-            self.last_expiry_hour = hour;
+        let period = at.0.div_euclid(EXPIRY_INTERVAL.0);
+        if period > self.last_expiry_period {
+            self.last_expiry_period = period;
             self.stats.expired_keys += self.store.expire(at) as u64;
         }
     }
 
     fn compute_features(&mut self, event: &Event<'_>, t: usize, apply: bool) {
-        let policy = Arc::clone(&self.policy);
+        let Engine { policy, store, lists, scratch, .. } = self;
         for work in &policy.per_type[t].groups {
-            self.group(event, &policy, work, apply);
-        }
-    }
-
-    /// One key group: encode the key, collect matching updates, apply and read.
-    fn group(&mut self, event: &Event<'_>, policy: &CompiledPolicy, work: &GroupWork, apply: bool) {
-        let s = &mut self.scratch;
-        let ctx = EvalCtx { event, features: &[], lists: &self.lists };
-        s.key.clear();
-        let keyed = policy.groups[work.group].keys.iter().all(|k| keys::encode(&eval(k, &ctx), &mut s.key));
-        if !keyed {
-            for f in &work.reads {
-                s.features[f.0 as usize] = Value::Missing;
-            }
-            return;
-        }
-        s.updates.clear();
-        if apply {
-            for f in &work.updates {
-                let def = policy.feature(*f);
-                if let Some(input) = update_input(def, &ctx, &mut s.hash) {
-                    s.updates.push(Update { feature: def.slot, input });
-                }
-            }
-        }
-        s.out.clear();
-        s.out.resize(work.reads.len(), AggValue::Missing);
-        self.store.apply_and_read(work.group, &s.key, event.timestamp, &s.updates, &work.read_slots, &mut s.out);
-        for (f, v) in work.reads.iter().zip(&s.out) {
-            s.features[f.0 as usize] = to_value(*v);
+            group(event, policy, work, apply, store, lists, scratch);
         }
     }
 
@@ -251,6 +225,42 @@ impl<S: FeatureStore> Engine<S> {
             evaluated_at: self.clock.now(),
             not_applied: Some(NotApplied::Duplicate),
         }
+    }
+}
+
+/// One key group: encode the key, collect matching updates, apply and read.
+fn group<S: FeatureStore>(
+    event: &Event<'_>,
+    policy: &CompiledPolicy,
+    work: &GroupWork,
+    apply: bool,
+    store: &mut S,
+    lists: &MemoryLists,
+    s: &mut Scratch,
+) {
+    let ctx = EvalCtx { event, features: &[], lists };
+    s.key.clear();
+    let keyed = policy.groups[work.group].keys.iter().all(|k| keys::encode(&eval(k, &ctx), &mut s.key));
+    if !keyed {
+        for f in &work.reads {
+            s.features[f.0 as usize] = Value::Missing;
+        }
+        return;
+    }
+    s.updates.clear();
+    if apply {
+        for f in &work.updates {
+            let def = policy.feature(*f);
+            if let Some(input) = update_input(def, &ctx, &mut s.hash) {
+                s.updates.push(Update { feature: def.slot, input });
+            }
+        }
+    }
+    s.out.clear();
+    s.out.resize(work.reads.len(), AggValue::Missing);
+    store.apply_and_read(work.group, &s.key, event.timestamp, &s.updates, &work.read_slots, &mut s.out);
+    for (f, v) in work.reads.iter().zip(&s.out) {
+        s.features[f.0 as usize] = to_value(*v);
     }
 }
 

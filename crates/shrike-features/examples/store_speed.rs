@@ -5,8 +5,9 @@
 //! late. Every event calls `apply_and_read` once per group, updating and reading every feature.
 //! Then a table of bytes per key for one feature of each kind at typical fill levels.
 //!
-//! Run: `cargo run --release -p shrike-features --example store_speed [events] [entities] [x]`
-//! (a third argument skips the memory table)
+//! Run: `cargo run --release -p shrike-features --example store_speed [events] [entities] [s] [x]`
+//! (defaults 2000000 100000 1; `s` is the Zipf exponent, 0 = uniform; a fourth argument skips
+//! the memory table)
 
 use shrike_features::{
     AggKind, AggValue, FeatureSpec, FeatureStore, GroupSpec, Input, MemoryStore, StoreLayout,
@@ -37,15 +38,15 @@ impl Rng {
     }
 }
 
-/// Zipf(s = 1) over `n` ranks by inverse CDF.
+/// Zipf(s) over `n` ranks by inverse CDF (s = 0 is uniform).
 struct Zipf(Vec<f64>);
 
 impl Zipf {
-    fn new(n: usize) -> Self {
+    fn new(n: usize, s: f64) -> Self {
         let mut acc = 0.0;
         let mut cdf: Vec<f64> = (1..=n)
             .map(|k| {
-                acc += 1.0 / k as f64;
+                acc += (k as f64).powf(-s);
                 acc
             })
             .collect();
@@ -102,8 +103,8 @@ struct Event {
     entity: [u32; GROUPS],
 }
 
-fn events(count: usize, entities: usize) -> Vec<Event> {
-    let zipf = Zipf::new(entities);
+fn events(count: usize, entities: usize, s: f64) -> Vec<Event> {
+    let zipf = Zipf::new(entities, s);
     let mut rng = Rng(42);
     let step = DAY / count as i64;
     (0..count as i64)
@@ -149,13 +150,10 @@ fn updates(group: usize, e: &Event, out: &mut Vec<Update>, specs: &[FeatureSpec]
     }
 }
 
-fn speed(count: usize, entities: usize) {
+fn speed(count: usize, entities: usize, s: f64) {
     let layout = layout();
     let mut store = MemoryStore::new(layout.clone()).expect("layout");
-    let events = events(count, entities);
-    let keys: Vec<Vec<[u8; 16]>> = (0..GROUPS)
-        .map(|g| (0..entities as u32).map(|e| key(g, e)).collect())
-        .collect();
+    let events = events(count, entities, s);
     let reads: Vec<Vec<u16>> = layout
         .groups
         .iter()
@@ -164,25 +162,37 @@ fn speed(count: usize, entities: usize) {
     let mut ups = Vec::with_capacity(8);
     let mut out = [AggValue::Missing; 8];
     let mut checksum = 0u64;
-    let watch = Stopwatch::start();
+    let (watch, cpu_start) = (Stopwatch::start(), cpu_seconds());
     for e in &events {
         for (g, spec) in layout.groups.iter().enumerate() {
             updates(g, e, &mut ups, &spec.features);
-            let key = &keys[g][e.entity[g] as usize];
+            // Built per call, as the engine builds key bytes from the event.
+            let key = key(g, e.entity[g]);
             let n = reads[g].len();
-            store.apply_and_read(g, key, Timestamp(e.at), &ups, &reads[g], &mut out[..n]);
+            store.apply_and_read(g, &key, Timestamp(e.at), &ups, &reads[g], &mut out[..n]);
             checksum = checksum.wrapping_add(matches!(out[0], AggValue::Count(c) if c > 1) as u64);
         }
     }
-    let nanos = watch.elapsed_nanos() as f64;
+    let wall = watch.elapsed_nanos() as f64;
+    let cpu = cpu_start.zip(cpu_seconds()).map(|(a, b)| (b - a) * 1e9);
     let calls = (count * GROUPS) as f64;
-    println!("events: {count}, group calls: {calls}, checksum {checksum}");
-    println!("ns per group call: {:.1}", nanos / calls);
     println!(
-        "ns per event (6 groups, 15 features): {:.1}",
-        nanos / count as f64
+        "events: {count}, entities per group: {entities}, zipf s = {s}, group calls: {calls}, checksum {checksum}"
     );
-    println!("events per second: {:.0}", count as f64 / (nanos / 1e9));
+    println!(
+        "ns per group call: {:.1} wall, {} cpu",
+        wall / calls,
+        per(cpu, calls)
+    );
+    println!(
+        "ns per event (6 groups, 15 features): {:.1} wall, {} cpu",
+        wall / count as f64,
+        per(cpu, count as f64)
+    );
+    println!(
+        "events per second: {:.0} (wall)",
+        count as f64 / (wall / 1e9)
+    );
     let stats = store.stats();
     println!("keys per group: {:?}", stats.keys_per_group);
     println!(
@@ -198,90 +208,97 @@ fn speed(count: usize, entities: usize) {
     );
 }
 
-/// Bytes per key for a single-feature group at several fill levels.
+/// This thread's CPU time (Linux `/proc`, 10 ms ticks): on a shared machine wall time also
+/// counts time spent descheduled.
+fn cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/thread-self/stat").ok()?;
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let ticks = |i: usize| fields.get(i)?.parse::<f64>().ok();
+    Some((ticks(11)? + ticks(12)?) / 100.0) // utime + stime, USER_HZ = 100
+}
+
+fn per(total: Option<f64>, n: f64) -> String {
+    total.map_or("n/a".to_string(), |t| format!("{:.1}", t / n))
+}
+
+/// Heap bytes per feature and per key, at several fill levels: the marginal cost of a feature
+/// (a group with two copies minus a group with one) and the fixed cost of a key.
 fn memory_table() {
     use {AggKind as A, ValueKind as V};
+    println!("\nbytes per key per feature, window 1h at 1m resolution, lateness 0:");
     println!(
-        "\nbytes per key, one feature, window 1h at 1m resolution (includes the key's own overhead):"
-    );
-    println!(
-        "{:<22} {:>8} {:>8} {:>8} {:>8}",
-        "kind", "1 event", "3 bkts", "60 bkts", "note"
+        "{:<16} {:>8} {:>8} {:>8}",
+        "kind", "1 event", "3 bkts", "60 bkts"
     );
     let kinds = [
         (A::Count, V::None),
         (A::Sum, V::Number),
-        (A::Sum, V::Money),
+        (A::Avg, V::Money),
         (A::Min, V::Money),
         (A::Distinct, V::None),
         (A::LastSeen, V::None),
     ];
     for (agg, vk) in kinds {
-        let row: Vec<f64> = [1, 3, 60].iter().map(|&b| per_key(agg, vk, b, 1)).collect();
+        let row = [1, 3, 60].map(|b| marginal(agg, vk, b, 1));
+        let name = format!("{agg:?}/{vk:?}");
+        println!("{name:<16} {:>8.0} {:>8.0} {:>8.0}", row[0], row[1], row[2]);
+    }
+    for values in [64, 65, 1_000, 10_000, 100_000] {
+        let bytes = marginal(A::Distinct, V::None, 60, values);
         println!(
-            "{:<22} {:>8.0} {:>8.0} {:>8.0}",
-            format!("{agg:?}/{vk:?}"),
-            row[0],
-            row[1],
-            row[2]
+            "{:<16} {bytes:>8.0}  ({values} distinct values over 60 buckets)",
+            "Distinct"
         );
     }
-    for distinct in [64, 1_000, 10_000] {
-        let bytes = per_key(A::Distinct, V::None, 60, distinct);
-        println!(
-            "{:<22} {:>8.0}  ({distinct} distinct values over 60 buckets)",
-            "Distinct", bytes
-        );
-    }
+    let base = bytes_per_key(A::LastSeen, V::None, 1, 1, 1) - marginal(A::LastSeen, V::None, 1, 1);
+    println!(
+        "per key, besides its features: {base:.0} bytes (table slot at hashbrown's load, 2k keys)"
+    );
 }
 
-/// Average heap bytes per key when every key gets events in `buckets` buckets with `values`
-/// distinct hashes spread over them.
-fn per_key(agg: AggKind, vk: ValueKind, buckets: i64, values: u64) -> f64 {
-    let spec = f(agg, vk, "1h");
-    let layout = StoreLayout {
-        groups: vec![GroupSpec {
-            features: vec![spec],
-        }],
+fn marginal(agg: AggKind, vk: ValueKind, buckets: i64, values: u64) -> f64 {
+    bytes_per_key(agg, vk, buckets, values, 2) - bytes_per_key(agg, vk, buckets, values, 1)
+}
+
+/// Average heap bytes per key of a group with `copies` identical features, when every key gets
+/// events in `buckets` buckets carrying `values` distinct hashes spread over them.
+fn bytes_per_key(agg: AggKind, vk: ValueKind, buckets: i64, values: u64, copies: u16) -> f64 {
+    let features = vec![f(agg, vk, "1h"); usize::from(copies)];
+    let groups = vec![GroupSpec { features }];
+    let mut store = MemoryStore::new(StoreLayout {
+        groups,
         allowed_lateness: Duration(0),
-    };
-    let mut store = MemoryStore::new(layout).expect("layout");
-    let keys = if values > 100 { 20 } else { 2_000 };
+    })
+    .expect("layout");
+    let keys: u32 = if values > 100 { 20 } else { 2_000 };
     let per_bucket = values.div_ceil(buckets as u64).max(1);
-    let mut out = [AggValue::Missing];
     for k in 0..keys {
         for b in 0..buckets {
             for v in 0..per_bucket {
                 let input = match (agg, vk) {
-                    (AggKind::Distinct, _) => Input::Hash(b as u64 * per_bucket + v),
+                    (AggKind::Distinct, _) => Input::Hash((b as u64 * per_bucket + v) % values),
                     (_, ValueKind::Number) => Input::Num(1.5),
                     (_, ValueKind::Money) => Input::Money(Money(1)),
                     _ => Input::None,
                 };
+                let ups: Vec<Update> = (0..copies)
+                    .map(|feature| Update { feature, input })
+                    .collect();
                 let at = Timestamp(T0 + b * 60_000);
-                store.apply_and_read(
-                    0,
-                    &key(0, k),
-                    at,
-                    &[Update { feature: 0, input }],
-                    &[0],
-                    &mut out,
-                );
+                store.apply_and_read(0, &key(0, k), at, &ups, &[], &mut []);
             }
         }
     }
-    store.stats().heap_bytes as f64 / keys as f64
+    store.stats().heap_bytes as f64 / f64::from(keys)
 }
 
 fn main() {
-    let count = std::env::args()
-        .nth(1)
-        .and_then(|a| a.parse().ok())
-        .unwrap_or(2_000_000);
-    let entities = std::env::args().nth(2).and_then(|a| a.parse().ok()).unwrap_or(100_000);
-    speed(count, entities);
-    if std::env::args().nth(3).is_some() {
-        return;
+    let arg = |i: usize| std::env::args().nth(i);
+    let count = arg(1).and_then(|a| a.parse().ok()).unwrap_or(2_000_000);
+    let entities = arg(2).and_then(|a| a.parse().ok()).unwrap_or(100_000);
+    let s = arg(3).and_then(|a| a.parse().ok()).unwrap_or(1.0);
+    speed(count, entities, s);
+    if arg(4).is_none() {
+        memory_table();
     }
-    memory_table();
 }

@@ -32,11 +32,15 @@ pub(crate) fn is_after(a: u32, b: u32) -> bool {
     (a.wrapping_sub(b) as i32) > 0
 }
 
+/// Something stored per bucket.
+pub(crate) trait Bucketed {
+    fn bucket(&self) -> u32;
+}
+
 /// One bucket's partial aggregate.
-pub(crate) trait Cell: Copy {
+pub(crate) trait Cell: Copy + Bucketed {
     /// What one event contributes.
     type In: Copy;
-    fn bucket(&self) -> u32;
     fn start(bucket: u32, x: Self::In) -> Self;
     fn merge(&mut self, x: Self::In);
 }
@@ -87,11 +91,14 @@ pub(crate) struct MaxCell<T> {
     pub(crate) value: T,
 }
 
-impl Cell for CountCell {
-    type In = ();
+impl Bucketed for CountCell {
     fn bucket(&self) -> u32 {
         self.bucket
     }
+}
+
+impl Cell for CountCell {
+    type In = ();
     fn start(bucket: u32, _: ()) -> Self {
         CountCell { bucket, count: 1 }
     }
@@ -100,11 +107,14 @@ impl Cell for CountCell {
     }
 }
 
-impl<T: Scalar> Cell for SumCell<T> {
-    type In = T;
+impl<T> Bucketed for SumCell<T> {
     fn bucket(&self) -> u32 {
         self.bucket
     }
+}
+
+impl<T: Scalar> Cell for SumCell<T> {
+    type In = T;
     fn start(bucket: u32, x: T) -> Self {
         SumCell {
             bucket,
@@ -118,11 +128,14 @@ impl<T: Scalar> Cell for SumCell<T> {
     }
 }
 
-impl<T: Scalar> Cell for MinCell<T> {
-    type In = T;
+impl<T> Bucketed for MinCell<T> {
     fn bucket(&self) -> u32 {
         self.bucket
     }
+}
+
+impl<T: Scalar> Cell for MinCell<T> {
+    type In = T;
     fn start(bucket: u32, value: T) -> Self {
         MinCell { bucket, value }
     }
@@ -133,11 +146,14 @@ impl<T: Scalar> Cell for MinCell<T> {
     }
 }
 
-impl<T: Scalar> Cell for MaxCell<T> {
-    type In = T;
+impl<T> Bucketed for MaxCell<T> {
     fn bucket(&self) -> u32 {
         self.bucket
     }
+}
+
+impl<T: Scalar> Cell for MaxCell<T> {
+    type In = T;
     fn start(bucket: u32, value: T) -> Self {
         MaxCell { bucket, value }
     }
@@ -155,7 +171,13 @@ pub(crate) fn add<C: Cell>(cells: &mut Vec<C>, pos: Pos, span: Span, x: C::In) {
     match cells.last_mut() {
         Some(last) if last.bucket() == b => last.merge(x),
         Some(last) if !is_after(b, last.bucket()) => insert_late(cells, b, x),
-        _ => cells.push(C::start(b, x)),
+        last => {
+            if last.is_none() {
+                // Most keys never see a second bucket: don't pay for four cells up front.
+                cells.reserve_exact(1);
+            }
+            cells.push(C::start(b, x))
+        }
     }
 }
 
@@ -187,7 +209,7 @@ pub(crate) fn prune<C: Cell>(cells: &mut Vec<C>, pos: Pos, span: Span) {
 
 /// Cells in the window `(bt - n, bt]`. Cells after `bt` (a read in the past) are few and
 /// skipped from the end; the start is found by binary search, so the caller sums a plain slice.
-pub(crate) fn window<C: Cell>(cells: &[C], bt: u32, n: u32) -> &[C] {
+pub(crate) fn window<C: Bucketed>(cells: &[C], bt: u32, n: u32) -> &[C] {
     // Signed wrapping distance from a cell to `bt`: negative when the cell is after `bt`.
     let dist = |c: &C| bt.wrapping_sub(c.bucket()) as i32;
     let after = cells.iter().rev().take_while(|c| dist(c) < 0).count();

@@ -13,7 +13,8 @@
 //!   3/4 min/max    u32 n, n x (bucket u32, value f64 bits)
 //!   5/6 min/max    u32 n, n x (bucket u32, value money micros i64)
 //!   7 distinct     u32 n, n x (hash u64, bucket u32)                    exact mode
-//!   8 distinct     pruned-at bucket u32, u32 n, n x (bucket u32, register u16, rho u8)
+//!   8 distinct     pruned-at bucket u32, u32 n, n x (bucket u32, register u16, rho u8),
+//!                  sketch entries in bucket order
 //!   9 seen         any u8, first ms i64, last ms i64
 //! ```
 //!
@@ -22,7 +23,7 @@
 
 use std::mem::discriminant;
 
-use crate::cells::{Cell, is_after};
+use crate::cells::{Bucketed, is_after};
 use crate::codec::{Reader, Wire, put_vec};
 use crate::distinct::{DISTINCT_EXACT_CAP, Distinct, Occurrence};
 use crate::group::EntityState;
@@ -195,7 +196,7 @@ fn get_state(r: &mut Reader<'_>, fd: &FeatureDef) -> Result<FeatureState, Snapsh
 }
 
 /// Cells strictly increasing by bucket, at most `keep` of them.
-fn cells<C: Cell + Wire>(r: &mut Reader<'_>, fd: &FeatureDef) -> Result<Vec<C>, SnapshotError> {
+fn cells<C: Bucketed + Wire>(r: &mut Reader<'_>, fd: &FeatureDef) -> Result<Vec<C>, SnapshotError> {
     let cells: Vec<C> = r.vec()?;
     let sorted = cells
         .windows(2)
@@ -224,9 +225,8 @@ fn sketch(r: &mut Reader<'_>) -> Result<SlidingHll, SnapshotError> {
     let entries: Vec<HllEntry> = r.vec()?;
     let max_rho = (65 - HLL_PRECISION) as u8;
     let valid = |e: &HllEntry| usize::from(e.reg) < HLL_REGISTERS && (1..=max_rho).contains(&e.rho);
-    let ordered = |w: &[HllEntry]| {
-        w[0].reg < w[1].reg || (w[0].reg == w[1].reg && is_after(w[1].bucket, w[0].bucket))
-    };
+    // Bucket-major: buckets never decrease; registers within a bucket are unordered.
+    let ordered = |w: &[HllEntry]| w[0].bucket == w[1].bucket || is_after(w[1].bucket, w[0].bucket);
     if !entries.iter().all(valid) || !entries.windows(2).all(ordered) {
         return Err(SnapshotError::Corrupt(
             "sketch entries invalid or out of order",

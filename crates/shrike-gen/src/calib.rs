@@ -8,7 +8,7 @@ use crate::fraud;
 
 /// Honest events per candidate tick (including ticks dropped at night), measured on
 /// default configs; only steers the first hours before measurements take over.
-pub(crate) const PRIOR_EVENTS_PER_TICK: f64 = 1.0;
+pub(crate) const PRIOR_EVENTS_PER_TICK: f64 = 1.55;
 /// Weight of the prior, in ticks.
 const PRIOR_TICKS: f64 = 2_000.0;
 /// Below this many ticks or this much time left, pacing falls back to the whole-period rate

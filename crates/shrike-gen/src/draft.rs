@@ -119,5 +119,4 @@ impl Actor {
             ..Draft::new(kind, at)
         }
     }
-
 }

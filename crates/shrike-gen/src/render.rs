@@ -6,8 +6,8 @@ use std::net::IpAddr;
 
 use shrike_types::Timestamp;
 
-use crate::draft::{Attr, Draft};
 use crate::digits;
+use crate::draft::{Attr, Draft};
 use crate::world::entity::{Address, Card, Id};
 use crate::world::geo;
 use crate::world::names::CATEGORIES;
@@ -18,7 +18,10 @@ const LINE_CAPACITY: usize = 512;
 
 /// The event as one JSON line without the newline; `seq` becomes `event_id` `e000000123`.
 pub(crate) fn render(d: &Draft, seq: u64) -> String {
-    let mut j = Json { out: String::with_capacity(LINE_CAPACITY), first: true };
+    let mut j = Json {
+        out: String::with_capacity(LINE_CAPACITY),
+        first: true,
+    };
     j.out.push('{');
     j.key("event_id");
     j.quoted(|out| {

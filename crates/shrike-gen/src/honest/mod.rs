@@ -4,7 +4,6 @@
 mod session;
 mod shop;
 
-
 use crate::flows::Ctx;
 use crate::world::{World, geo};
 
@@ -40,7 +39,11 @@ impl Mix {
         let side = mix.signup + mix.listing + mix.payout;
         if side > MAX_SIDE_SHARE {
             let k = MAX_SIDE_SHARE / side;
-            mix = Mix { signup: mix.signup * k, listing: mix.listing * k, payout: mix.payout * k };
+            mix = Mix {
+                signup: mix.signup * k,
+                listing: mix.listing * k,
+                payout: mix.payout * k,
+            };
         }
         mix
     }

@@ -19,17 +19,22 @@ const BANK_CHANGE_DELAY: (i64, i64) = (20 * MIN, 5 * DAY);
 
 /// The owner of a random shop lists one to three items.
 pub(crate) fn listing(ctx: &mut Ctx, now: i64) {
-    let Some((shop, actor)) = owner_at_work(ctx, now) else { return };
+    let Some((shop, actor)) = owner_at_work(ctx, now) else {
+        return;
+    };
     let mut t = now;
     for _ in 0..ctx.rng.range(1, 3) {
         let s = &ctx.world.shops[shop];
         let sku = ctx.rng.below(u64::from(s.skus)) as u32;
         let (id, price, category) = (s.id, s.price(sku), s.category);
         let currency = geo::currency(actor.country);
-        let d = Draft { shop: Some(id), ..actor.draft(KnownType::ListingCreate, t) }
-            .money(price, currency)
-            .attr("sku", Attr::Sku(id, sku))
-            .attr("category", Attr::Str(CATEGORIES[usize::from(category)].0));
+        let d = Draft {
+            shop: Some(id),
+            ..actor.draft(KnownType::ListingCreate, t)
+        }
+        .money(price, currency)
+        .attr("sku", Attr::Sku(id, sku))
+        .attr("category", Attr::Str(CATEGORIES[usize::from(category)].0));
         ctx.push(d);
         t = ctx.after(t, 30 * SEC, 10 * MIN);
     }
@@ -37,7 +42,9 @@ pub(crate) fn listing(ctx: &mut Ctx, now: i64) {
 
 /// A random shop with enough sales asks for its money, sometimes after changing its bank.
 pub(crate) fn payout(ctx: &mut Ctx, now: i64) {
-    let Some((shop, actor)) = owner_at_work(ctx, now) else { return };
+    let Some((shop, actor)) = owner_at_work(ctx, now) else {
+        return;
+    };
     let s = &mut ctx.world.shops[shop];
     if s.balance < MIN_PAYOUT {
         return;
@@ -54,11 +61,17 @@ pub(crate) fn payout(ctx: &mut Ctx, now: i64) {
         flows::update(ctx, &actor, now, "bank_account", fill);
         at = ctx.after(now, BANK_CHANGE_DELAY.0, BANK_CHANGE_DELAY.1);
     }
-    let later = Actor { session: ctx.rng.next_u64(), ..actor };
+    let later = Actor {
+        session: ctx.rng.next_u64(),
+        ..actor
+    };
     let currency = geo::currency(actor.country);
-    let d = Draft { shop: Some(id), ..later.draft(KnownType::PayoutRequest, at) }
-        .money(amount, currency)
-        .attr("method", Attr::Str("bank_transfer"));
+    let d = Draft {
+        shop: Some(id),
+        ..later.draft(KnownType::PayoutRequest, at)
+    }
+    .money(amount, currency)
+    .attr("method", Attr::Str("bank_transfer"));
     ctx.push(d);
 }
 

@@ -3,7 +3,8 @@
 //! `docs/events.md`.
 //!
 //! Layout, bottom-up:
-//! - `reader`: a strict single-pass JSON cursor over the input (`escape`: its slow path);
+//! - `reader`: a strict single-pass JSON cursor over the input (`scan`: its byte loops;
+//!   `escape`: its slow path for escaped strings; `compact`: copies of nested values);
 //! - `values`, `address`, `nested`: one reader per field kind, which also normalises;
 //! - `object`: fixed-key objects (unknown and duplicate keys are errors);
 //! - `event`: the top-level object and the field dispatch;
@@ -13,12 +14,14 @@
 //! a float; strings are borrowed from the input unless they hold escapes or are normalised.
 
 mod address;
+mod compact;
 mod error;
 mod escape;
 mod event;
 mod nested;
 mod object;
 mod reader;
+mod scan;
 mod values;
 mod write;
 
@@ -46,6 +49,7 @@ fn parse<'a>(input: &'a [u8], event: &mut Event<'a>) -> Result<(), Fail> {
         return Err(Fail::syntax(0, msg));
     }
     // One UTF-8 check for the whole input lets the reader slice `&str`s freely.
-    let text = std::str::from_utf8(input).map_err(|e| Fail::syntax(e.valid_up_to(), "invalid UTF-8"))?;
+    let text =
+        std::str::from_utf8(input).map_err(|e| Fail::syntax(e.valid_up_to(), "invalid UTF-8"))?;
     event::read_event(&mut Reader::new(text), event)
 }

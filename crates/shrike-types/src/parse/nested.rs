@@ -33,14 +33,17 @@ const ITEM_KEYS: Keys = Keys {
     },
 };
 
-pub(crate) fn card<'a>(r: &mut Reader<'a>) -> Result<Option<Card<'a>>, Fail> {
+/// Reads `card` into `slot`, in place (a card is 120 bytes; moving it through `Result`s
+/// costs more than reading its fields).
+pub(crate) fn card<'a>(r: &mut Reader<'a>, slot: &mut Option<Card<'a>>) -> Result<(), Fail> {
     if !object_or_null(r, "an object")? {
-        return Ok(None);
+        *slot = None;
+        return Ok(());
     }
-    let mut card = Card::default();
+    let card = slot.insert(Card::default());
     fields(r, &CARD_KEYS, |r, i, name| {
         let path = Path::Sub("card", name);
-        let slot = match i {
+        let field = match i {
             0 => &mut card.fingerprint,
             1 => &mut card.bin,
             2 => &mut card.last4,
@@ -50,10 +53,9 @@ pub(crate) fn card<'a>(r: &mut Reader<'a>) -> Result<Option<Card<'a>>, Fail> {
                 return Ok(());
             }
         };
-        *slot = values::text(r).in_field(path)?;
+        *field = values::text(r).in_field(path)?;
         Ok(())
-    })?;
-    Ok(Some(card))
+    })
 }
 
 pub(crate) fn items<'a>(r: &mut Reader<'a>) -> Result<Vec<Item<'a>>, Fail> {
@@ -66,7 +68,10 @@ pub(crate) fn items<'a>(r: &mut Reader<'a>) -> Result<Vec<Item<'a>>, Fail> {
     let mut count = 0;
     while r.next_element(&mut count)? {
         if count > MAX_ITEMS {
-            return Err(Fail::value(r.pos(), format!("more than MAX_ITEMS ({MAX_ITEMS}) items")));
+            return Err(Fail::value(
+                r.pos(),
+                format!("more than MAX_ITEMS ({MAX_ITEMS}) items"),
+            ));
         }
         let index = count - 1;
         items.push(item(r, index).in_field(Path::Item(index, None))?);
@@ -79,7 +84,10 @@ fn item<'a>(r: &mut Reader<'a>, index: usize) -> Result<Item<'a>, Fail> {
         return Err(r.type_error("an object"));
     }
     r.enter()?;
-    let mut item = Item { quantity: 1, ..Item::default() };
+    let mut item = Item {
+        quantity: 1,
+        ..Item::default()
+    };
     fields(r, &ITEM_KEYS, |r, i, name| {
         let path = Path::Item(index, Some(name));
         match i {

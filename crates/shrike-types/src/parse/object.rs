@@ -70,7 +70,9 @@ pub(crate) fn unknown_field(key: &Key<'_>, names: &[&str]) -> Fail {
     let got = quote(&key.name);
     let msg = match closest(&key.name, names) {
         Some(near) => format!("unknown field {got}; did you mean \"{near}\"?"),
-        None if names.len() <= 6 => format!("unknown field {got}; expected one of {}", names.join(", ")),
+        None if names.len() <= 6 => {
+            format!("unknown field {got}; expected one of {}", names.join(", "))
+        }
         None => {
             let some = names.iter().take(3).copied().collect::<Vec<_>>().join(", ");
             format!("unknown field {got}; expected one of {some}, … (see docs/events.md)")
@@ -87,7 +89,11 @@ fn closest<'n>(key: &str, names: &[&'n str]) -> Option<&'n str> {
     }
     let prefix = |n: &&'n str| key.len() >= 3 && n.starts_with(key);
     let near = |n: &&'n str| distance(key.as_bytes(), n.as_bytes()) <= 2;
-    names.iter().copied().find(prefix).or_else(|| names.iter().copied().find(near))
+    names
+        .iter()
+        .copied()
+        .find(prefix)
+        .or_else(|| names.iter().copied().find(near))
 }
 
 /// Levenshtein distance (single-row dynamic programme).

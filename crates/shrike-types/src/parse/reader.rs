@@ -14,6 +14,7 @@ use crate::limits::{MAX_JSON_DEPTH, MAX_STRING_LEN};
 
 use super::error::{Fail, quote};
 use super::escape;
+use super::scan::{digits_end, plain_run, skip_ws};
 
 /// One of the three JSON literals.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -53,12 +54,19 @@ const KEY_START: &str = "expected '\"' to start an object key";
 
 /// `"…"` string limit message, shared by the fast and the escaped path.
 pub(crate) fn too_long(at: usize) -> Fail {
-    Fail::value(at, format!("string longer than MAX_STRING_LEN ({MAX_STRING_LEN} bytes)"))
+    Fail::value(
+        at,
+        format!("string longer than MAX_STRING_LEN ({MAX_STRING_LEN} bytes)"),
+    )
 }
 
 impl<'a> Reader<'a> {
     pub(crate) fn new(text: &'a str) -> Self {
-        Reader { text, pos: 0, depth: 0 }
+        Reader {
+            text,
+            pos: 0,
+            depth: 0,
+        }
     }
 
     /// Byte offset of the cursor.
@@ -70,10 +78,12 @@ impl<'a> Reader<'a> {
         self.text.as_bytes().get(self.pos).copied()
     }
 
-    fn slice(&self, start: usize, end: usize) -> Result<&'a str, Fail> {
+    pub(crate) fn slice(&self, start: usize, end: usize) -> Result<&'a str, Fail> {
         // Unreachable for offsets this reader produces (see the module doc); an error, not a
         // panic, all the same.
-        self.text.get(start..end).ok_or_else(|| Fail::syntax(start, "invalid UTF-8"))
+        self.text
+            .get(start..end)
+            .ok_or_else(|| Fail::syntax(start, "invalid UTF-8"))
     }
 
     #[inline]
@@ -92,7 +102,10 @@ impl<'a> Reader<'a> {
     pub(crate) fn finish(&mut self) -> Result<(), Fail> {
         match self.peek() {
             None => Ok(()),
-            Some(_) => Err(Fail::syntax(self.pos, "unexpected characters after the event object")),
+            Some(_) => Err(Fail::syntax(
+                self.pos,
+                "unexpected characters after the event object",
+            )),
         }
     }
 
@@ -122,7 +135,11 @@ impl<'a> Reader<'a> {
             Some(b't' | b'f' | b'n') => probe.literal()?.text().into(),
             Some(b'-' | b'0'..=b'9') => {
                 let n = probe.number()?;
-                if n.len() > 40 { format!("a {}-digit number", n.len()) } else { n.to_owned() }
+                if n.len() > 40 {
+                    format!("a {}-character number", n.len())
+                } else {
+                    n.to_owned()
+                }
             }
             _ => return Err(self.unexpected()),
         })
@@ -163,7 +180,11 @@ impl<'a> Reader<'a> {
             Some(b'"') if *count == 0 => {}
             _ => {
                 self.pos = i;
-                let msg = if *count > 0 { "expected ',' or '}' after object value" } else { KEY_START };
+                let msg = if *count > 0 {
+                    "expected ',' or '}' after object value"
+                } else {
+                    KEY_START
+                };
                 return Err(self.delimiter_error(msg));
             }
         }
@@ -171,10 +192,18 @@ impl<'a> Reader<'a> {
         if bytes.get(i) == Some(&b'"') {
             let start = i + 1;
             let end = start + plain_run(bytes.get(start..).unwrap_or_default());
-            let name = self.text.get(start..end);
-            if let (Some(b'"'), Some(b':'), Some(name)) = (bytes.get(end), bytes.get(end + 1), name) {
+            let name = self
+                .text
+                .get(start..end)
+                .filter(|n| n.len() <= MAX_STRING_LEN);
+            if let (Some(b'"'), Some(b':'), Some(name)) = (bytes.get(end), bytes.get(end + 1), name)
+            {
                 self.pos = skip_ws(bytes, end + 2);
-                return Ok(Some(Key { name: Cow::Borrowed(name), at: i, end: end + 1 }));
+                return Ok(Some(Key {
+                    name: Cow::Borrowed(name),
+                    at: i,
+                    end: end + 1,
+                }));
             }
         }
         self.pos = i;
@@ -255,7 +284,7 @@ impl<'a> Reader<'a> {
     }
 
     /// Reads the string under the cursor (which is at its `"`). Borrowed unless it holds
-    /// escapes. Inlined: this is the parser's hottest path, and most strings take only it.
+    /// escapes; the plain case is inlined, the rest is in [`Self::string_slow`].
     #[inline]
     pub(crate) fn string(&mut self) -> Result<Cow<'a, str>, Fail> {
         let start = self.pos + 1;
@@ -315,7 +344,10 @@ impl<'a> Reader<'a> {
             i = j;
         }
         // `01`, `1.2.3`, `12abc`: the number ran into something that cannot follow it.
-        if bytes.get(i).is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'.') {
+        if bytes
+            .get(i)
+            .is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'.')
+        {
             return Err(invalid());
         }
         self.pos = i;
@@ -328,13 +360,20 @@ impl<'a> Reader<'a> {
         let lit = [Lit::True, Lit::False, Lit::Null]
             .into_iter()
             .find(|l| rest.starts_with(l.text().as_bytes()))
-            .filter(|l| !rest.get(l.text().len()).is_some_and(u8::is_ascii_alphanumeric));
+            .filter(|l| {
+                !rest
+                    .get(l.text().len())
+                    .is_some_and(u8::is_ascii_alphanumeric)
+            });
         match lit {
             Some(l) => {
                 self.pos += l.text().len();
                 Ok(l)
             }
-            None => Err(Fail::syntax(self.pos, "invalid literal (expected true, false or null)")),
+            None => Err(Fail::syntax(
+                self.pos,
+                "invalid literal (expected true, false or null)",
+            )),
         }
     }
 
@@ -345,111 +384,12 @@ impl<'a> Reader<'a> {
         }
         match self.literal()? {
             Lit::Null => Ok(true),
-            _ => Err(Fail::syntax(self.pos, "invalid literal (expected true, false or null)")),
+            _ => Err(Fail::syntax(
+                self.pos,
+                "invalid literal (expected true, false or null)",
+            )),
         }
     }
-
-    /// Reads any value and appends it to `out` as compact JSON (no whitespace; strings and
-    /// numbers verbatim, so the text is valid JSON and re-reading it gives the same text).
-    pub(crate) fn compact(&mut self, out: &mut String) -> Result<(), Fail> {
-        match self.peek() {
-            Some(b'{') => self.compact_object(out),
-            Some(b'[') => self.compact_array(out),
-            Some(b'"') => {
-                let start = self.pos;
-                self.string()?;
-                out.push_str(self.slice(start, self.pos)?);
-                Ok(())
-            }
-            Some(b'-' | b'0'..=b'9') => Ok(out.push_str(self.number()?)),
-            Some(b't' | b'f' | b'n') => Ok(out.push_str(self.literal()?.text())),
-            _ => Err(self.unexpected()),
-        }
-    }
-
-    fn compact_object(&mut self, out: &mut String) -> Result<(), Fail> {
-        self.enter()?;
-        out.push('{');
-        let mut count = 0;
-        while let Some(key) = self.next_key(&mut count)? {
-            if count > 1 {
-                out.push(',');
-            }
-            out.push_str(self.slice(key.at, key.end)?);
-            out.push(':');
-            self.compact(out)?;
-        }
-        out.push('}');
-        Ok(())
-    }
-
-    fn compact_array(&mut self, out: &mut String) -> Result<(), Fail> {
-        self.enter()?;
-        out.push('[');
-        let mut count = 0;
-        while self.next_element(&mut count)? {
-            if count > 1 {
-                out.push(',');
-            }
-            self.compact(out)?;
-        }
-        out.push(']');
-        Ok(())
-    }
-}
-
-/// Length of the leading run of `bytes` that needs no attention inside a string: no `"`,
-/// no `\\`, no control character. Strings are most of an event's bytes, so this looks at
-/// eight bytes per step (SWAR: bit tricks on a `u64`) and only then byte by byte.
-#[inline]
-pub(crate) fn plain_run(bytes: &[u8]) -> usize {
-    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
-    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
-    // High bit set in each byte of `v` that is zero; exact up to the first such byte, which
-    // is all we read.
-    let zero_bytes = |v: u64| v.wrapping_sub(ONES) & !v & HIGHS;
-    let mut chunks = bytes.chunks_exact(8);
-    let mut done = 0;
-    for chunk in chunks.by_ref() {
-        let word = u64::from_le_bytes(chunk.try_into().unwrap_or_default());
-        let quote = zero_bytes(word ^ (ONES * u64::from(b'"')));
-        let backslash = zero_bytes(word ^ (ONES * u64::from(b'\\')));
-        let control = word.wrapping_sub(ONES * 0x20) & !word & HIGHS;
-        let found = quote | backslash | control;
-        if found != 0 {
-            return done + (found.trailing_zeros() / 8) as usize;
-        }
-        done += 8;
-    }
-    let tail = chunks.remainder();
-    done + tail.iter().position(|&b| b == b'"' || b == b'\\' || b < 0x20).unwrap_or(tail.len())
-}
-
-#[inline]
-fn skip_ws(bytes: &[u8], mut i: usize) -> usize {
-    while let Some(b' ' | b'\n' | b'\r' | b'\t') = bytes.get(i) {
-        i += 1;
-    }
-    i
-}
-
-fn digits_end(bytes: &[u8], from: usize) -> usize {
-    let tail = bytes.get(from..).unwrap_or_default();
-    from + tail.iter().take_while(|b| b.is_ascii_digit()).count()
-}
-
-/// `text` re-written as compact JSON if it is exactly one JSON value, else `None`.
-pub(crate) fn compact_json(text: &str) -> Option<String> {
-    let mut r = Reader::new(text);
-    let mut out = String::with_capacity(text.len());
-    r.compact(&mut out).ok()?;
-    r.peek().is_none().then_some(out)
-}
-
-/// Whether `text` is exactly one JSON number.
-pub(crate) fn is_json_number(text: &str) -> bool {
-    let mut r = Reader::new(text);
-    r.number().is_ok_and(|n| n.len() == text.len())
 }
 
 #[cfg(test)]
@@ -478,43 +418,5 @@ mod tests {
         assert!(matches!(r.string().ok(), Some(Cow::Borrowed("plain"))));
         r.peek();
         assert!(matches!(r.string().ok(), Some(Cow::Owned(s)) if s == "a\nb"));
-    }
-
-    #[test]
-    fn plain_run_stops_at_the_first_special_byte() {
-        let specials = [b'"', b'\\', 0x00, 0x1f, b'\n'];
-        for len in 0..20 {
-            for &special in &specials {
-                for pos in 0..len {
-                    let mut bytes = vec![b'a'; len];
-                    bytes[pos] = special;
-                    // Bytes that must not stop the run, placed after the stop.
-                    if pos + 1 < len {
-                        bytes[pos + 1] = 0x80;
-                    }
-                    assert_eq!(plain_run(&bytes), pos, "len {len}, {special:#x} at {pos}");
-                }
-                assert_eq!(plain_run(&vec![b'a'; len]), len);
-            }
-        }
-        assert_eq!(plain_run("é€😀 !~\x7f\u{ff}\"".as_bytes()), "é€😀 !~\x7f\u{ff}".len());
-    }
-
-    #[test]
-    fn compacts_nested_values() {
-        let text = r#" { "a" : [ 1 , true , null , "x\"y" ] , "b" : { } } "#;
-        assert_eq!(compact_json(text).as_deref(), Some(r#"{"a":[1,true,null,"x\"y"],"b":{}}"#));
-        assert_eq!(compact_json("[1,]"), None);
-        assert_eq!(compact_json("1 2"), None);
-        assert!(is_json_number("-1.5e3"));
-        assert!(!is_json_number("1 "));
-    }
-
-    #[test]
-    fn depth_is_capped() {
-        let deep = "[".repeat(MAX_JSON_DEPTH + 1) + &"]".repeat(MAX_JSON_DEPTH + 1);
-        assert_eq!(compact_json(&deep), None);
-        let ok = "[".repeat(MAX_JSON_DEPTH) + &"]".repeat(MAX_JSON_DEPTH);
-        assert_eq!(compact_json(&ok), Some(ok));
     }
 }

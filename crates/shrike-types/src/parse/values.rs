@@ -20,7 +20,7 @@ const EXPECTED_MONEY: &str = "a decimal amount such as 12.50";
 #[inline(always)]
 fn plain<'a>(r: &mut Reader<'a>) -> Option<(Str<'a>, usize)> {
     let s = r.plain_string()?;
-    Some((Cow::Borrowed(s), r.pos() - s.len() - 2))
+    Some((Cow::Borrowed(s), r.pos().saturating_sub(s.len() + 2)))
 }
 
 /// Reads a string, `null` (→ `None`) or fails with "expected {expected}"; `convert` gets
@@ -92,11 +92,15 @@ pub(crate) fn event_type<'a>(r: &mut Reader<'a>) -> Result<EventType<'a>, Fail> 
     }
     let valid = |b: u8| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'.';
     if s.is_empty() || !s.bytes().all(valid) {
-        let msg = format!("expected a known event type or a name of [a-z0-9_.], got {}", quote(&s));
+        let msg = format!(
+            "expected a known event type or a name of [a-z0-9_.], got {}",
+            quote(&s)
+        );
         return Err(Fail::value(at, msg));
     }
     if s.len() > MAX_TYPE_NAME_LEN {
-        let msg = format!("custom type name longer than MAX_TYPE_NAME_LEN ({MAX_TYPE_NAME_LEN} bytes)");
+        let msg =
+            format!("custom type name longer than MAX_TYPE_NAME_LEN ({MAX_TYPE_NAME_LEN} bytes)");
         return Err(Fail::value(at, msg));
     }
     Ok(EventType::Custom(s))
@@ -136,7 +140,9 @@ pub(crate) fn money(r: &mut Reader<'_>) -> Result<Option<Money>, Fail> {
             None => return Ok(None),
         },
     };
-    parse_money(&text).map(Some).map_err(|e| bad_money(at, e, &text))
+    parse_money(&text)
+        .map(Some)
+        .map_err(|e| bad_money(at, e, &text))
 }
 
 /// The general path of [`money`]: an escaped string, a number, or `null` (→ `None`).
@@ -175,7 +181,10 @@ fn parse_money(text: &str) -> Result<Money, MoneyError> {
 pub(crate) fn ip(r: &mut Reader<'_>) -> Result<Option<IpAddr>, Fail> {
     optional(r, "an IP address string", |s, at| {
         s.parse().map_err(|_| {
-            Fail::value(at, format!("expected an IPv4 or IPv6 address, got {}", quote(&s)))
+            Fail::value(
+                at,
+                format!("expected an IPv4 or IPv6 address, got {}", quote(&s)),
+            )
         })
     })
 }
@@ -198,7 +207,10 @@ pub(crate) fn currency<'a>(r: &mut Reader<'a>) -> Result<Option<Str<'a>>, Fail> 
 
 fn letters<'a>(s: Str<'a>, at: usize, len: usize, expected: &str) -> Result<Str<'a>, Fail> {
     if s.len() != len || !s.bytes().all(|b| b.is_ascii_alphabetic()) {
-        return Err(Fail::value(at, format!("expected {expected}, got {}", quote(&s))));
+        return Err(Fail::value(
+            at,
+            format!("expected {expected}, got {}", quote(&s)),
+        ));
     }
     Ok(upper(s))
 }
@@ -222,7 +234,11 @@ fn lower(s: Str<'_>) -> Str<'_> {
     } else {
         s.chars().any(char::is_uppercase)
     };
-    if has_upper { Cow::Owned(s.to_lowercase()) } else { s }
+    if has_upper {
+        Cow::Owned(s.to_lowercase())
+    } else {
+        s
+    }
 }
 
 /// A non-negative integer that fits `u32` (`items[].quantity`); `null` is `None`.
@@ -254,7 +270,10 @@ mod tests {
 
     #[test]
     fn guards_money_exponents() {
-        assert_eq!(parse_money("1e-9223372036854775808"), Err(MoneyError::Range));
+        assert_eq!(
+            parse_money("1e-9223372036854775808"),
+            Err(MoneyError::Range)
+        );
         assert_eq!(parse_money("1.5e2"), Ok(Money(150_000_000)));
     }
 }

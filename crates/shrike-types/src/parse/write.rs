@@ -1,61 +1,68 @@
 //! Writing an event back as JSON in the format [`super::parse_event`] reads, for the durable
 //! log and generators. For every event the parser produced, `parse_event(to_json(e)) == e`.
 //!
-//! Amounts and prices are written as decimal strings (never floats); the timestamp as RFC
-//! 3339 with milliseconds when its year is 0000–9999, else as epoch milliseconds. An address
-//! is written as an object of its key's parts when its country and postal code agree with the
+//! Written for speed (the durable log writes every event): no `core::fmt` on the common
+//! path. Amounts and prices are decimal strings (never floats); the timestamp is an integer
+//! of epoch milliseconds (exact, and the cheapest form to write and read). An address is
+//! written as an object of its key's parts when its country and postal code agree with the
 //! key (it came from an object), so nothing is lost; otherwise as its key string.
 
 use std::fmt::Write as _;
+use std::net::IpAddr;
 
 use crate::event::{Address, AttrValue, Card, Event, Item};
-use crate::time::Timestamp;
+use crate::money::{MONEY_SCALE, Money};
 
-use super::reader::{compact_json, is_json_number};
+use super::compact::{compact_json, is_json_number};
+use super::scan::plain_run;
 
-/// 0000-01-01T00:00:00.000Z and 9999-12-31T23:59:59.999Z: the RFC 3339 range.
-const RFC3339_MILLIS: std::ops::RangeInclusive<i64> = -62_167_219_200_000..=253_402_300_799_999;
+/// A static key as JSON text with its colon: `key!("ip")` is `"ip":`.
+macro_rules! key {
+    ($name:literal) => {
+        concat!("\"", $name, "\":")
+    };
+}
 
 /// Writes `event` as one line of compact JSON.
 pub fn to_json(event: &Event<'_>) -> String {
-    let mut out = String::with_capacity(512);
+    let mut out = String::with_capacity(1024);
     let mut o = Obj::open(&mut out);
-    o.str("event_id", &event.event_id);
-    o.str("type", event.event_type.name());
-    timestamp(o.key("timestamp"), event.timestamp);
-    o.opt_str("user_id", event.user_id.as_deref());
-    o.opt_str("session_id", event.session_id.as_deref());
-    o.opt_str("device_id", event.device_id.as_deref());
+    o.str(key!("event_id"), &event.event_id);
+    o.str(key!("type"), event.event_type.name());
+    push_i64(o.key(key!("timestamp")), event.timestamp.0);
+    o.opt_str(key!("user_id"), event.user_id.as_deref());
+    o.opt_str(key!("session_id"), event.session_id.as_deref());
+    o.opt_str(key!("device_id"), event.device_id.as_deref());
     if let Some(ip) = event.ip {
-        o.display("ip", ip);
+        push_ip(o.key(key!("ip")), ip);
     }
-    o.opt_str("ip_country", event.ip_country.as_deref());
-    o.opt_str("email", event.email.as_deref());
-    o.opt_str("phone", event.phone.as_deref());
+    o.opt_str(key!("ip_country"), event.ip_country.as_deref());
+    o.opt_str(key!("email"), event.email.as_deref());
+    o.opt_str(key!("phone"), event.phone.as_deref());
     if let Some(c) = &event.card {
-        card(o.key("card"), c);
+        card(o.key(key!("card")), c);
     }
     if let Some(a) = &event.shipping_address {
-        address(o.key("shipping_address"), a);
+        address(o.key(key!("shipping_address")), a);
     }
     if let Some(a) = &event.billing_address {
-        address(o.key("billing_address"), a);
+        address(o.key(key!("billing_address")), a);
     }
-    o.opt_str("shop_id", event.shop_id.as_deref());
-    o.opt_str("affiliate_id", event.affiliate_id.as_deref());
-    o.opt_str("order_id", event.order_id.as_deref());
-    o.opt_str("coupon_code", event.coupon_code.as_deref());
+    o.opt_str(key!("shop_id"), event.shop_id.as_deref());
+    o.opt_str(key!("affiliate_id"), event.affiliate_id.as_deref());
+    o.opt_str(key!("order_id"), event.order_id.as_deref());
+    o.opt_str(key!("coupon_code"), event.coupon_code.as_deref());
     if let Some(m) = event.amount {
-        o.display("amount", m);
+        push_money(o.key(key!("amount")), m);
     }
-    o.opt_str("currency", event.currency.as_deref());
-    o.opt_str("status", event.status.as_deref());
-    o.opt_str("change", event.change.as_deref());
+    o.opt_str(key!("currency"), event.currency.as_deref());
+    o.opt_str(key!("status"), event.status.as_deref());
+    o.opt_str(key!("change"), event.change.as_deref());
     if !event.items.is_empty() {
-        items(o.key("items"), &event.items);
+        items(o.key(key!("items")), &event.items);
     }
     if !event.attributes.is_empty() {
-        attributes(o.key("attributes"), &event.attributes);
+        attributes(o.key(key!("attributes")), &event.attributes);
     }
     o.close();
     out
@@ -73,32 +80,33 @@ impl<'w> Obj<'w> {
         Obj { out, empty: true }
     }
 
-    /// Writes `"name":` and hands back the buffer for the value.
-    fn key(&mut self, name: &str) -> &mut String {
+    /// Writes a key given as its JSON text with the colon (`"name":`, see [`key!`]) and
+    /// hands back the buffer for the value.
+    fn key(&mut self, quoted: &str) -> &mut String {
         if !self.empty {
             self.out.push(',');
         }
         self.empty = false;
-        string(self.out, name);
-        self.out.push(':');
+        self.out.push_str(quoted);
         self.out
     }
 
-    fn str(&mut self, name: &str, value: &str) {
-        string(self.key(name), value);
+    /// Writes a key that is data (an attribute name), escaped.
+    fn dynamic_key(&mut self, name: &str) -> &mut String {
+        let out = self.key("");
+        string(out, name);
+        out.push(':');
+        out
     }
 
-    fn opt_str(&mut self, name: &str, value: Option<&str>) {
+    fn str(&mut self, quoted: &str, value: &str) {
+        string(self.key(quoted), value);
+    }
+
+    fn opt_str(&mut self, quoted: &str, value: Option<&str>) {
         if let Some(v) = value {
-            self.str(name, v);
+            self.str(quoted, v);
         }
-    }
-
-    /// A value written through `Display`, as a JSON string (IP addresses, money).
-    fn display(&mut self, name: &str, value: impl std::fmt::Display) {
-        let out = self.key(name);
-        // Display of IpAddr and Money never needs escaping.
-        let _ = write!(out, "\"{value}\"");
     }
 
     fn close(self) {
@@ -106,21 +114,13 @@ impl<'w> Obj<'w> {
     }
 }
 
-fn timestamp(out: &mut String, t: Timestamp) {
-    if RFC3339_MILLIS.contains(&t.0) {
-        let _ = write!(out, "\"{t}\"");
-    } else {
-        let _ = write!(out, "{}", t.0);
-    }
-}
-
 fn card(out: &mut String, c: &Card<'_>) {
     let mut o = Obj::open(out);
-    o.opt_str("fingerprint", c.fingerprint.as_deref());
-    o.opt_str("bin", c.bin.as_deref());
-    o.opt_str("last4", c.last4.as_deref());
-    o.opt_str("country", c.country.as_deref());
-    o.opt_str("brand", c.brand.as_deref());
+    o.opt_str(key!("fingerprint"), c.fingerprint.as_deref());
+    o.opt_str(key!("bin"), c.bin.as_deref());
+    o.opt_str(key!("last4"), c.last4.as_deref());
+    o.opt_str(key!("country"), c.country.as_deref());
+    o.opt_str(key!("brand"), c.brand.as_deref());
     o.close();
 }
 
@@ -128,11 +128,11 @@ fn address(out: &mut String, a: &Address<'_>) {
     match key_parts(a) {
         Some([_, _, city, line1, line2]) => {
             let mut o = Obj::open(out);
-            o.opt_str("line1", non_empty(line1));
-            o.opt_str("line2", non_empty(line2));
-            o.opt_str("city", non_empty(city));
-            o.opt_str("postal_code", a.postal_code.as_deref());
-            o.opt_str("country", a.country.as_deref());
+            o.opt_str(key!("line1"), non_empty(line1));
+            o.opt_str(key!("line2"), non_empty(line2));
+            o.opt_str(key!("city"), non_empty(city));
+            o.opt_str(key!("postal_code"), a.postal_code.as_deref());
+            o.opt_str(key!("country"), a.country.as_deref());
             o.close();
         }
         None => string(out, &a.key),
@@ -146,7 +146,13 @@ fn key_parts<'k>(a: &'k Address<'_>) -> Option<[&'k str; 5]> {
         return None;
     }
     let mut split = a.key.split('|');
-    let parts = [split.next()?, split.next()?, split.next()?, split.next()?, split.next()?];
+    let parts = [
+        split.next()?,
+        split.next()?,
+        split.next()?,
+        split.next()?,
+        split.next()?,
+    ];
     let country_ok = parts[0].eq_ignore_ascii_case(a.country.as_deref().unwrap_or_default());
     let postal_ok = parts[1] == a.postal_code.as_deref().unwrap_or_default();
     (split.next().is_none() && country_ok && postal_ok).then_some(parts)
@@ -163,11 +169,11 @@ fn items(out: &mut String, items: &[Item<'_>]) {
             out.push(',');
         }
         let mut o = Obj::open(out);
-        o.opt_str("sku", item.sku.as_deref());
-        o.opt_str("category", item.category.as_deref());
-        let _ = write!(o.key("quantity"), "{}", item.quantity);
+        o.opt_str(key!("sku"), item.sku.as_deref());
+        o.opt_str(key!("category"), item.category.as_deref());
+        push_u64(o.key(key!("quantity")), u64::from(item.quantity));
         if let Some(p) = item.price {
-            o.display("price", p);
+            push_money(o.key(key!("price")), p);
         }
         o.close();
     }
@@ -177,7 +183,7 @@ fn items(out: &mut String, items: &[Item<'_>]) {
 fn attributes(out: &mut String, attrs: &[(std::borrow::Cow<'_, str>, AttrValue<'_>)]) {
     let mut o = Obj::open(out);
     for (name, value) in attrs {
-        let out = o.key(name);
+        let out = o.dynamic_key(name);
         match value {
             AttrValue::Null => out.push_str("null"),
             AttrValue::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
@@ -197,6 +203,17 @@ fn attributes(out: &mut String, attrs: &[(std::borrow::Cow<'_, str>, AttrValue<'
 /// Writes `s` as a JSON string.
 fn string(out: &mut String, s: &str) {
     out.push('"');
+    // Most strings need no escape: copy them whole.
+    let plain = plain_run(s.as_bytes());
+    let (head, rest) = s.split_at_checked(plain).unwrap_or((s, ""));
+    out.push_str(head);
+    if !rest.is_empty() {
+        escape_into(out, rest);
+    }
+    out.push('"');
+}
+
+fn escape_into(out: &mut String, s: &str) {
     let mut run = 0;
     for (i, b) in s.bytes().enumerate() {
         let escape = match b {
@@ -218,7 +235,75 @@ fn string(out: &mut String, s: &str) {
         run = i + 1;
     }
     out.push_str(s.get(run..).unwrap_or_default());
+}
+
+/// Money as a JSON string of its shortest exact decimal (`"12.5"`), as `Money`'s `Display`
+/// prints it but without the formatting machinery.
+fn push_money(out: &mut String, m: Money) {
+    let scale = MONEY_SCALE.unsigned_abs();
+    let abs = m.0.unsigned_abs();
     out.push('"');
+    if m.0 < 0 {
+        out.push('-');
+    }
+    push_u64(out, abs / scale);
+    let mut frac = abs % scale;
+    if frac != 0 {
+        out.push('.');
+        let mut digits = 6;
+        while frac.is_multiple_of(10) {
+            frac /= 10;
+            digits -= 1;
+        }
+        let mut buf = [b'0'; 6];
+        for slot in buf.iter_mut().take(digits).rev() {
+            *slot = b'0' + (frac % 10) as u8;
+            frac /= 10;
+        }
+        out.extend(buf.iter().take(digits).map(|&b| char::from(b)));
+    }
+    out.push('"');
+}
+
+fn push_ip(out: &mut String, ip: IpAddr) {
+    out.push('"');
+    match ip {
+        IpAddr::V4(v4) => {
+            for (i, octet) in v4.octets().into_iter().enumerate() {
+                if i > 0 {
+                    out.push('.');
+                }
+                push_u64(out, u64::from(octet));
+            }
+        }
+        IpAddr::V6(v6) => {
+            let _ = write!(out, "{v6}");
+        }
+    }
+    out.push('"');
+}
+
+fn push_i64(out: &mut String, v: i64) {
+    if v < 0 {
+        out.push('-');
+    }
+    push_u64(out, v.unsigned_abs());
+}
+
+fn push_u64(out: &mut String, mut v: u64) {
+    let mut buf = [0u8; 20];
+    let mut start = buf.len();
+    loop {
+        start -= 1;
+        if let Some(slot) = buf.get_mut(start) {
+            *slot = b'0' + (v % 10) as u8;
+        }
+        v /= 10;
+        if v == 0 || start == 0 {
+            break;
+        }
+    }
+    out.extend(buf.iter().skip(start).map(|&b| char::from(b)));
 }
 
 #[cfg(test)]
@@ -238,12 +323,46 @@ mod tests {
     }
 
     #[test]
-    fn writes_timestamps_in_range_as_rfc3339() {
-        let mut out = String::new();
-        timestamp(&mut out, Timestamp(1_795_631_059_250));
-        assert_eq!(out, "\"2026-11-25T18:24:19.250Z\"");
-        out.clear();
-        timestamp(&mut out, Timestamp(i64::MAX));
-        assert_eq!(out, i64::MAX.to_string());
+    fn writes_numbers_without_fmt() {
+        let cases = [
+            0,
+            1,
+            -1,
+            12_340_000,
+            -5_000_000,
+            120_000,
+            i64::MAX,
+            i64::MIN,
+        ];
+        for micros in cases {
+            let mut out = String::new();
+            push_money(&mut out, Money(micros));
+            assert_eq!(out, format!("\"{}\"", Money(micros)), "{micros}");
+        }
+        for v in [0, 7, -42, i64::MAX, i64::MIN] {
+            let mut out = String::new();
+            push_i64(&mut out, v);
+            assert_eq!(out, v.to_string());
+        }
+        for ip in [
+            "0.0.0.0",
+            "203.0.113.7",
+            "255.255.255.255",
+            "2001:db8::1",
+            "::ffff:1.2.3.4",
+        ] {
+            let mut out = String::new();
+            push_ip(&mut out, ip.parse().expect("test ip"));
+            assert_eq!(out, format!("\"{ip}\""));
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn money_writes_as_display(micros in proptest::num::i64::ANY) {
+            let mut out = String::new();
+            push_money(&mut out, Money(micros));
+            proptest::prop_assert_eq!(out, format!("\"{}\"", Money(micros)));
+        }
     }
 }
