@@ -85,15 +85,11 @@ impl GroupStore {
         } = self;
         if updates.is_empty() {
             match table.get(&KeyRef(key)) {
-                Some(e) => read(
-                    def,
-                    e,
-                    positions(def, at, e.newest, scratch),
-                    at,
-                    reads,
-                    out,
-                    Pass::All,
-                ),
+                Some(e) => {
+                    touch(e);
+                    let pos = positions(def, at, e.newest, scratch);
+                    read(def, e, pos, at, reads, out, Pass::All);
+                }
                 None => read_empty(def, reads, out),
             }
             return;
@@ -102,6 +98,7 @@ impl GroupStore {
         let e = table
             .entry_ref(&KeyRef(key))
             .or_insert_with(|| EntityState::new(def, at));
+        touch(e);
         if at < e.newest.saturating_sub(lateness_ms) {
             // Too late: the engine's watermark should have rejected it; ignore the updates.
             let pos = positions(def, at, e.newest, scratch);
@@ -140,6 +137,12 @@ impl GroupStore {
             .sum();
         self.table.capacity() * slot + keys
     }
+}
+
+/// Issues the loads of every feature's cells together (see [`FeatureState::touch`]).
+fn touch(e: &EntityState) {
+    let first: u32 = e.features.iter().fold(0, |acc, f| acc ^ f.touch());
+    std::hint::black_box(first);
 }
 
 /// Fills `scratch` with `b(at)` and `b(max(newest, at))` for each resolution: one division per

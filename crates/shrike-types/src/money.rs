@@ -32,6 +32,9 @@ impl Money {
     /// Parses a plain decimal (`-12.5`, `100`, `0.000001`); exponents are accepted when the
     /// result is still exact (`1.25e2`).
     pub fn parse(text: &str) -> Result<Money, MoneyError> {
+        if let Some(m) = parse_plain(text.as_bytes()) {
+            return Ok(m);
+        }
         let (mantissa, exp) = split_exponent(text)?;
         let (neg, digits) = match mantissa.as_bytes().first() {
             Some(b'-') => (true, &mantissa[1..]),
@@ -80,12 +83,35 @@ impl Money {
     }
 }
 
+/// The fast path for the common shape `-?digits(.digits)?` with at most 6 decimals and
+/// 15 integer digits (no overflow possible); anything else takes the general path.
+fn parse_plain(b: &[u8]) -> Option<Money> {
+    let (neg, b) = match b.first()? {
+        b'-' => (true, &b[1..]),
+        _ => (false, b),
+    };
+    let dot = b.iter().position(|&c| c == b'.').unwrap_or(b.len());
+    let (int, frac) = (&b[..dot], b.get(dot + 1..).unwrap_or(&[]));
+    if int.is_empty() || int.len() > 15 || frac.len() > 6 || (dot < b.len() && frac.is_empty()) {
+        return None;
+    }
+    let mut v: i64 = 0;
+    for &c in int.iter().chain(frac) {
+        if !c.is_ascii_digit() {
+            return None;
+        }
+        v = v * 10 + i64::from(c - b'0');
+    }
+    v *= 10i64.pow(6 - frac.len() as u32);
+    Some(Money(if neg { -v } else { v }))
+}
+
 fn split_exponent(text: &str) -> Result<(&str, i64), MoneyError> {
     match text.find(['e', 'E']) {
         None => Ok((text, 0)),
         Some(pos) => {
             let exp: i64 = text[pos + 1..].parse().map_err(|_| MoneyError::Syntax)?;
-            if exp.abs() > 40 {
+            if !(-40..=40).contains(&exp) {
                 return Err(MoneyError::Range);
             }
             Ok((&text[..pos], exp))
@@ -151,6 +177,8 @@ mod tests {
         assert_eq!(Money::parse(""), Err(MoneyError::Syntax));
         assert_eq!(Money::parse("-"), Err(MoneyError::Syntax));
         assert_eq!(Money::parse("99999999999999999999"), Err(MoneyError::Range));
+        assert_eq!(Money::parse("1e-9223372036854775808"), Err(MoneyError::Range));
+        assert_eq!(Money::parse("-5.25"), Ok(Money(-5_250_000)));
     }
 
     #[test]

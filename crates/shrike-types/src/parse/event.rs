@@ -60,7 +60,10 @@ const SLOTS: [u8; 64] = {
     let mut i = 0;
     while i < Top::NAMES.len() {
         let s = slot(Top::NAMES[i].as_bytes());
-        assert!(table[s] == u8::MAX, "two field names share a slot: change `slot`");
+        assert!(
+            table[s] == u8::MAX,
+            "two field names share a slot: change `slot`"
+        );
         table[s] = i as u8;
         i += 1;
     }
