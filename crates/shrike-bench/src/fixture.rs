@@ -29,10 +29,7 @@ pub const SEED: u64 = 42;
 pub fn compile(source: &str) -> Arc<CompiledPolicy> {
     match shrike_dsl::compile(source) {
         Ok(policy) => Arc::new(policy),
-        Err(errors) => panic!(
-            "policy does not compile:\n{}",
-            errors.render("policy.shrike", source)
-        ),
+        Err(errors) => panic!("policy does not compile:\n{}", errors.render("policy.shrike", source)),
     }
 }
 
@@ -43,25 +40,19 @@ pub fn reference_policy() -> Arc<CompiledPolicy> {
 
 /// `events` generated events (JSON lines) with [`SEED`].
 pub fn generate(events: u64) -> Vec<String> {
-    let cfg = GenConfig {
-        events,
-        seed: SEED,
-        ..GenConfig::default()
-    };
+    let cfg = GenConfig { events, seed: SEED, ..GenConfig::default() };
     Generator::new(cfg).map(|g| g.json).collect()
 }
 
 /// Parses a fixture or generated line; one that does not parse is a broken fixture.
 pub fn parse(line: &str) -> Event<'_> {
-    parse_event(line.as_bytes())
-        .unwrap_or_else(|e| panic!("fixture event does not parse: {e}: {line}"))
+    parse_event(line.as_bytes()).unwrap_or_else(|e| panic!("fixture event does not parse: {e}: {line}"))
 }
 
 /// A fresh engine over an in-memory store, and the clock to set to each event's time (as
 /// `shrike bench` and replay do).
 pub fn memory_engine(policy: Arc<CompiledPolicy>) -> (Engine<MemoryStore>, Arc<ManualClock>) {
     let clock = Arc::new(ManualClock::new(Timestamp(0)));
-    let store = MemoryStore::new(store_layout(&policy))
-        .expect("the store accepts a compiled policy's layout");
+    let store = MemoryStore::new(store_layout(&policy)).expect("the store accepts a compiled policy's layout");
     (Engine::new(policy, store, clock.clone()), clock)
 }

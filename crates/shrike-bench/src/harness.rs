@@ -14,7 +14,7 @@ use std::hint::black_box;
 use shrike_types::clock::Stopwatch;
 
 /// Timed runs per figure in a benchmark run, unless `--runs` says otherwise.
-pub const DEFAULT_RUNS: usize = 5;
+pub const DEFAULT_RUNS: usize = 7;
 
 /// How a bench target was invoked.
 #[derive(Clone, Copy, Debug)]
@@ -31,13 +31,8 @@ impl Mode {
     pub fn from_args() -> Mode {
         let args: Vec<String> = std::env::args().skip(1).collect();
         let full = args.iter().any(|a| a == "--bench");
-        let runs = flag(&args, "--runs")
-            .map_or(if full { DEFAULT_RUNS } else { 1 }, |n| n.max(1) as usize);
-        Mode {
-            full,
-            runs,
-            events: flag(&args, "--events"),
-        }
+        let runs = flag(&args, "--runs").map_or(if full { DEFAULT_RUNS } else { 1 }, |n| n.max(1) as usize);
+        Mode { full, runs, events: flag(&args, "--events") }
     }
 
     /// The stream length: `--events`, else `full` in a benchmark run and `smoke` otherwise.
@@ -47,26 +42,15 @@ impl Mode {
 
     /// Prints what is being run, so a log says how its figures were obtained.
     pub fn announce(&self, target: &str) {
-        let kind = if self.full {
-            "benchmark"
-        } else {
-            "smoke run (no --bench): figures are not meaningful"
-        };
-        println!(
-            "shrike-bench {target}: {kind}; median of {} run(s) after one warm-up, [fastest slowest]",
-            self.runs
-        );
+        let kind = if self.full { "benchmark" } else { "smoke run (no --bench): figures are not meaningful" };
+        println!("shrike-bench {target}: {kind}; median of {} run(s) after one warm-up, [fastest slowest]", self.runs);
     }
 }
 
 fn flag(args: &[String], name: &str) -> Option<u64> {
     let pos = args.iter().position(|a| a == name)?;
     let value = args.get(pos + 1)?;
-    Some(
-        value
-            .parse()
-            .unwrap_or_else(|_| panic!("{name} takes a whole number, not `{value}`")),
-    )
+    Some(value.parse().unwrap_or_else(|_| panic!("{name} takes a whole number, not `{value}`")))
 }
 
 /// Seconds of each timed run, sorted.
@@ -108,11 +92,7 @@ impl Timing {
 }
 
 /// Runs `setup` then `routine` once as a warm-up and `runs` more times, timing only `routine`.
-pub fn measure<S, T>(
-    runs: usize,
-    mut setup: impl FnMut() -> S,
-    mut routine: impl FnMut(S) -> T,
-) -> Timing {
+pub fn measure<S, T>(runs: usize, mut setup: impl FnMut() -> S, mut routine: impl FnMut(S) -> T) -> Timing {
     black_box(routine(setup()));
     let mut secs: Vec<f64> = (0..runs.max(1))
         .map(|_| {
@@ -124,6 +104,30 @@ pub fn measure<S, T>(
         .collect();
     secs.sort_by(f64::total_cmp);
     Timing { secs }
+}
+
+/// Like [`measure`] for a routine that times itself (returns the seconds that count): one
+/// warm-up call, then `runs` calls.
+pub fn measure_timed(runs: usize, mut routine: impl FnMut() -> f64) -> Timing {
+    black_box(routine());
+    let mut secs: Vec<f64> = (0..runs.max(1)).map(|_| routine()).collect();
+    secs.sort_by(f64::total_cmp);
+    Timing { secs }
+}
+
+/// Seconds `pass` takes over `items`, chunk by chunk, each chunk timed right after an
+/// untimed pass over it: the figure of work whose data is cache-resident, as a decision's
+/// data is in the engine (just parsed, features just read), without the memory latency of
+/// replaying a large buffer.
+pub fn time_warm_chunks<T, R>(items: &[T], chunk: usize, mut pass: impl FnMut(&[T]) -> R) -> f64 {
+    let mut secs = 0.0;
+    for part in items.chunks(chunk.max(1)) {
+        black_box(pass(part));
+        let watch = Stopwatch::start();
+        black_box(pass(black_box(part)));
+        secs += watch.elapsed_secs_f64();
+    }
+    secs
 }
 
 /// Times `f` once, in seconds (for one-off costs such as building inputs).

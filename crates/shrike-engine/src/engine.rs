@@ -267,10 +267,8 @@ fn group<S: FeatureStore>(
 /// The value a matching event contributes to a feature, or `None` if it does not match
 /// (filter not true) or has no value to aggregate (missing).
 fn update_input(def: &FeatureDef, ctx: &EvalCtx<'_, '_>, scratch: &mut Vec<u8>) -> Option<Input> {
-    if let Some(filter) = &def.filter {
-        if !is_true(filter, ctx) {
-            return None;
-        }
+    if def.filter.as_ref().is_some_and(|f| !is_true(f, ctx)) {
+        return None;
     }
     let Some((arg, _)) = &def.arg else { return Some(Input::None) };
     let v = eval(arg, ctx);

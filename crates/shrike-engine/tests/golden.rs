@@ -4,6 +4,7 @@
 //! `UPDATE_EXPECT=1 cargo test -p shrike-engine --test golden` rewrites the expected files;
 //! review the diff before committing.
 
+#![allow(clippy::unwrap_used)] // test helpers: a failure is a test failure
 use std::path::Path;
 use std::sync::Arc;
 

@@ -10,8 +10,7 @@
 //! the memory table)
 
 use shrike_features::{
-    AggKind, AggValue, FeatureSpec, FeatureStore, GroupSpec, Input, MemoryStore, StoreLayout,
-    Update, ValueKind,
+    AggKind, AggValue, FeatureSpec, FeatureStore, GroupSpec, Input, MemoryStore, StoreLayout, Update, ValueKind,
 };
 use shrike_types::clock::Stopwatch;
 use shrike_types::{Duration, Money, Timestamp};
@@ -76,24 +75,14 @@ fn layout() -> StoreLayout {
             f(A::Distinct, V::None, "24h"), // devices per card
             f(A::FirstSeen, V::None, "30d"),
         ],
-        vec![
-            f(A::Count, V::None, "1h"),
-            f(A::Distinct, V::None, "24h"),
-            f(A::LastSeen, V::None, "30d"),
-        ],
+        vec![f(A::Count, V::None, "1h"), f(A::Distinct, V::None, "24h"), f(A::LastSeen, V::None, "30d")],
         vec![f(A::Count, V::None, "10m"), f(A::Distinct, V::None, "1h")],
         vec![f(A::Avg, V::Money, "7d"), f(A::Max, V::Money, "24h")],
         vec![f(A::Count, V::None, "24h"), f(A::FirstSeen, V::None, "90d")],
         vec![f(A::Sum, V::Money, "1h")],
     ];
-    let groups = groups
-        .into_iter()
-        .map(|features| GroupSpec { features })
-        .collect();
-    StoreLayout {
-        groups,
-        allowed_lateness: LATENESS,
-    }
+    let groups = groups.into_iter().map(|features| GroupSpec { features }).collect();
+    StoreLayout { groups, allowed_lateness: LATENESS }
 }
 
 /// One synthetic event: its time, amount and the entity drawn for each group.
@@ -109,18 +98,10 @@ fn events(count: usize, entities: usize, s: f64) -> Vec<Event> {
     let step = DAY / count as i64;
     (0..count as i64)
         .map(|i| {
-            let late = if rng.next() % 10 == 0 {
-                (rng.next() % 5_000) as i64
-            } else {
-                0
-            };
+            let late = if rng.next().is_multiple_of(10) { (rng.next() % 5_000) as i64 } else { 0 };
             let entity = std::array::from_fn(|_| zipf.sample(&mut rng));
             let amount = Money((rng.next() % 500_000_000) as i64);
-            Event {
-                at: T0 + i * step - late,
-                amount,
-                entity,
-            }
+            Event { at: T0 + i * step - late, amount, entity }
         })
         .collect()
 }
@@ -143,10 +124,7 @@ fn updates(group: usize, e: &Event, out: &mut Vec<Update>, specs: &[FeatureSpec]
             AggKind::Distinct => Input::Hash(u64::from(e.entity[(group + 1) % GROUPS])),
             _ => Input::None,
         };
-        out.push(Update {
-            feature: i as u16,
-            input,
-        });
+        out.push(Update { feature: i as u16, input });
     }
 }
 
@@ -154,11 +132,7 @@ fn speed(count: usize, entities: usize, s: f64) {
     let layout = layout();
     let mut store = MemoryStore::new(layout.clone()).expect("layout");
     let events = events(count, entities, s);
-    let reads: Vec<Vec<u16>> = layout
-        .groups
-        .iter()
-        .map(|g| (0..g.features.len() as u16).collect())
-        .collect();
+    let reads: Vec<Vec<u16>> = layout.groups.iter().map(|g| (0..g.features.len() as u16).collect()).collect();
     let mut ups = Vec::with_capacity(8);
     let mut out = [AggValue::Missing; 8];
     let mut checksum = 0u64;
@@ -179,20 +153,9 @@ fn speed(count: usize, entities: usize, s: f64) {
     println!(
         "events: {count}, entities per group: {entities}, zipf s = {s}, group calls: {calls}, checksum {checksum}"
     );
-    println!(
-        "ns per group call: {:.1} wall, {} cpu",
-        wall / calls,
-        per(cpu, calls)
-    );
-    println!(
-        "ns per event (6 groups, 15 features): {:.1} wall, {} cpu",
-        wall / count as f64,
-        per(cpu, count as f64)
-    );
-    println!(
-        "events per second: {:.0} (wall)",
-        count as f64 / (wall / 1e9)
-    );
+    println!("ns per group call: {:.1} wall, {} cpu", wall / calls, per(cpu, calls));
+    println!("ns per event (6 groups, 15 features): {:.1} wall, {} cpu", wall / count as f64, per(cpu, count as f64));
+    println!("events per second: {:.0} (wall)", count as f64 / (wall / 1e9));
     let stats = store.stats();
     println!("keys per group: {:?}", stats.keys_per_group);
     println!(
@@ -226,10 +189,7 @@ fn per(total: Option<f64>, n: f64) -> String {
 fn memory_table() {
     use {AggKind as A, ValueKind as V};
     println!("\nbytes per key per feature, window 1h at 1m resolution, lateness 0:");
-    println!(
-        "{:<16} {:>8} {:>8} {:>8}",
-        "kind", "1 event", "3 bkts", "60 bkts"
-    );
+    println!("{:<16} {:>8} {:>8} {:>8}", "kind", "1 event", "3 bkts", "60 bkts");
     let kinds = [
         (A::Count, V::None),
         (A::Sum, V::Number),
@@ -245,15 +205,10 @@ fn memory_table() {
     }
     for values in [64, 65, 1_000, 10_000, 100_000] {
         let bytes = marginal(A::Distinct, V::None, 60, values);
-        println!(
-            "{:<16} {bytes:>8.0}  ({values} distinct values over 60 buckets)",
-            "Distinct"
-        );
+        println!("{:<16} {bytes:>8.0}  ({values} distinct values over 60 buckets)", "Distinct");
     }
     let base = bytes_per_key(A::LastSeen, V::None, 1, 1, 1) - marginal(A::LastSeen, V::None, 1, 1);
-    println!(
-        "per key, besides its features: {base:.0} bytes (table slot at hashbrown's load, 2k keys)"
-    );
+    println!("per key, besides its features: {base:.0} bytes (table slot at hashbrown's load, 2k keys)");
 }
 
 fn marginal(agg: AggKind, vk: ValueKind, buckets: i64, values: u64) -> f64 {
@@ -265,11 +220,7 @@ fn marginal(agg: AggKind, vk: ValueKind, buckets: i64, values: u64) -> f64 {
 fn bytes_per_key(agg: AggKind, vk: ValueKind, buckets: i64, values: u64, copies: u16) -> f64 {
     let features = vec![f(agg, vk, "1h"); usize::from(copies)];
     let groups = vec![GroupSpec { features }];
-    let mut store = MemoryStore::new(StoreLayout {
-        groups,
-        allowed_lateness: Duration(0),
-    })
-    .expect("layout");
+    let mut store = MemoryStore::new(StoreLayout { groups, allowed_lateness: Duration(0) }).expect("layout");
     let keys: u32 = if values > 100 { 20 } else { 2_000 };
     let per_bucket = values.div_ceil(buckets as u64).max(1);
     for k in 0..keys {
@@ -281,9 +232,7 @@ fn bytes_per_key(agg: AggKind, vk: ValueKind, buckets: i64, values: u64, copies:
                     (_, ValueKind::Money) => Input::Money(Money(1)),
                     _ => Input::None,
                 };
-                let ups: Vec<Update> = (0..copies)
-                    .map(|feature| Update { feature, input })
-                    .collect();
+                let ups: Vec<Update> = (0..copies).map(|feature| Update { feature, input }).collect();
                 let at = Timestamp(T0 + b * 60_000);
                 store.apply_and_read(0, &key(0, k), at, &ups, &[], &mut []);
             }

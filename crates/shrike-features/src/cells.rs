@@ -116,11 +116,7 @@ impl<T> Bucketed for SumCell<T> {
 impl<T: Scalar> Cell for SumCell<T> {
     type In = T;
     fn start(bucket: u32, x: T) -> Self {
-        SumCell {
-            bucket,
-            count: 1,
-            sum: x,
-        }
+        SumCell { bucket, count: 1, sum: x }
     }
     fn merge(&mut self, x: T) {
         self.count = self.count.saturating_add(1);
@@ -183,11 +179,7 @@ pub(crate) fn add<C: Cell>(cells: &mut Vec<C>, pos: Pos, span: Span, x: C::In) {
 
 /// A late event: its bucket is at or before the newest cell; cells are short, scan back.
 fn insert_late<C: Cell>(cells: &mut Vec<C>, b: u32, x: C::In) {
-    let after = cells
-        .iter()
-        .rev()
-        .take_while(|c| is_after(c.bucket(), b))
-        .count();
+    let after = cells.iter().rev().take_while(|c| is_after(c.bucket(), b)).count();
     let at = cells.len() - after;
     match at.checked_sub(1).and_then(|i| cells.get_mut(i)) {
         Some(c) if c.bucket() == b => c.merge(x),
@@ -198,10 +190,7 @@ fn insert_late<C: Cell>(cells: &mut Vec<C>, b: u32, x: C::In) {
 /// Drops the oldest cells once they are `keep` or more buckets older than the newest bucket:
 /// every allowed read has `b(t) >= bn - lat`, so its window starts after them.
 pub(crate) fn prune<C: Cell>(cells: &mut Vec<C>, pos: Pos, span: Span) {
-    let dead = cells
-        .iter()
-        .take_while(|c| pos.age(c.bucket()) >= span.keep)
-        .count();
+    let dead = cells.iter().take_while(|c| pos.age(c.bucket()) >= span.keep).count();
     if dead > 0 {
         cells.drain(..dead);
     }
@@ -222,11 +211,7 @@ pub(crate) fn window<C: Bucketed>(cells: &[C], bt: u32, n: u32) -> &[C] {
 mod tests {
     use super::*;
 
-    const SPAN: Span = Span {
-        n: 3,
-        lat: 2,
-        keep: 5,
-    };
+    const SPAN: Span = Span { n: 3, lat: 2, keep: 5 };
 
     fn counts(cells: &[CountCell]) -> Vec<(u32, u32)> {
         cells.iter().map(|c| (c.bucket, c.count)).collect()
@@ -245,19 +230,8 @@ mod tests {
 
     #[test]
     fn window_excludes_old_and_future_buckets() {
-        let cells: Vec<CountCell> = [8, 9, 10, 11]
-            .iter()
-            .map(|&b| CountCell {
-                bucket: b,
-                count: 1,
-            })
-            .collect();
-        let seen = |bt| {
-            window(&cells, bt, 3)
-                .iter()
-                .map(|c| c.bucket)
-                .collect::<Vec<_>>()
-        };
+        let cells: Vec<CountCell> = [8, 9, 10, 11].iter().map(|&b| CountCell { bucket: b, count: 1 }).collect();
+        let seen = |bt| window(&cells, bt, 3).iter().map(|c| c.bucket).collect::<Vec<_>>();
         assert_eq!(seen(11), [9, 10, 11]);
         assert_eq!(seen(10), [8, 9, 10]);
         assert_eq!(seen(7), Vec::<u32>::new());

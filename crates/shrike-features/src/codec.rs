@@ -89,11 +89,7 @@ impl Wire for f64 {
     fn get(r: &mut Reader<'_>) -> Result<Self, SnapshotError> {
         let v = f64::from_bits(r.get()?);
         // The store only ever holds finite numbers.
-        if v.is_finite() {
-            Ok(v)
-        } else {
-            Err(SnapshotError::Corrupt("non-finite number"))
-        }
+        if v.is_finite() { Ok(v) } else { Err(SnapshotError::Corrupt("non-finite number")) }
     }
 }
 
@@ -104,10 +100,7 @@ impl Wire for CountCell {
         self.count.put(out);
     }
     fn get(r: &mut Reader<'_>) -> Result<Self, SnapshotError> {
-        Ok(CountCell {
-            bucket: r.get()?,
-            count: r.get()?,
-        })
+        Ok(CountCell { bucket: r.get()?, count: r.get()? })
     }
 }
 
@@ -119,11 +112,7 @@ impl<T: Wire> Wire for SumCell<T> {
         self.sum.put(out);
     }
     fn get(r: &mut Reader<'_>) -> Result<Self, SnapshotError> {
-        Ok(SumCell {
-            bucket: r.get()?,
-            count: r.get()?,
-            sum: r.get()?,
-        })
+        Ok(SumCell { bucket: r.get()?, count: r.get()?, sum: r.get()? })
     }
 }
 
@@ -134,10 +123,7 @@ impl<T: Wire> Wire for MinCell<T> {
         self.value.put(out);
     }
     fn get(r: &mut Reader<'_>) -> Result<Self, SnapshotError> {
-        Ok(MinCell {
-            bucket: r.get()?,
-            value: r.get()?,
-        })
+        Ok(MinCell { bucket: r.get()?, value: r.get()? })
     }
 }
 
@@ -148,10 +134,7 @@ impl<T: Wire> Wire for MaxCell<T> {
         self.value.put(out);
     }
     fn get(r: &mut Reader<'_>) -> Result<Self, SnapshotError> {
-        Ok(MaxCell {
-            bucket: r.get()?,
-            value: r.get()?,
-        })
+        Ok(MaxCell { bucket: r.get()?, value: r.get()? })
     }
 }
 
@@ -162,10 +145,7 @@ impl Wire for Occurrence {
         self.bucket.put(out);
     }
     fn get(r: &mut Reader<'_>) -> Result<Self, SnapshotError> {
-        Ok(Occurrence {
-            hash: r.get()?,
-            bucket: r.get()?,
-        })
+        Ok(Occurrence { hash: r.get()?, bucket: r.get()? })
     }
 }
 
@@ -177,10 +157,6 @@ impl Wire for HllEntry {
         self.rho.put(out);
     }
     fn get(r: &mut Reader<'_>) -> Result<Self, SnapshotError> {
-        Ok(HllEntry {
-            bucket: r.get()?,
-            reg: r.get()?,
-            rho: r.get()?,
-        })
+        Ok(HllEntry { bucket: r.get()?, reg: r.get()?, rho: r.get()? })
     }
 }

@@ -70,10 +70,7 @@ impl Distinct {
 /// Range of `v` holding `hash`.
 fn group_of(v: &[Occurrence], hash: u64) -> (usize, usize) {
     let lo = v.partition_point(|e| e.hash < hash);
-    (
-        lo,
-        lo + v[lo..].iter().take_while(|e| e.hash == hash).count(),
-    )
+    (lo, lo + v[lo..].iter().take_while(|e| e.hash == hash).count())
 }
 
 /// Inserts into exact mode; `false` when a new value would exceed the cap.
@@ -100,13 +97,10 @@ fn insert_exact(v: &mut Vec<Occurrence>, hash: u64, pos: Pos, span: Span) -> boo
             return true;
         }
     }
-    v.insert(
-        hi,
-        Occurrence {
-            hash,
-            bucket: pos.bt,
-        },
-    );
+    if v.capacity() == 0 {
+        v.reserve_exact(1); // most keys see one value: don't pay for four
+    }
+    v.insert(hi, Occurrence { hash, bucket: pos.bt });
     true
 }
 
@@ -118,11 +112,7 @@ fn prune_exact(v: &mut Vec<Occurrence>, pos: Pos, span: Span) -> usize {
         let (_, end) = group_of(&v[read..], v[read].hash);
         let end = read + end;
         let settled = |e: &Occurrence| (span.lat..span.keep).contains(&pos.age(e.bucket));
-        let newest_settled = v[read..end]
-            .iter()
-            .filter(|e| settled(e))
-            .map(|e| pos.age(e.bucket))
-            .min();
+        let newest_settled = v[read..end].iter().filter(|e| settled(e)).map(|e| pos.age(e.bucket)).min();
         let before = write;
         for i in read..end {
             let age = pos.age(v[i].bucket);
@@ -163,11 +153,7 @@ fn to_sketch(v: &[Occurrence], pos: Pos, span: Span) -> SlidingHll {
 mod tests {
     use super::*;
 
-    const SPAN: Span = Span {
-        n: 5,
-        lat: 0,
-        keep: 5,
-    };
+    const SPAN: Span = Span { n: 5, lat: 0, keep: 5 };
 
     fn at(b: u32) -> Pos {
         Pos { bt: b, bn: b }
@@ -209,31 +195,19 @@ mod tests {
         }
         assert!(matches!(d, Distinct::Sketch(_)));
         d.insert(7, at(20), SPAN);
-        assert_eq!(
-            d,
-            Distinct::Exact(vec![Occurrence {
-                hash: 7,
-                bucket: 20
-            }])
-        );
+        assert_eq!(d, Distinct::Exact(vec![Occurrence { hash: 7, bucket: 20 }]));
     }
 
     #[test]
     fn keeps_unsettled_occurrences_for_late_reads() {
-        let span = Span {
-            n: 3,
-            lat: 2,
-            keep: 5,
-        };
+        let span = Span { n: 3, lat: 2, keep: 5 };
         let mut d = Distinct::default();
         let pos = |bt| Pos { bt, bn: 10 };
         for b in [6, 7, 9, 10] {
             d.insert(42, pos(b), span);
         }
         // 6 and 7 are settled (age >= 2): only 7 is kept; 9 and 10 are unsettled.
-        let Distinct::Exact(v) = &d else {
-            panic!("exact")
-        };
+        let Distinct::Exact(v) = &d else { panic!("exact") };
         let buckets: Vec<u32> = v.iter().map(|e| e.bucket).collect();
         assert_eq!(buckets, [7, 9, 10]);
         assert_eq!(d.count(8, 3), 1); // window 6..=8 sees bucket 7

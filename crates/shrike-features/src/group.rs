@@ -24,19 +24,12 @@ pub(crate) struct EntityState {
 
 impl EntityState {
     pub(crate) fn new(def: &GroupDef, at: i64) -> Self {
-        EntityState {
-            newest: at,
-            features: def.features.iter().map(FeatureState::new).collect(),
-        }
+        EntityState { newest: at, features: def.features.iter().map(FeatureState::new).collect() }
     }
 
     fn heap_bytes(&self) -> usize {
         let own = self.features.len() * size_of::<FeatureState>() + ALLOC_OVERHEAD;
-        own + self
-            .features
-            .iter()
-            .map(FeatureState::heap_bytes)
-            .sum::<usize>()
+        own + self.features.iter().map(FeatureState::heap_bytes).sum::<usize>()
     }
 }
 
@@ -61,11 +54,7 @@ pub(crate) struct GroupStore {
 impl GroupStore {
     pub(crate) fn new(def: GroupDef) -> Self {
         let scratch = Vec::with_capacity(def.resolutions.len());
-        GroupStore {
-            def,
-            table: HashMap::new(),
-            scratch,
-        }
+        GroupStore { def, table: HashMap::new(), scratch }
     }
 
     /// `FeatureStore::apply_and_read` for this group.
@@ -78,15 +67,10 @@ impl GroupStore {
         reads: &[u16],
         out: &mut [AggValue],
     ) {
-        let GroupStore {
-            def,
-            table,
-            scratch,
-        } = self;
+        let GroupStore { def, table, scratch } = self;
         if updates.is_empty() {
             match table.get(&KeyRef(key)) {
                 Some(e) => {
-                    touch(e);
                     let pos = positions(def, at, e.newest, scratch);
                     read(def, e, pos, at, reads, out, Pass::All);
                 }
@@ -95,10 +79,7 @@ impl GroupStore {
             return;
         }
         // Copies the key only when it is new (and allocates only when it is long).
-        let e = table
-            .entry_ref(&KeyRef(key))
-            .or_insert_with(|| EntityState::new(def, at));
-        touch(e);
+        let e = table.entry_ref(&KeyRef(key)).or_insert_with(|| EntityState::new(def, at));
         if at < e.newest.saturating_sub(lateness_ms) {
             // Too late: the engine's watermark should have rejected it; ignore the updates.
             let pos = positions(def, at, e.newest, scratch);
@@ -118,8 +99,7 @@ impl GroupStore {
     pub(crate) fn expire(&mut self, watermark: i64) -> usize {
         let before = self.table.len();
         let idle_ms = self.def.idle_ms;
-        self.table
-            .retain(|_, e| watermark.saturating_sub(e.newest) <= idle_ms);
+        self.table.retain(|_, e| watermark.saturating_sub(e.newest) <= idle_ms);
         // Give memory back after a large expiry, keeping room to grow without rehashing.
         if self.table.len() * 4 < self.table.capacity() && self.table.capacity() > 1024 {
             self.table.shrink_to(self.table.len() * 2);
@@ -130,19 +110,9 @@ impl GroupStore {
     /// Table slots, key bytes and feature states.
     pub(crate) fn heap_bytes(&self) -> usize {
         let slot = size_of::<(Key, EntityState)>() + 1;
-        let keys: usize = self
-            .table
-            .iter()
-            .map(|(k, e)| k.heap_bytes() + e.heap_bytes())
-            .sum();
+        let keys: usize = self.table.iter().map(|(k, e)| k.heap_bytes() + e.heap_bytes()).sum();
         self.table.capacity() * slot + keys
     }
-}
-
-/// Issues the loads of every feature's cells together (see [`FeatureState::touch`]).
-fn touch(e: &EntityState) {
-    let first: u32 = e.features.iter().fold(0, |acc, f| acc ^ f.touch());
-    std::hint::black_box(first);
 }
 
 /// Fills `scratch` with `b(at)` and `b(max(newest, at))` for each resolution: one division per
@@ -151,16 +121,9 @@ fn positions<'s>(def: &GroupDef, at: i64, newest: i64, scratch: &'s mut Vec<Pos>
     scratch.clear();
     scratch.extend(def.resolutions.iter().map(|&r| {
         let bt = at.div_euclid(r);
-        let bn = if at >= newest {
-            bt
-        } else {
-            newest.div_euclid(r)
-        };
+        let bn = if at >= newest { bt } else { newest.div_euclid(r) };
         // Truncation to u32 is the wrapping bucket encoding (see `cells`).
-        Pos {
-            bt: bt as u32,
-            bn: bn as u32,
-        }
+        Pos { bt: bt as u32, bn: bn as u32 }
     }));
     scratch
 }
@@ -175,15 +138,7 @@ fn apply(def: &GroupDef, e: &mut EntityState, pos: &[Pos], at: i64, updates: &[U
     }
 }
 
-fn read(
-    def: &GroupDef,
-    e: &EntityState,
-    pos: &[Pos],
-    at: i64,
-    reads: &[u16],
-    out: &mut [AggValue],
-    pass: Pass,
-) {
+fn read(def: &GroupDef, e: &EntityState, pos: &[Pos], at: i64, reads: &[u16], out: &mut [AggValue], pass: Pass) {
     for (slot, &f) in out.iter_mut().zip(reads) {
         let i = usize::from(f);
         let (Some(fd), Some(state)) = (def.features.get(i), e.features.get(i)) else {
@@ -198,11 +153,7 @@ fn read(
 }
 
 fn read_one(fd: &FeatureDef, state: &FeatureState, pos: Pos, at: i64, newest: i64) -> AggValue {
-    if fd.agg.reads_before_update() || reachable(fd, at, newest) {
-        state.read(fd, pos.bt, at)
-    } else {
-        empty_value(fd)
-    }
+    if fd.agg.reads_before_update() || reachable(fd, at, newest) { state.read(fd, pos.bt, at) } else { empty_value(fd) }
 }
 
 /// Whether a read at `at` can see any stored bucket: not a whole window past the newest one,
@@ -214,9 +165,6 @@ fn reachable(fd: &FeatureDef, at: i64, newest: i64) -> bool {
 
 fn read_empty(def: &GroupDef, reads: &[u16], out: &mut [AggValue]) {
     for (slot, &f) in out.iter_mut().zip(reads) {
-        *slot = def
-            .features
-            .get(usize::from(f))
-            .map_or(AggValue::Missing, empty_value);
+        *slot = def.features.get(usize::from(f)).map_or(AggValue::Missing, empty_value);
     }
 }

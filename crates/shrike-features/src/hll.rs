@@ -64,11 +64,7 @@ impl View {
         for e in entries.iter().rev().take_while(|e| e.bucket == at) {
             newest[usize::from(e.reg)] = e.rho;
         }
-        View {
-            at,
-            window: Registers::scan(entries, at, n),
-            newest,
-        }
+        View { at, window: Registers::scan(entries, at, n), newest }
     }
 }
 
@@ -84,19 +80,13 @@ struct Registers {
 impl Registers {
     fn new() -> Self {
         let sum = (HLL_REGISTERS as u128) << 64;
-        Registers {
-            max: [0; HLL_REGISTERS],
-            sum,
-            zeros: HLL_REGISTERS,
-        }
+        Registers { max: [0; HLL_REGISTERS], sum, zeros: HLL_REGISTERS }
     }
 
     /// Registers of the window `(bt - n, bt]`.
     fn scan(entries: &[HllEntry], bt: u32, n: u32) -> Self {
         let mut r = Registers::new();
-        window(entries, bt, n)
-            .iter()
-            .for_each(|e| r.raise(e.reg, e.rho));
+        window(entries, bt, n).iter().for_each(|e| r.raise(e.reg, e.rho));
         r
     }
 
@@ -118,11 +108,7 @@ impl Registers {
         let alpha = 0.7213 / (1.0 + 1.079 / m);
         let raw = alpha * m * m / sum;
         let small = raw <= 2.5 * m && self.zeros > 0;
-        let estimate = if small {
-            m * (m / self.zeros as f64).ln()
-        } else {
-            raw
-        };
+        let estimate = if small { m * (m / self.zeros as f64).ln() } else { raw };
         estimate.round() as u64
     }
 }
@@ -152,11 +138,7 @@ impl SlidingHll {
 
     /// A restored sketch (its view is rebuilt by the next insert).
     pub(crate) fn from_parts(entries: Vec<HllEntry>, pruned_at: u32) -> Self {
-        SlidingHll {
-            entries,
-            pruned_at,
-            view: None,
-        }
+        SlidingHll { entries, pruned_at, view: None }
     }
 
     /// Adds a value hash seen at bucket `b`.
@@ -177,13 +159,9 @@ impl SlidingHll {
                 return; // dominated by the register's pair in the same bucket
             }
             view.window.raise(reg, rho);
-            let new = HllEntry {
-                bucket: b,
-                reg,
-                rho,
-            };
-            let tail = entries.iter_mut().rev().take_while(|e| e.bucket == b);
-            match tail.filter(|e| e.reg == reg).next() {
+            let new = HllEntry { bucket: b, reg, rho };
+            let mut tail = entries.iter_mut().rev().take_while(|e| e.bucket == b);
+            match tail.find(|e| e.reg == reg) {
                 Some(e) => e.rho = rho,
                 None => entries.push(new),
             }
@@ -196,14 +174,7 @@ impl SlidingHll {
         match entries[start..end].iter_mut().find(|e| e.reg == reg) {
             Some(e) if e.rho >= rho => return,
             Some(e) => e.rho = rho,
-            None => entries.insert(
-                end,
-                HllEntry {
-                    bucket: b,
-                    reg,
-                    rho,
-                },
-            ),
+            None => entries.insert(end, HllEntry { bucket: b, reg, rho }),
         }
         if in_window(view.at, span.n, b) {
             view.window.raise(reg, rho);
@@ -213,9 +184,7 @@ impl SlidingHll {
     /// Drops entries that no allowed read can reach (age `>= keep`) and settled entries that a
     /// newer settled entry of the same register dominates. Returns whether the sketch is empty.
     pub(crate) fn prune(&mut self, pos: Pos, span: Span) -> bool {
-        let dead = self
-            .entries
-            .partition_point(|e| pos.age(e.bucket) >= span.keep);
+        let dead = self.entries.partition_point(|e| pos.age(e.bucket) >= span.keep);
         self.entries.drain(..dead);
         let mut best = [0u8; HLL_REGISTERS];
         // Newest to oldest: a settled entry survives only if it beats every newer settled
@@ -250,11 +219,7 @@ impl SlidingHll {
 mod tests {
     use super::*;
 
-    const SPAN: Span = Span {
-        n: 10,
-        lat: 0,
-        keep: 10,
-    };
+    const SPAN: Span = Span { n: 10, lat: 0, keep: 10 };
 
     fn error_bound(truth: f64) -> f64 {
         3.0 * 1.04 / (HLL_REGISTERS as f64).sqrt() * truth
@@ -289,13 +254,21 @@ mod tests {
     }
 
     /// A plain HLL over exactly the events in the window `(bt - n, bt]`.
-    fn plain(events: &[(u64, u32)], bt: u32, n: u32) -> u64 {
+    fn plain(events: &[(u64, u32)], bt: u32, n: u32) -> Registers {
         let mut regs = Registers::new();
         for &(hash, _) in events.iter().filter(|e| in_window(bt, n, e.1)) {
             let (reg, rho) = split(hash);
             regs.raise(reg, rho);
         }
-        regs.estimate()
+        regs
+    }
+
+    /// The registers the sketch answers with at `bt`: its view when there, else a scan.
+    fn sketch(h: &SlidingHll, bt: u32, n: u32) -> Registers {
+        match &h.view {
+            Some(v) if v.at == bt => v.window.clone(),
+            _ => Registers::scan(&h.entries, bt, n),
+        }
     }
 
     proptest::proptest! {
@@ -306,7 +279,11 @@ mod tests {
             n in 1u32..8,
             lat in 0u32..4,
             start in proptest::sample::select(vec![0u32, u32::MAX - 6]),
-            ops in proptest::collection::vec((0u32..3, 0u32..4, 0u64..3_000, 0u32..12), 1..300),
+            // Mostly several events per bucket, so registers collide within a bucket.
+            ops in proptest::collection::vec(
+                (proptest::sample::select(vec![0u32, 0, 0, 0, 1, 2]), 0u32..4, 0u64..3_000, 0u32..12),
+                1..400,
+            ),
         ) {
             let span = Span { n, lat, keep: n + lat };
             let mut h = SlidingHll::new(start);
@@ -319,8 +296,11 @@ mod tests {
                 events.push((value, pos.bt));
                 // Reads from `bn - lat` up to past the window's end.
                 let bt = bn.wrapping_sub(lat).wrapping_add(read);
-                proptest::prop_assert_eq!(h.estimate(bt, n), plain(&events, bt, n));
-                proptest::prop_assert_eq!(h.estimate(bn, n), plain(&events, bn, n));
+                for at in [bt, bn] {
+                    let want = plain(&events, at, n);
+                    proptest::prop_assert_eq!(&sketch(&h, at, n), &want);
+                    proptest::prop_assert_eq!(h.estimate(at, n), want.estimate());
+                }
             }
             // Bounded: per register one entry per unsettled bucket plus a decreasing chain.
             // (+2: lazily dominated pairs of the newest and of the newest settled bucket.)
@@ -331,11 +311,7 @@ mod tests {
 
     #[test]
     fn late_pairs_are_kept_per_bucket() {
-        let span = Span {
-            n: 4,
-            lat: 2,
-            keep: 6,
-        };
+        let span = Span { n: 4, lat: 2, keep: 6 };
         let mut h = SlidingHll::new(10);
         let pos = Pos { bt: 10, bn: 10 };
         h.insert(7, 10, pos, span);

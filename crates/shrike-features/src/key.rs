@@ -39,10 +39,7 @@ impl From<&[u8]> for Key {
             let mut bytes = [0; INLINE_KEY];
             bytes[..key.len()].copy_from_slice(key);
             // len <= 22 fits in u8.
-            Key::Inline {
-                len: key.len() as u8,
-                bytes,
-            }
+            Key::Inline { len: key.len() as u8, bytes }
         } else {
             Key::Heap(key.into())
         }
@@ -91,10 +88,7 @@ fn same_bytes(a: &[u8], b: &[u8]) -> bool {
         return false;
     }
     let (mut x, mut y) = (a.chunks_exact(8), b.chunks_exact(8));
-    if !(&mut x)
-        .zip(&mut y)
-        .all(|(p, q)| p.first_chunk::<8>() == q.first_chunk::<8>())
-    {
+    if !(&mut x).zip(&mut y).all(|(p, q)| p.first_chunk::<8>() == q.first_chunk::<8>()) {
         return false;
     }
     x.remainder().iter().zip(y.remainder()).all(|(p, q)| p == q)

@@ -56,6 +56,6 @@ pub use hll::{HLL_PRECISION, HLL_REGISTERS};
 pub use memory::MemoryStore;
 pub use snapshot::{SNAPSHOT_VERSION, SnapshotError};
 pub use spec::{
-    AggKind, FeatureSpec, GroupSpec, LayoutError, MAX_FEATURES_PER_GROUP, MAX_LATENESS, MAX_WINDOW,
-    MIN_RESOLUTION, MIN_WINDOW, StoreLayout, ValueKind, default_resolution,
+    AggKind, FeatureSpec, GroupSpec, LayoutError, MAX_FEATURES_PER_GROUP, MAX_LATENESS, MAX_WINDOW, MIN_RESOLUTION,
+    MIN_WINDOW, StoreLayout, ValueKind, default_resolution,
 };

@@ -20,11 +20,7 @@ impl MemoryStore {
     /// An empty store for a validated layout.
     pub fn new(layout: StoreLayout) -> Result<Self, LayoutError> {
         let groups = compile(&layout)?.into_iter().map(GroupStore::new).collect();
-        Ok(MemoryStore {
-            lateness_ms: layout.allowed_lateness.0,
-            layout,
-            groups,
-        })
+        Ok(MemoryStore { lateness_ms: layout.allowed_lateness.0, layout, groups })
     }
 
     /// The layout this store was built for.

@@ -93,10 +93,7 @@ impl MemoryStore {
         }
         let mut expected = Vec::new();
         put_layout(&mut expected, &store.layout);
-        if r.take(expected.len())
-            .map_err(|_| SnapshotError::LayoutMismatch)?
-            != expected
-        {
+        if r.take(expected.len()).map_err(|_| SnapshotError::LayoutMismatch)? != expected {
             return Err(SnapshotError::LayoutMismatch);
         }
         for g in &mut store.groups {
@@ -130,17 +127,11 @@ fn put_layout(out: &mut Vec<u8>, layout: &StoreLayout) {
     }
 }
 
-fn get_entity(
-    r: &mut Reader<'_>,
-    defs: &[FeatureDef],
-) -> Result<(Key, EntityState), SnapshotError> {
+fn get_entity(r: &mut Reader<'_>, defs: &[FeatureDef]) -> Result<(Key, EntityState), SnapshotError> {
     let len = r.get::<u32>()? as usize;
     let key = Key::from(r.take(len)?);
     let newest: i64 = r.get()?;
-    let features = defs
-        .iter()
-        .map(|fd| get_state(r, fd))
-        .collect::<Result<_, _>>()?;
+    let features = defs.iter().map(|fd| get_state(r, fd)).collect::<Result<_, _>>()?;
     Ok((key, EntityState { newest, features }))
 }
 
@@ -188,9 +179,7 @@ fn get_state(r: &mut Reader<'_>, fd: &FeatureDef) -> Result<FeatureState, Snapsh
         _ => return Err(SnapshotError::Corrupt("unknown state tag")),
     };
     if discriminant(&state) != discriminant(&FeatureState::new(fd)) {
-        return Err(SnapshotError::Corrupt(
-            "state kind does not match the layout",
-        ));
+        return Err(SnapshotError::Corrupt("state kind does not match the layout"));
     }
     Ok(state)
 }
@@ -198,13 +187,9 @@ fn get_state(r: &mut Reader<'_>, fd: &FeatureDef) -> Result<FeatureState, Snapsh
 /// Cells strictly increasing by bucket, at most `keep` of them.
 fn cells<C: Bucketed + Wire>(r: &mut Reader<'_>, fd: &FeatureDef) -> Result<Vec<C>, SnapshotError> {
     let cells: Vec<C> = r.vec()?;
-    let sorted = cells
-        .windows(2)
-        .all(|w| is_after(w[1].bucket(), w[0].bucket()));
+    let sorted = cells.windows(2).all(|w| is_after(w[1].bucket(), w[0].bucket()));
     if !sorted || cells.len() > fd.span.keep as usize {
-        return Err(SnapshotError::Corrupt(
-            "cells out of order or beyond retention",
-        ));
+        return Err(SnapshotError::Corrupt("cells out of order or beyond retention"));
     }
     Ok(cells)
 }
@@ -213,9 +198,7 @@ fn occurrences(r: &mut Reader<'_>) -> Result<Vec<Occurrence>, SnapshotError> {
     let v: Vec<Occurrence> = r.vec()?;
     let distinct = v.windows(2).filter(|w| w[0].hash != w[1].hash).count() + 1;
     if !v.is_sorted_by_key(|e| e.hash) || (!v.is_empty() && distinct > DISTINCT_EXACT_CAP) {
-        return Err(SnapshotError::Corrupt(
-            "distinct values out of order or above the cap",
-        ));
+        return Err(SnapshotError::Corrupt("distinct values out of order or above the cap"));
     }
     Ok(v)
 }
@@ -228,9 +211,7 @@ fn sketch(r: &mut Reader<'_>) -> Result<SlidingHll, SnapshotError> {
     // Bucket-major: buckets never decrease; registers within a bucket are unordered.
     let ordered = |w: &[HllEntry]| w[0].bucket == w[1].bucket || is_after(w[1].bucket, w[0].bucket);
     if !entries.iter().all(valid) || !entries.windows(2).all(ordered) {
-        return Err(SnapshotError::Corrupt(
-            "sketch entries invalid or out of order",
-        ));
+        return Err(SnapshotError::Corrupt("sketch entries invalid or out of order"));
     }
     Ok(SlidingHll::from_parts(entries, pruned_at))
 }
@@ -241,9 +222,5 @@ fn seen(r: &mut Reader<'_>) -> Result<Seen, SnapshotError> {
         1 => true,
         _ => return Err(SnapshotError::Corrupt("bad first/last seen flag")),
     };
-    Ok(Seen {
-        any,
-        first: r.get()?,
-        last: r.get()?,
-    })
+    Ok(Seen { any, first: r.get()?, last: r.get()? })
 }

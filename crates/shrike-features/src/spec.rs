@@ -41,10 +41,7 @@ pub enum AggKind {
 impl AggKind {
     /// Whether this kind aggregates a number or an amount (and so needs a value kind).
     pub fn takes_value(self) -> bool {
-        matches!(
-            self,
-            AggKind::Sum | AggKind::Avg | AggKind::Min | AggKind::Max
-        )
+        matches!(self, AggKind::Sum | AggKind::Avg | AggKind::Min | AggKind::Max)
     }
 
     /// First/last seen are read before the call's own updates are applied.
@@ -80,12 +77,7 @@ pub struct FeatureSpec {
 impl FeatureSpec {
     /// A feature with the [`default_resolution`] for its window.
     pub fn new(agg: AggKind, value_kind: ValueKind, window: Duration) -> Self {
-        FeatureSpec {
-            agg,
-            value_kind,
-            window,
-            resolution: default_resolution(window),
-        }
+        FeatureSpec { agg, value_kind, window, resolution: default_resolution(window) }
     }
 }
 
@@ -110,34 +102,16 @@ pub struct StoreLayout {
 pub enum LayoutError {
     /// The resolution is finer than [`MIN_RESOLUTION`].
     #[error("group {group} feature {feature}: resolution {resolution} is finer than 1s")]
-    ResolutionTooFine {
-        group: usize,
-        feature: usize,
-        resolution: Duration,
-    },
+    ResolutionTooFine { group: usize, feature: usize, resolution: Duration },
     /// The window is outside [`MIN_WINDOW`]..=[`MAX_WINDOW`].
     #[error("group {group} feature {feature}: window {window} is outside 1s..=400d")]
-    WindowOutOfRange {
-        group: usize,
-        feature: usize,
-        window: Duration,
-    },
+    WindowOutOfRange { group: usize, feature: usize, window: Duration },
     /// The window is not a whole number of buckets.
     #[error("group {group} feature {feature}: window {window} is not a multiple of {resolution}")]
-    WindowNotMultiple {
-        group: usize,
-        feature: usize,
-        window: Duration,
-        resolution: Duration,
-    },
+    WindowNotMultiple { group: usize, feature: usize, window: Duration, resolution: Duration },
     /// The value kind does not fit the aggregate (e.g. `Sum` of nothing, `Count` of money).
     #[error("group {group} feature {feature}: {agg:?} cannot take a {value_kind:?} value")]
-    ValueKindMismatch {
-        group: usize,
-        feature: usize,
-        agg: AggKind,
-        value_kind: ValueKind,
-    },
+    ValueKindMismatch { group: usize, feature: usize, agg: AggKind, value_kind: ValueKind },
     /// The group has more than [`MAX_FEATURES_PER_GROUP`] features.
     #[error("group {group} has {count} features, more than {MAX_FEATURES_PER_GROUP}")]
     TooManyFeatures { group: usize, count: usize },
@@ -221,16 +195,10 @@ pub(crate) fn compile(layout: &StoreLayout) -> Result<Vec<GroupDef>, LayoutError
         return Err(LayoutError::LatenessOutOfRange(lateness));
     }
     let groups = layout.groups.iter().enumerate();
-    groups
-        .map(|(g, spec)| compile_group(g, spec, lateness.0))
-        .collect()
+    groups.map(|(g, spec)| compile_group(g, spec, lateness.0)).collect()
 }
 
-fn compile_group(
-    group: usize,
-    spec: &GroupSpec,
-    lateness_ms: i64,
-) -> Result<GroupDef, LayoutError> {
+fn compile_group(group: usize, spec: &GroupSpec, lateness_ms: i64) -> Result<GroupDef, LayoutError> {
     let count = spec.features.len();
     if count > MAX_FEATURES_PER_GROUP {
         return Err(LayoutError::TooManyFeatures { group, count });
@@ -247,11 +215,7 @@ fn compile_group(
         features.push(compile_feature(f, res, lateness_ms));
     }
     let longest = spec.features.iter().map(|f| f.window.0).max().unwrap_or(0);
-    Ok(GroupDef {
-        features: features.into(),
-        resolutions: resolutions.into(),
-        idle_ms: longest + lateness_ms,
-    })
+    Ok(GroupDef { features: features.into(), resolutions: resolutions.into(), idle_ms: longest + lateness_ms })
 }
 
 fn compile_feature(f: &FeatureSpec, res: usize, lateness_ms: i64) -> FeatureDef {
@@ -263,11 +227,7 @@ fn compile_feature(f: &FeatureSpec, res: usize, lateness_ms: i64) -> FeatureDef 
         agg: f.agg,
         value_kind: f.value_kind,
         res,
-        span: Span {
-            n,
-            lat,
-            keep: n + lat,
-        },
+        span: Span { n, lat, keep: n + lat },
         window_ms: f.window.0,
         resolution_ms: r,
     }
@@ -276,35 +236,17 @@ fn compile_feature(f: &FeatureSpec, res: usize, lateness_ms: i64) -> FeatureDef 
 fn check_feature(group: usize, feature: usize, f: &FeatureSpec) -> Result<(), LayoutError> {
     let (window, resolution) = (f.window, f.resolution);
     if resolution < MIN_RESOLUTION {
-        return Err(LayoutError::ResolutionTooFine {
-            group,
-            feature,
-            resolution,
-        });
+        return Err(LayoutError::ResolutionTooFine { group, feature, resolution });
     }
     if window < MIN_WINDOW || window > MAX_WINDOW {
-        return Err(LayoutError::WindowOutOfRange {
-            group,
-            feature,
-            window,
-        });
+        return Err(LayoutError::WindowOutOfRange { group, feature, window });
     }
     if window.0 % resolution.0 != 0 {
-        return Err(LayoutError::WindowNotMultiple {
-            group,
-            feature,
-            window,
-            resolution,
-        });
+        return Err(LayoutError::WindowNotMultiple { group, feature, window, resolution });
     }
     if f.agg.takes_value() == (f.value_kind == ValueKind::None) {
         let (agg, value_kind) = (f.agg, f.value_kind);
-        return Err(LayoutError::ValueKindMismatch {
-            group,
-            feature,
-            agg,
-            value_kind,
-        });
+        return Err(LayoutError::ValueKindMismatch { group, feature, agg, value_kind });
     }
     Ok(())
 }
@@ -314,10 +256,7 @@ mod tests {
     use super::*;
 
     fn layout(f: FeatureSpec, lateness: Duration) -> StoreLayout {
-        StoreLayout {
-            groups: vec![GroupSpec { features: vec![f] }],
-            allowed_lateness: lateness,
-        }
+        StoreLayout { groups: vec![GroupSpec { features: vec![f] }], allowed_lateness: lateness }
     }
 
     #[test]
@@ -346,55 +285,24 @@ mod tests {
         let ok = FeatureSpec::new(AggKind::Count, ValueKind::None, Duration::MINUTE);
         assert!(compile(&layout(ok, Duration(0))).is_ok());
         let bad = [
-            FeatureSpec {
-                resolution: Duration(999),
-                ..ok
-            },
-            FeatureSpec {
-                window: Duration(90_000),
-                resolution: Duration(60_000),
-                ..ok
-            },
-            FeatureSpec {
-                window: Duration(MAX_WINDOW.0 + 86_400_000),
-                resolution: Duration::DAY,
-                ..ok
-            },
-            FeatureSpec {
-                agg: AggKind::Sum,
-                ..ok
-            },
-            FeatureSpec {
-                value_kind: ValueKind::Money,
-                ..ok
-            },
+            FeatureSpec { resolution: Duration(999), ..ok },
+            FeatureSpec { window: Duration(90_000), resolution: Duration(60_000), ..ok },
+            FeatureSpec { window: Duration(MAX_WINDOW.0 + 86_400_000), resolution: Duration::DAY, ..ok },
+            FeatureSpec { agg: AggKind::Sum, ..ok },
+            FeatureSpec { value_kind: ValueKind::Money, ..ok },
         ];
         for f in bad {
             assert!(compile(&layout(f, Duration(0))).is_err(), "{f:?}");
         }
         let late = layout(ok, Duration(-1));
-        assert_eq!(
-            compile(&late).unwrap_err(),
-            LayoutError::LatenessOutOfRange(Duration(-1))
-        );
+        assert_eq!(compile(&late).unwrap_err(), LayoutError::LatenessOutOfRange(Duration(-1)));
     }
 
     #[test]
     fn spans_count_buckets() {
-        let f = FeatureSpec::new(
-            AggKind::Count,
-            ValueKind::None,
-            Duration::parse_literal("10m").unwrap(),
-        );
+        let f = FeatureSpec::new(AggKind::Count, ValueKind::None, Duration::parse_literal("10m").unwrap());
         let g = compile(&layout(f, Duration(15_001))).unwrap();
-        assert_eq!(
-            g[0].features[0].span,
-            Span {
-                n: 60,
-                lat: 2,
-                keep: 62
-            }
-        );
+        assert_eq!(g[0].features[0].span, Span { n: 60, lat: 2, keep: 62 });
         assert_eq!(g[0].idle_ms, 600_000 + 15_001);
     }
 }

@@ -22,11 +22,7 @@ pub(crate) struct Seen {
 impl Seen {
     fn observe(&mut self, at: i64, window_ms: i64) {
         if !self.any || at.saturating_sub(self.last) > window_ms {
-            *self = Seen {
-                any: true,
-                first: at,
-                last: at,
-            };
+            *self = Seen { any: true, first: at, last: at };
         } else {
             self.first = self.first.min(at);
             self.last = self.last.max(at);
@@ -37,11 +33,7 @@ impl Seen {
         if !self.any || at.saturating_sub(self.last) > window_ms {
             return AggValue::Missing;
         }
-        let t = if agg == AggKind::FirstSeen {
-            self.first
-        } else {
-            self.last
-        };
+        let t = if agg == AggKind::FirstSeen { self.first } else { self.last };
         AggValue::Time(Timestamp(t))
     }
 }
@@ -88,15 +80,9 @@ impl FeatureState {
         let span = def.span;
         match (self, input) {
             (FeatureState::Count(c), _) => cells::add(c, pos, span, ()),
-            (FeatureState::SumNum(c), Input::Num(x)) if x.is_finite() => {
-                cells::add(c, pos, span, x)
-            }
-            (FeatureState::MinNum(c), Input::Num(x)) if x.is_finite() => {
-                cells::add(c, pos, span, x)
-            }
-            (FeatureState::MaxNum(c), Input::Num(x)) if x.is_finite() => {
-                cells::add(c, pos, span, x)
-            }
+            (FeatureState::SumNum(c), Input::Num(x)) if x.is_finite() => cells::add(c, pos, span, x),
+            (FeatureState::MinNum(c), Input::Num(x)) if x.is_finite() => cells::add(c, pos, span, x),
+            (FeatureState::MaxNum(c), Input::Num(x)) if x.is_finite() => cells::add(c, pos, span, x),
             (FeatureState::SumMoney(c), Input::Money(m)) => cells::add(c, pos, span, m.0),
             (FeatureState::MinMoney(c), Input::Money(m)) => cells::add(c, pos, span, m.0),
             (FeatureState::MaxMoney(c), Input::Money(m)) => cells::add(c, pos, span, m.0),
@@ -111,48 +97,15 @@ impl FeatureState {
     pub(crate) fn read(&self, def: &FeatureDef, bt: u32, at: i64) -> AggValue {
         let n = def.span.n;
         match self {
-            FeatureState::Count(c) => AggValue::Count(
-                cells::window(c, bt, n)
-                    .iter()
-                    .map(|c| u64::from(c.count))
-                    .sum(),
-            ),
+            FeatureState::Count(c) => AggValue::Count(cells::window(c, bt, n).iter().map(|c| u64::from(c.count)).sum()),
             FeatureState::SumNum(c) => read_sum_num(def.agg, cells::window(c, bt, n).iter()),
             FeatureState::SumMoney(c) => read_sum_money(def.agg, cells::window(c, bt, n).iter()),
-            FeatureState::MinNum(c) => num(cells::window(c, bt, n)
-                .iter()
-                .map(|c| c.value)
-                .reduce(f64::min)),
-            FeatureState::MaxNum(c) => num(cells::window(c, bt, n)
-                .iter()
-                .map(|c| c.value)
-                .reduce(f64::max)),
-            FeatureState::MinMoney(c) => {
-                money(cells::window(c, bt, n).iter().map(|c| c.value).min())
-            }
-            FeatureState::MaxMoney(c) => {
-                money(cells::window(c, bt, n).iter().map(|c| c.value).max())
-            }
+            FeatureState::MinNum(c) => num(cells::window(c, bt, n).iter().map(|c| c.value).reduce(f64::min)),
+            FeatureState::MaxNum(c) => num(cells::window(c, bt, n).iter().map(|c| c.value).reduce(f64::max)),
+            FeatureState::MinMoney(c) => money(cells::window(c, bt, n).iter().map(|c| c.value).min()),
+            FeatureState::MaxMoney(c) => money(cells::window(c, bt, n).iter().map(|c| c.value).max()),
             FeatureState::Distinct(d) => AggValue::Count(d.count(bt, n)),
             FeatureState::Seen(s) => s.read(def.agg, at, def.window_ms),
-        }
-    }
-
-    /// Loads this state's first heap cache line and returns a byte of it. Calling this for every
-    /// feature before working on any lets their cache misses overlap instead of queueing one
-    /// after another (a software prefetch in safe code).
-    pub(crate) fn touch(&self) -> u32 {
-        match self {
-            FeatureState::Count(c) => c.first().map_or(0, |c| c.bucket),
-            FeatureState::SumNum(c) => c.first().map_or(0, |c| c.bucket),
-            FeatureState::SumMoney(c) => c.first().map_or(0, |c| c.bucket),
-            FeatureState::MinNum(c) => c.first().map_or(0, |c| c.bucket),
-            FeatureState::MaxNum(c) => c.first().map_or(0, |c| c.bucket),
-            FeatureState::MinMoney(c) => c.first().map_or(0, |c| c.bucket),
-            FeatureState::MaxMoney(c) => c.first().map_or(0, |c| c.bucket),
-            FeatureState::Distinct(Distinct::Exact(v)) => v.first().map_or(0, |e| e.bucket),
-            FeatureState::Distinct(Distinct::Sketch(h)) => h.pruned_at,
-            FeatureState::Seen(_) => 0,
         }
     }
 
@@ -173,9 +126,7 @@ impl FeatureState {
             FeatureState::MinMoney(c) => vec(c),
             FeatureState::MaxMoney(c) => vec(c),
             FeatureState::Distinct(Distinct::Exact(v)) => vec(v),
-            FeatureState::Distinct(Distinct::Sketch(h)) => {
-                size_of_val(&**h) + ALLOC_OVERHEAD + vec(&h.entries)
-            }
+            FeatureState::Distinct(Distinct::Sketch(h)) => size_of_val(&**h) + ALLOC_OVERHEAD + vec(&h.entries),
             FeatureState::Seen(_) => 0,
         }
     }
@@ -210,9 +161,7 @@ fn read_sum_num<'a>(agg: AggKind, cells: impl Iterator<Item = &'a SumCell<f64>>)
 
 /// Money sums accumulate in `i128` and clamp once, so only a single bucket can saturate.
 fn read_sum_money<'a>(agg: AggKind, cells: impl Iterator<Item = &'a SumCell<i64>>) -> AggValue {
-    let (count, sum) = cells.fold((0u64, 0i128), |(n, s), c| {
-        (n + u64::from(c.count), s + i128::from(c.sum))
-    });
+    let (count, sum) = cells.fold((0u64, 0i128), |(n, s), c| (n + u64::from(c.count), s + i128::from(c.sum)));
     let clamp = |v: i128| Money(v.clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64);
     match agg {
         AggKind::Avg if count == 0 => AggValue::Missing,
@@ -224,11 +173,7 @@ fn read_sum_money<'a>(agg: AggKind, cells: impl Iterator<Item = &'a SumCell<i64>
 /// `num / den` rounded to the nearest integer, halves away from zero (`den > 0`).
 fn div_round_half_away(num: i128, den: i128) -> i128 {
     let (q, r) = (num / den, num % den);
-    if 2 * r.abs() >= den {
-        q + num.signum()
-    } else {
-        q
-    }
+    if 2 * r.abs() >= den { q + num.signum() } else { q }
 }
 
 #[cfg(test)]
@@ -251,10 +196,7 @@ mod tests {
         s.observe(140, 50);
         s.observe(120, 50); // late, inside retention
         assert_eq!((s.first, s.last), (100, 140));
-        assert_eq!(
-            s.read(AggKind::FirstSeen, 190, 50),
-            AggValue::Time(Timestamp(100))
-        );
+        assert_eq!(s.read(AggKind::FirstSeen, 190, 50), AggValue::Time(Timestamp(100)));
         assert_eq!(s.read(AggKind::LastSeen, 191, 50), AggValue::Missing);
         s.observe(191, 50);
         assert_eq!((s.first, s.last), (191, 191));

@@ -1,9 +1,9 @@
 //! Behaviour of `MemoryStore` through the public API: each aggregate, window edges, lateness,
-//! distinct counting across the exact cap, expiry and snapshots.
+//! distinct counting across the exact cap and expiry.
 
 use shrike_features::{
-    AggKind, AggValue, DISTINCT_EXACT_CAP, FeatureSpec, FeatureStore, GroupSpec, HLL_REGISTERS,
-    Input, MemoryStore, SnapshotError, StoreLayout, Update, ValueKind,
+    AggKind, AggValue, DISTINCT_EXACT_CAP, FeatureSpec, FeatureStore, GroupSpec, HLL_REGISTERS, Input, MemoryStore,
+    StoreLayout, Update, ValueKind,
 };
 use shrike_types::{Duration, Money, Timestamp};
 
@@ -11,19 +11,11 @@ const T0: i64 = 1_700_000_000_000; // a multiple of 10 s: bucket-aligned for r =
 const SEC: i64 = 1_000;
 
 fn spec(agg: AggKind, value_kind: ValueKind, window_s: i64, res_s: i64) -> FeatureSpec {
-    FeatureSpec {
-        agg,
-        value_kind,
-        window: Duration(window_s * SEC),
-        resolution: Duration(res_s * SEC),
-    }
+    FeatureSpec { agg, value_kind, window: Duration(window_s * SEC), resolution: Duration(res_s * SEC) }
 }
 
 fn store(features: Vec<FeatureSpec>, lateness_s: i64) -> MemoryStore {
-    let layout = StoreLayout {
-        groups: vec![GroupSpec { features }],
-        allowed_lateness: Duration(lateness_s * SEC),
-    };
+    let layout = StoreLayout { groups: vec![GroupSpec { features }], allowed_lateness: Duration(lateness_s * SEC) };
     MemoryStore::new(layout).expect("valid layout")
 }
 
@@ -37,44 +29,26 @@ fn get(s: &mut MemoryStore, key: &str, at: i64) -> AggValue {
     call(s, key, at, &[], &[0])[0]
 }
 
-fn call(
-    s: &mut MemoryStore,
-    key: &str,
-    at: i64,
-    updates: &[Update],
-    reads: &[u16],
-) -> Vec<AggValue> {
+fn call(s: &mut MemoryStore, key: &str, at: i64, updates: &[Update], reads: &[u16]) -> Vec<AggValue> {
     let mut out = vec![AggValue::Missing; reads.len()];
     s.apply_and_read(0, key.as_bytes(), Timestamp(at), updates, reads, &mut out);
     out
 }
 
 fn count_store(lateness_s: i64) -> MemoryStore {
-    store(
-        vec![spec(AggKind::Count, ValueKind::None, 60, 10)],
-        lateness_s,
-    ) // n = 6
+    store(vec![spec(AggKind::Count, ValueKind::None, 60, 10)], lateness_s) // n = 6
 }
 
 #[test]
 fn window_edges_are_bucket_exact() {
     let mut s = count_store(0);
-    assert_eq!(
-        put(&mut s, "k", T0 + 9_999, Input::None),
-        AggValue::Count(1)
-    );
+    assert_eq!(put(&mut s, "k", T0 + 9_999, Input::None), AggValue::Count(1));
     // Same bucket, earlier and later ms: in.
-    assert_eq!(
-        put(&mut s, "k", T0 + 9_999, Input::None),
-        AggValue::Count(2)
-    );
+    assert_eq!(put(&mut s, "k", T0 + 9_999, Input::None), AggValue::Count(2));
     // b(t) - n + 1 = b(e): still in; b(t) - n = b(e): out.
     assert_eq!(get(&mut s, "k", T0 + 59_999), AggValue::Count(2));
     assert_eq!(get(&mut s, "k", T0 + 60_000), AggValue::Count(0));
-    assert_eq!(
-        put(&mut s, "k", T0 + 60_000, Input::None),
-        AggValue::Count(1)
-    );
+    assert_eq!(put(&mut s, "k", T0 + 60_000, Input::None), AggValue::Count(1));
 }
 
 #[test]
@@ -92,13 +66,7 @@ fn absent_keys_read_empty_and_are_not_created() {
     );
     let got = call(&mut s, "nobody", T0, &[], &[0, 1, 2, 3, 4, 5, 6]);
     let zero = AggValue::Money(Money::ZERO);
-    let want = [
-        AggValue::Count(0),
-        zero,
-        AggValue::Num(0.0),
-        AggValue::Missing,
-        AggValue::Count(0),
-    ];
+    let want = [AggValue::Count(0), zero, AggValue::Num(0.0), AggValue::Missing, AggValue::Count(0)];
     assert_eq!(got[..5], want);
     assert_eq!(got[5..], [AggValue::Missing, AggValue::Missing]);
     assert_eq!(s.stats().keys(), 0);
@@ -110,12 +78,7 @@ fn number_aggregates() {
         .map(|agg| spec(agg, ValueKind::Number, 60, 10))
         .to_vec();
     let mut s = store(features, 0);
-    let all = |x: f64| {
-        [0, 1, 2, 3].map(|feature| Update {
-            feature,
-            input: Input::Num(x),
-        })
-    };
+    let all = |x: f64| [0, 1, 2, 3].map(|feature| Update { feature, input: Input::Num(x) });
     call(&mut s, "k", T0, &all(4.0), &[]);
     call(&mut s, "k", T0 + 10_000, &all(f64::NAN), &[]); // ignored
     let got = call(&mut s, "k", T0 + 20_000, &all(-1.0), &[0, 1, 2, 3]);
@@ -129,23 +92,9 @@ fn money_aggregates_are_exact_and_saturate() {
         .map(|agg| spec(agg, ValueKind::Money, 60, 10))
         .to_vec();
     let mut s = store(features, 0);
-    let all = |m: i64| {
-        [0, 1, 2, 3].map(|feature| Update {
-            feature,
-            input: Input::Money(Money(m)),
-        })
-    };
+    let all = |m: i64| [0, 1, 2, 3].map(|feature| Update { feature, input: Input::Money(Money(m)) });
     call(&mut s, "k", T0, &all(1), &[]);
-    call(
-        &mut s,
-        "k",
-        T0,
-        &[Update {
-            feature: 0,
-            input: Input::Num(5.0),
-        }],
-        &[],
-    ); // wrong kind
+    call(&mut s, "k", T0, &[Update { feature: 0, input: Input::Num(5.0) }], &[]); // wrong kind
     let got = call(&mut s, "k", T0 + 1, &all(2), &[0, 1, 2, 3]);
     // avg 1.5 micros rounds half away from zero to 2.
     assert_eq!(got, [3, 2, 1, 2].map(|m| AggValue::Money(Money(m))));
@@ -156,45 +105,19 @@ fn money_aggregates_are_exact_and_saturate() {
 
 #[test]
 fn first_and_last_seen_read_before_the_update() {
-    let features = vec![
-        spec(AggKind::FirstSeen, ValueKind::None, 60, 10),
-        spec(AggKind::LastSeen, ValueKind::None, 60, 10),
-    ];
+    let features =
+        vec![spec(AggKind::FirstSeen, ValueKind::None, 60, 10), spec(AggKind::LastSeen, ValueKind::None, 60, 10)];
     let mut s = store(features, 5);
-    let both = [
-        Update {
-            feature: 0,
-            input: Input::None,
-        },
-        Update {
-            feature: 1,
-            input: Input::None,
-        },
-    ];
+    let both = [Update { feature: 0, input: Input::None }, Update { feature: 1, input: Input::None }];
     let time = |t: i64| AggValue::Time(Timestamp(t));
-    assert_eq!(
-        call(&mut s, "k", T0, &both, &[0, 1]),
-        [AggValue::Missing; 2]
-    );
-    assert_eq!(
-        call(&mut s, "k", T0 + 1_234, &both, &[0, 1]),
-        [time(T0), time(T0)]
-    );
+    assert_eq!(call(&mut s, "k", T0, &both, &[0, 1]), [AggValue::Missing; 2]);
+    assert_eq!(call(&mut s, "k", T0 + 1_234, &both, &[0, 1]), [time(T0), time(T0)]);
     // A late event: first seen moves back, last seen stays the newest arrival.
     call(&mut s, "k", T0 - 3_000, &both, &[]);
-    assert_eq!(
-        call(&mut s, "k", T0 + 61_234, &[], &[0, 1]),
-        [time(T0 - 3_000), time(T0 + 1_234)]
-    );
+    assert_eq!(call(&mut s, "k", T0 + 61_234, &[], &[0, 1]), [time(T0 - 3_000), time(T0 + 1_234)]);
     // Retention: idle for longer than the window forgets, and the next event starts afresh.
-    assert_eq!(
-        call(&mut s, "k", T0 + 61_235, &both, &[0, 1]),
-        [AggValue::Missing; 2]
-    );
-    assert_eq!(
-        call(&mut s, "k", T0 + 61_300, &[], &[0, 1]),
-        [time(T0 + 61_235); 2]
-    );
+    assert_eq!(call(&mut s, "k", T0 + 61_235, &both, &[0, 1]), [AggValue::Missing; 2]);
+    assert_eq!(call(&mut s, "k", T0 + 61_300, &[], &[0, 1]), [time(T0 + 61_235); 2]);
 }
 
 #[test]
@@ -202,10 +125,7 @@ fn late_updates_land_in_their_own_bucket() {
     let mut s = count_store(30);
     put(&mut s, "k", T0 + 100_000, Input::None);
     // 30 s late: applied; a read at that time excludes the newer bucket.
-    assert_eq!(
-        put(&mut s, "k", T0 + 70_000, Input::None),
-        AggValue::Count(1)
-    );
+    assert_eq!(put(&mut s, "k", T0 + 70_000, Input::None), AggValue::Count(1));
     assert_eq!(get(&mut s, "k", T0 + 100_000), AggValue::Count(2));
     assert_eq!(get(&mut s, "k", T0 + 130_000), AggValue::Count(1));
     // 30.001 s late: ignored.
@@ -222,11 +142,7 @@ fn cells_stay_bounded_by_window_plus_lateness() {
     for i in 0..1_000 {
         put(&mut s, "k", T0 + i * 10_000, Input::None);
     }
-    assert!(
-        s.stats().heap_bytes <= one_cell + 16 * 8,
-        "{}",
-        s.stats().heap_bytes
-    );
+    assert!(s.stats().heap_bytes <= one_cell + 16 * 8, "{}", s.stats().heap_bytes);
     assert_eq!(get(&mut s, "k", T0 + 999 * 10_000), AggValue::Count(6));
 }
 
@@ -245,25 +161,17 @@ fn distinct_is_exact_up_to_the_cap() {
         put(&mut s, "k", T0 + i as i64, hash(i));
         put(&mut s, "k", T0 + i as i64, hash(i));
     }
-    assert_eq!(
-        get(&mut s, "k", T0 + 1_000),
-        AggValue::Count(DISTINCT_EXACT_CAP as u64)
-    );
+    assert_eq!(get(&mut s, "k", T0 + 1_000), AggValue::Count(DISTINCT_EXACT_CAP as u64));
     // Repeats at later buckets do not count twice; values age out per bucket.
     put(&mut s, "k", T0 + 50_000, hash(0));
     assert_eq!(get(&mut s, "k", T0 + 100_000), AggValue::Count(1));
 }
 
 fn within_three_standard_errors(got: AggValue, truth: f64) {
-    let AggValue::Count(c) = got else {
-        panic!("{got:?}")
-    };
+    let AggValue::Count(c) = got else { panic!("{got:?}") };
     let sigma = 1.04 / (HLL_REGISTERS as f64).sqrt();
     let err = (c as f64 - truth).abs() / truth;
-    assert!(
-        err <= 3.0 * sigma,
-        "estimate {c} for {truth}: {err:.3} > 3 x {sigma:.3}"
-    );
+    assert!(err <= 3.0 * sigma, "estimate {c} for {truth}: {err:.3} > 3 x {sigma:.3}");
 }
 
 #[test]
@@ -291,172 +199,26 @@ fn distinct_switches_to_a_sliding_sketch() {
 #[test]
 fn expiry_drops_only_keys_idle_beyond_window_plus_lateness() {
     // Longest window 60 s, lateness 5 s: idle limit 65 s.
-    let features = vec![
-        spec(AggKind::Count, ValueKind::None, 30, 10),
-        spec(AggKind::LastSeen, ValueKind::None, 60, 10),
-    ];
+    let features =
+        vec![spec(AggKind::Count, ValueKind::None, 30, 10), spec(AggKind::LastSeen, ValueKind::None, 60, 10)];
     let mut s = store(features, 5);
-    let both = [
-        Update {
-            feature: 0,
-            input: Input::None,
-        },
-        Update {
-            feature: 1,
-            input: Input::None,
-        },
-    ];
+    let both = [Update { feature: 0, input: Input::None }, Update { feature: 1, input: Input::None }];
     call(&mut s, "old", T0, &both, &[]);
     call(&mut s, "new", T0 + 10_000, &both, &[]);
     assert_eq!(s.expire(Timestamp(T0 + 65_000)), 0);
     // At the limit the last-seen is still readable at watermark - lateness.
-    assert_eq!(
-        call(&mut s, "old", T0 + 60_000, &[], &[1]),
-        [AggValue::Time(Timestamp(T0))]
-    );
+    assert_eq!(call(&mut s, "old", T0 + 60_000, &[], &[1]), [AggValue::Time(Timestamp(T0))]);
     assert_eq!(s.expire(Timestamp(T0 + 65_001)), 1);
     assert_eq!(s.stats().keys_per_group, [1]);
-    assert_eq!(
-        call(&mut s, "old", T0 + 60_001, &[], &[0, 1]),
-        [AggValue::Count(0), AggValue::Missing]
-    );
-}
-
-fn mixed_layout() -> StoreLayout {
-    let features = vec![
-        spec(AggKind::Count, ValueKind::None, 60, 10),
-        spec(AggKind::Sum, ValueKind::Number, 60, 10),
-        spec(AggKind::Avg, ValueKind::Money, 120, 20),
-        spec(AggKind::Min, ValueKind::Number, 60, 10),
-        spec(AggKind::Max, ValueKind::Money, 60, 10),
-        spec(AggKind::Distinct, ValueKind::None, 60, 10),
-        spec(AggKind::FirstSeen, ValueKind::None, 60, 10),
-        spec(AggKind::LastSeen, ValueKind::None, 60, 10),
-    ];
-    StoreLayout {
-        groups: vec![GroupSpec { features }],
-        allowed_lateness: Duration(15 * SEC),
-    }
-}
-
-fn fill_mixed(s: &mut MemoryStore) {
-    for i in 0..3_000i64 {
-        let key = format!("k{}", i % 7);
-        let at = T0 + i * 37 - (i % 5) * 2_000; // out of order within lateness
-        let x = (i % 100) as f64;
-        let inputs = [
-            Input::None,
-            Input::Num(x),
-            Input::Money(Money(i * 1_001)),
-            Input::Num(-x),
-            Input::Money(Money(i)),
-            Input::Hash(if key == "k0" {
-                i as u64
-            } else {
-                (i % 9) as u64
-            }), // k0 goes sketch
-            Input::None,
-            Input::None,
-        ];
-        let updates: Vec<Update> = inputs
-            .iter()
-            .enumerate()
-            .map(|(f, &input)| Update {
-                feature: f as u16,
-                input,
-            })
-            .collect();
-        call(s, &key, at, &updates, &[]);
-    }
-}
-
-#[test]
-fn restore_of_a_snapshot_reads_identically() {
-    let mut a = MemoryStore::new(mixed_layout()).expect("layout");
-    fill_mixed(&mut a);
-    let bytes = a.snapshot();
-    let mut b = MemoryStore::restore(mixed_layout(), &bytes).expect("restore");
-    assert_eq!(a.stats(), b.stats());
-    let reads: Vec<u16> = (0..8).collect();
-    for k in 0..8 {
-        let key = format!("k{k}");
-        for at in (T0 + 90_000..T0 + 200_000).step_by(3_331) {
-            assert_eq!(
-                call(&mut a, &key, at, &[], &reads),
-                call(&mut b, &key, at, &[], &reads)
-            );
-        }
-    }
-    let up = [Update {
-        feature: 5,
-        input: Input::Hash(99),
-    }];
-    assert_eq!(
-        call(&mut a, "k0", T0 + 111_000, &up, &reads),
-        call(&mut b, "k0", T0 + 111_000, &up, &reads)
-    );
-}
-
-#[test]
-fn damaged_snapshots_are_rejected() {
-    let mut a = MemoryStore::new(mixed_layout()).expect("layout");
-    fill_mixed(&mut a);
-    let bytes = a.snapshot();
-    for len in (0..bytes.len()).step_by(97) {
-        assert!(
-            MemoryStore::restore(mixed_layout(), &bytes[..len]).is_err(),
-            "prefix {len}"
-        );
-    }
-    let mut longer = bytes.clone();
-    longer.push(0);
-    assert_eq!(
-        MemoryStore::restore(mixed_layout(), &longer).err(),
-        Some(SnapshotError::Corrupt("trailing bytes"))
-    );
-    let mut other = mixed_layout();
-    other.allowed_lateness = Duration(0);
-    assert_eq!(
-        MemoryStore::restore(other, &bytes).err(),
-        Some(SnapshotError::LayoutMismatch)
-    );
-    let mut version = bytes.clone();
-    version[8] = 9;
-    assert_eq!(
-        MemoryStore::restore(mixed_layout(), &version).err(),
-        Some(SnapshotError::Version(9))
-    );
-    assert_eq!(
-        MemoryStore::restore(mixed_layout(), b"nope").err(),
-        Some(SnapshotError::BadMagic)
-    );
+    assert_eq!(call(&mut s, "old", T0 + 60_001, &[], &[0, 1]), [AggValue::Count(0), AggValue::Missing]);
 }
 
 #[test]
 fn unknown_groups_and_features_read_missing() {
     let mut s = count_store(0);
     let mut out = [AggValue::Count(7); 2];
-    s.apply_and_read(
-        3,
-        b"k",
-        Timestamp(T0),
-        &[Update {
-            feature: 0,
-            input: Input::None,
-        }],
-        &[0, 0],
-        &mut out,
-    );
+    s.apply_and_read(3, b"k", Timestamp(T0), &[Update { feature: 0, input: Input::None }], &[0, 0], &mut out);
     assert_eq!(out, [AggValue::Missing; 2]);
-    let got = call(
-        &mut s,
-        "k",
-        T0,
-        &[Update {
-            feature: 9,
-            input: Input::None,
-        }],
-        &[9, 0],
-    );
+    let got = call(&mut s, "k", T0, &[Update { feature: 9, input: Input::None }], &[9, 0]);
     assert_eq!(got, [AggValue::Missing, AggValue::Count(0)]);
 }

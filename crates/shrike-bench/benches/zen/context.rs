@@ -31,31 +31,16 @@ impl ContextBuilder {
         fields.dedup_by(|a, b| a.0 == b.0);
         for pair in fields.windows(2) {
             let (outer, inner) = (&pair[0].0, &pair[1].0);
-            assert!(
-                !inner.starts_with(&format!("{outer}.")),
-                "`{outer}` and `{inner}` cannot both be zen paths"
-            );
+            assert!(!inner.starts_with(&format!("{outer}.")), "`{outer}` and `{inner}` cannot both be zen paths");
         }
-        let features = policy
-            .features
-            .iter()
-            .map(|f| Symbol::from(f.name.as_ref()))
-            .collect();
-        ContextBuilder {
-            fields,
-            features,
-            lists: lists(policy),
-        }
+        let features = policy.features.iter().map(|f| Symbol::from(f.name.as_ref())).collect();
+        ContextBuilder { fields, features, lists: lists(policy) }
     }
 
     /// The context for `event` with `features` (indexed by `FeatureId`).
     pub(crate) fn build(&self, event: &Event<'_>, features: &[Value<'static>]) -> Variable {
         let ctx = Variable::empty_object();
-        let shrike = EvalCtx {
-            event,
-            features: &[],
-            lists: &NoLists,
-        };
+        let shrike = EvalCtx { event, features: &[], lists: &NoLists };
         for (path, leaf) in &self.fields {
             ctx.dot_insert(path, to_variable(&eval(leaf, &shrike)));
         }
@@ -74,15 +59,9 @@ fn collect_fields(expr: &Expr, out: &mut Vec<(String, Expr)>) {
         Expr::Field(f) => out.push((f.name().to_string(), expr.clone())),
         Expr::Attr { name, .. } => out.push((format!("attributes.{name}"), expr.clone())),
         Expr::Const(_) | Expr::Feature(_) | Expr::CmpFeatureNum(..) => {}
-        Expr::Not(e) | Expr::Neg(e) | Expr::Matches(e, _) | Expr::IpIn(e, _) => {
-            collect_fields(e, out)
-        }
+        Expr::Not(e) | Expr::Neg(e) | Expr::Matches(e, _) | Expr::IpIn(e, _) => collect_fields(e, out),
         Expr::InList { expr, .. } | Expr::InSet { expr, .. } => collect_fields(expr, out),
-        Expr::And(a, b)
-        | Expr::Or(a, b)
-        | Expr::Cmp(_, a, b)
-        | Expr::Arith(_, a, b)
-        | Expr::Coalesce(a, b) => {
+        Expr::And(a, b) | Expr::Or(a, b) | Expr::Cmp(_, a, b) | Expr::Arith(_, a, b) | Expr::Coalesce(a, b) => {
             collect_fields(a, out);
             collect_fields(b, out);
         }
