@@ -7,7 +7,7 @@ use std::hint::black_box;
 use std::sync::Arc;
 
 use shrike_bench::fixture::{self, FULL_EVENT, REFERENCE_POLICY, TYPICAL_EVENT};
-use shrike_bench::harness::{Mode, Timing, measure};
+use shrike_bench::harness::{Mode, Timing, measure, once};
 use shrike_dsl::CompiledPolicy;
 use shrike_types::Outcome;
 use shrike_types::parse::parse_event;
@@ -37,17 +37,28 @@ fn main() {
     compile_policy(mode);
 }
 
-/// Parse only, parse + features, parse + decide over the stream, each on a fresh engine.
+/// Parse only, parse + features, parse + decide over the stream, each on a fresh engine. The
+/// three passes take turns, run after run, so interference from other processes on a shared
+/// machine lands on all three alike and their differences stay meaningful.
 fn stream_passes(mode: Mode, policy: &Arc<CompiledPolicy>, lines: &[String]) {
     let n = lines.len() as u64;
-    let fresh = || fixture::memory_engine(Arc::clone(policy));
-    let parse = measure(mode.runs, || (), |()| parse_stream(lines));
+    let mut secs: [Vec<f64>; 3] = Default::default();
+    for run in 0..=mode.runs {
+        let (mut engine, _) = fixture::memory_engine(Arc::clone(policy));
+        let (fresh, clock) = fixture::memory_engine(Arc::clone(policy));
+        let times = [
+            once(|| parse_stream(lines)).1,
+            once(|| lines.iter().for_each(|l| engine.features_only(&fixture::parse(l)))).1,
+            once(|| decide_stream(fresh, &clock, lines)).1,
+        ];
+        // Run 0 is the warm-up.
+        if run > 0 {
+            secs.iter_mut().zip(times).for_each(|(v, t)| v.push(t));
+        }
+    }
+    let [parse, features, decide] = secs.map(Timing::from_runs);
     parse.report("parse/stream", n, "event");
-    let features = measure(mode.runs, fresh, |(mut engine, _)| {
-        lines.iter().for_each(|l| engine.features_only(&fixture::parse(l)));
-    });
     features.report("features_only/stream (incl. parse)", n, "event");
-    let decide = measure(mode.runs, fresh, |(engine, clock)| decide_stream(engine, &clock, lines));
     decide.report("decide/stream (incl. parse)", n, "event");
     print_split(&parse, &features, &decide, n);
 }
@@ -85,8 +96,8 @@ fn decide_stream(
     flagged
 }
 
-/// The decide pass split by differences between passes. Fastest runs, not medians: on a
-/// shared machine interference only ever adds time, so differences of medians can go negative.
+/// The decide pass split by differences between passes, of their fastest runs: interference
+/// only ever adds time, so the fastest runs are the least disturbed.
 fn print_split(parse: &Timing, features: &Timing, decide: &Timing, n: u64) {
     let ns = |t: &Timing| t.fastest() * 1e9 / n as f64;
     let (p, f, d) = (ns(parse), ns(features), ns(decide));

@@ -29,8 +29,9 @@ pub struct Captured {
 
 /// `source` with the capture rule appended. `policy` is `source` compiled.
 pub fn capture_source(source: &str, policy: &CompiledPolicy) -> String {
-    let reads: Vec<String> = policy.features.iter().map(|f| format!("is_missing({})", f.name)).collect();
-    format!("{source}\n\nrule {CAPTURE_RULE} {{\n  when {} or true\n  then allow\n  shadow\n}}\n", reads.join(" or "))
+    let mut reads: Vec<String> = policy.features.iter().map(|f| format!("is_missing({})", f.name)).collect();
+    reads.push("true".to_string());
+    format!("{source}\n\nrule {CAPTURE_RULE} {{\n  when {}\n  then allow\n  shadow\n}}\n", reads.join(" or "))
 }
 
 /// Decides every line of `lines` (in order, as replay does) with `source` plus the capture

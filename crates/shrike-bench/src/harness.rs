@@ -60,6 +60,13 @@ pub struct Timing {
 }
 
 impl Timing {
+    /// A timing from the seconds of each run (at least one).
+    pub fn from_runs(mut secs: Vec<f64>) -> Timing {
+        assert!(!secs.is_empty(), "a timing needs at least one run");
+        secs.sort_by(f64::total_cmp);
+        Timing { secs }
+    }
+
     pub fn median(&self) -> f64 {
         self.secs[self.secs.len() / 2]
     }
@@ -94,25 +101,20 @@ impl Timing {
 /// Runs `setup` then `routine` once as a warm-up and `runs` more times, timing only `routine`.
 pub fn measure<S, T>(runs: usize, mut setup: impl FnMut() -> S, mut routine: impl FnMut(S) -> T) -> Timing {
     black_box(routine(setup()));
-    let mut secs: Vec<f64> = (0..runs.max(1))
+    let secs = (0..runs.max(1))
         .map(|_| {
             let input = setup();
-            let watch = Stopwatch::start();
-            black_box(routine(black_box(input)));
-            watch.elapsed_secs_f64()
+            once(|| routine(black_box(input))).1
         })
         .collect();
-    secs.sort_by(f64::total_cmp);
-    Timing { secs }
+    Timing::from_runs(secs)
 }
 
 /// Like [`measure`] for a routine that times itself (returns the seconds that count): one
 /// warm-up call, then `runs` calls.
 pub fn measure_timed(runs: usize, mut routine: impl FnMut() -> f64) -> Timing {
     black_box(routine());
-    let mut secs: Vec<f64> = (0..runs.max(1)).map(|_| routine()).collect();
-    secs.sort_by(f64::total_cmp);
-    Timing { secs }
+    Timing::from_runs((0..runs.max(1)).map(|_| routine()).collect())
 }
 
 /// Seconds `pass` takes over `items`, chunk by chunk, each chunk timed right after an
@@ -130,9 +132,9 @@ pub fn time_warm_chunks<T, R>(items: &[T], chunk: usize, mut pass: impl FnMut(&[
     secs
 }
 
-/// Times `f` once, in seconds (for one-off costs such as building inputs).
+/// Runs `f` once; returns its result and the seconds it took.
 pub fn once<T>(f: impl FnOnce() -> T) -> (T, f64) {
     let watch = Stopwatch::start();
-    let out = f();
+    let out = black_box(f());
     (out, watch.elapsed_secs_f64())
 }

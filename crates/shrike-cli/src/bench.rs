@@ -108,9 +108,6 @@ fn print(r: &Report, json: bool) -> Result<()> {
     println!("policy {}: {} features in {} key groups, {} rules", r.policy, r.features, r.key_groups, r.rules);
     println!("{} events on one core: {:.0} events/s", r.events, r.events_per_sec);
     let n = &r.ns_per_event;
-    println!(
-        "ns/event: parse {:.0}, features {:.0}, rules {:.0}, total {:.0}",
-        n.parse, n.features, n.rules, n.total
-    );
+    println!("ns/event: parse {:.0}, features {:.0}, rules {:.0}, total {:.0}", n.parse, n.features, n.rules, n.total);
     Ok(())
 }

@@ -137,7 +137,10 @@ fn ratio(a: u64, b: u64) -> f64 {
 
 impl Report {
     pub(crate) fn print(&self) {
-        eprintln!("\n{:<18} {:>8} {:>8} {:>8} {:>9} {:>8} {:>8}", "pattern", "events", "flagged", "recall", "episodes", "caught", "recall");
+        eprintln!(
+            "\n{:<18} {:>8} {:>8} {:>8} {:>9} {:>8} {:>8}",
+            "pattern", "events", "flagged", "recall", "episodes", "caught", "recall"
+        );
         for (p, r) in &self.patterns {
             eprintln!(
                 "{p:<18} {:>8} {:>8} {:>8.3} {:>9} {:>8} {:>8.3}",

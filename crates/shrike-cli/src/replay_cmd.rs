@@ -103,7 +103,8 @@ fn open_output(path: &PathBuf) -> Result<Box<dyn Write>> {
 }
 
 fn count_lines(path: &PathBuf) -> Result<u64> {
-    let mut reader = BufReader::with_capacity(1 << 20, File::open(path).with_context(|| format!("opening {}", path.display()))?);
+    let mut reader =
+        BufReader::with_capacity(1 << 20, File::open(path).with_context(|| format!("opening {}", path.display()))?);
     let mut n = 0u64;
     loop {
         let buf = reader.fill_buf()?;
@@ -126,8 +127,7 @@ fn print_summary(s: &ReplaySummary, stats: &EngineStats, quality: Option<&Report
         "{} decisions from {} lines in {:.2}s ({:.0} events/s); {} bad lines, {} duplicates, {} late",
         s.decisions, s.lines, s.elapsed_secs, s.events_per_sec, s.bad_lines, stats.duplicates, stats.late
     );
-    let outcomes: Vec<String> =
-        Outcome::ALL.iter().map(|o| format!("{o} {}", stats.outcome_count(*o))).collect();
+    let outcomes: Vec<String> = Outcome::ALL.iter().map(|o| format!("{o} {}", stats.outcome_count(*o))).collect();
     eprintln!("outcomes: {}", outcomes.join(", "));
     eprintln!("{:<40} {:>10}", "rule", "hits");
     for r in &stats.rules {

@@ -52,18 +52,41 @@ pub struct Policy {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Item {
     /// `policy "name"`
-    Header { name: String, span: Span },
+    Header {
+        name: String,
+        span: Span,
+    },
     /// `lateness 1h`: how far behind the newest event time an event may arrive and still count.
-    Lateness { value: Duration, span: Span },
+    Lateness {
+        value: Duration,
+        span: Span,
+    },
     /// `score review at 60`: the outcome given when the total score reaches a threshold.
-    Threshold { outcome: Ident, at: f64, span: Span },
+    Threshold {
+        outcome: Ident,
+        at: f64,
+        span: Span,
+    },
     /// `attribute referrer: string`
-    Attribute { name: Ident, ty: Ident, span: Span },
+    Attribute {
+        name: Ident,
+        ty: Ident,
+        span: Span,
+    },
     /// `list blocked_cards: string` or `list disposable: string = ["a.com", "b.com"]`
-    List { name: Ident, ty: Ident, entries: Option<Vec<Expr>>, span: Span },
+    List {
+        name: Ident,
+        ty: Ident,
+        entries: Option<Vec<Expr>>,
+        span: Span,
+    },
     Feature(FeatureDecl),
     /// `let decline_ratio = declines_1h / attempts_1h`
-    Let { name: Ident, value: Expr, span: Span },
+    Let {
+        name: Ident,
+        value: Expr,
+        span: Span,
+    },
     Rule(RuleDecl),
 }
 
@@ -157,17 +180,34 @@ impl BinaryOp {
 #[derive(Clone, Debug, PartialEq)]
 pub enum ExprKind {
     /// A number literal with its exact source text (money literals are read from the text).
-    Number { value: f64, text: String },
+    Number {
+        value: f64,
+        text: String,
+    },
     Str(String),
     Bool(bool),
     Duration(Duration),
     /// A field, feature, let, list or attribute name.
     Path(Path),
-    Call { func: Ident, args: Vec<Expr> },
-    Unary { op: UnaryOp, expr: Box<Expr> },
-    Binary { op: BinaryOp, lhs: Box<Expr>, rhs: Box<Expr> },
+    Call {
+        func: Ident,
+        args: Vec<Expr>,
+    },
+    Unary {
+        op: UnaryOp,
+        expr: Box<Expr>,
+    },
+    Binary {
+        op: BinaryOp,
+        lhs: Box<Expr>,
+        rhs: Box<Expr>,
+    },
     /// `x in S` / `x not in S`, where S is a list name or a literal set.
-    In { expr: Box<Expr>, set: Box<Expr>, negated: bool },
+    In {
+        expr: Box<Expr>,
+        set: Box<Expr>,
+        negated: bool,
+    },
     /// `["a", "b"]`
     Set(Vec<Expr>),
 }

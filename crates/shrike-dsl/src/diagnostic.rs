@@ -58,10 +58,7 @@ mod tests {
         let src = "rule a {\n  when x >= 5\n}\n";
         let start = src.find('x').unwrap();
         let out = render("p.shrike", src, Span::new(start, start + 1), "unknown name `x`");
-        assert_eq!(
-            out,
-            "p.shrike:2:8: unknown name `x`\n  |\n2 |   when x >= 5\n  |        ^"
-        );
+        assert_eq!(out, "p.shrike:2:8: unknown name `x`\n  |\n2 |   when x >= 5\n  |        ^");
     }
 
     #[test]

@@ -252,7 +252,9 @@ fn attr<'e>(event: &'e Event<'_>, name: &str, ty: Type) -> Value<'e> {
         (Type::Number, AttrValue::Number(s) | AttrValue::String(s)) => {
             s.parse().ok().filter(|n: &f64| n.is_finite()).map_or(Value::Missing, Value::Num)
         }
-        (Type::Money, AttrValue::Number(s) | AttrValue::String(s)) => Money::parse(s).map_or(Value::Missing, Value::Money),
+        (Type::Money, AttrValue::Number(s) | AttrValue::String(s)) => {
+            Money::parse(s).map_or(Value::Missing, Value::Money)
+        }
         (Type::Duration, AttrValue::Number(s)) => s.parse().map_or(Value::Missing, |ms| Value::Dur(Duration(ms))),
         (Type::Timestamp, AttrValue::Number(s)) => s.parse().map_or(Value::Missing, |ms| Value::Time(Timestamp(ms))),
         (Type::Timestamp, AttrValue::String(s)) => Timestamp::parse_rfc3339(s).map_or(Value::Missing, Value::Time),

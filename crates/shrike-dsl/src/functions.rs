@@ -147,7 +147,9 @@ impl Func {
             Func::Len => str_arg(args, 0).map_or(Value::Missing, |s| Value::Num(s.chars().count() as f64)),
             Func::Prefix => prefix(args),
             Func::IpPrefix => ip_prefix(args),
-            Func::HourOfDay => time_arg(args).map_or(Value::Missing, |t| Value::Num((t.time_of_day().0 / 3_600_000) as f64)),
+            Func::HourOfDay => {
+                time_arg(args).map_or(Value::Missing, |t| Value::Num((t.time_of_day().0 / 3_600_000) as f64))
+            }
             Func::DayOfWeek => time_arg(args).map_or(Value::Missing, |t| Value::Num(f64::from(t.weekday()))),
             Func::Age => time_arg(args).map_or(Value::Missing, |t| Value::Dur(now.since(t))),
             Func::Ratio => ratio(args),

@@ -81,7 +81,10 @@ pub enum Expr {
     Const(Value<'static>),
     Field(Field),
     /// `attributes.NAME`, converted to the declared type when read.
-    Attr { name: Arc<str>, ty: Type },
+    Attr {
+        name: Arc<str>,
+        ty: Type,
+    },
     Feature(FeatureId),
     Not(Box<Expr>),
     Neg(Box<Expr>),
@@ -92,9 +95,17 @@ pub enum Expr {
     CmpFeatureNum(CmpOp, FeatureId, f64),
     Arith(ArithOp, Box<Expr>, Box<Expr>),
     Coalesce(Box<Expr>, Box<Expr>),
-    InList { expr: Box<Expr>, list: ListId, negated: bool },
+    InList {
+        expr: Box<Expr>,
+        list: ListId,
+        negated: bool,
+    },
     /// A literal set, sorted for binary search.
-    InSet { expr: Box<Expr>, set: Arc<[Value<'static>]>, negated: bool },
+    InSet {
+        expr: Box<Expr>,
+        set: Arc<[Value<'static>]>,
+        negated: bool,
+    },
     Call(Func, Box<[Expr]>),
     Matches(Box<Expr>, Arc<regex::Regex>),
     IpIn(Box<Expr>, Cidr),

@@ -35,36 +35,23 @@ pub struct LexError {
 
 impl LexError {
     fn new(message: impl Into<String>, start: usize, end: usize) -> LexError {
-        LexError {
-            message: message.into(),
-            span: Span::new(start, end),
-        }
+        LexError { message: message.into(), span: Span::new(start, end) }
     }
 }
 
 /// Splits `source` into tokens, ending with [`TokenKind::Eof`].
 pub fn lex(source: &str) -> Result<Vec<Token>, LexError> {
     if source.len() > MAX_SOURCE_BYTES {
-        let message = format!(
-            "policy source is {} bytes; the limit is {MAX_SOURCE_BYTES} bytes",
-            source.len()
-        );
+        let message = format!("policy source is {} bytes; the limit is {MAX_SOURCE_BYTES} bytes", source.len());
         return Err(LexError::new(message, 0, 0));
     }
-    let mut lexer = Lexer {
-        src: source,
-        pos: 0,
-        tokens: Vec::new(),
-    };
+    let mut lexer = Lexer { src: source, pos: 0, tokens: Vec::new() };
     lexer.skip_bom();
     while let Some(c) = lexer.skip_trivia() {
         lexer.token(c)?;
     }
     let end = source.len();
-    lexer.tokens.push(Token {
-        kind: TokenKind::Eof,
-        span: Span::new(end, end),
-    });
+    lexer.tokens.push(Token { kind: TokenKind::Eof, span: Span::new(end, end) });
     Ok(lexer.tokens)
 }
 
@@ -105,10 +92,7 @@ impl Lexer<'_> {
     }
 
     fn push(&mut self, kind: TokenKind, start: usize) {
-        self.tokens.push(Token {
-            kind,
-            span: Span::new(start, self.pos),
-        });
+        self.tokens.push(Token { kind, span: Span::new(start, self.pos) });
     }
 
     /// Reads one token starting with `c`.
@@ -172,11 +156,7 @@ impl Lexer<'_> {
             '\'' => " (strings use double quotes)",
             _ => "",
         };
-        let shown = if c.is_control() {
-            c.escape_unicode().to_string()
-        } else {
-            c.to_string()
-        };
+        let shown = if c.is_control() { c.escape_unicode().to_string() } else { c.to_string() };
         let message = format!("unknown character '{shown}'{hint}");
         LexError::new(message, self.pos, self.pos + c.len_utf8())
     }
@@ -203,13 +183,7 @@ impl Lexer<'_> {
             let message = format!("number '{text}' is too large");
             return Err(LexError::new(message, start, self.pos));
         }
-        self.push(
-            TokenKind::Number {
-                value,
-                text: text.to_string(),
-            },
-            start,
-        );
+        self.push(TokenKind::Number { value, text: text.to_string() }, start);
         Ok(())
     }
 
@@ -226,19 +200,12 @@ impl Lexer<'_> {
     }
 
     /// The text `start..pos` is a number with a letter suffix starting at `number_end`.
-    fn duration(
-        &self,
-        start: usize,
-        integer_end: usize,
-        number_end: usize,
-    ) -> Result<TokenKind, LexError> {
+    fn duration(&self, start: usize, integer_end: usize, number_end: usize) -> Result<TokenKind, LexError> {
         let text = &self.src[start..self.pos];
         let unit = &self.src[number_end..self.pos];
         if !DURATION_UNITS.contains(&unit) {
             if unit.starts_with(|c: char| c.is_ascii_alphabetic()) && integer_end == number_end {
-                let message = format!(
-                    "unknown unit '{unit}' in '{text}'; durations end with ms, s, m, h, d or w"
-                );
+                let message = format!("unknown unit '{unit}' in '{text}'; durations end with ms, s, m, h, d or w");
                 return Err(LexError::new(message, start, self.pos));
             }
             return Err(self.invalid_number(start));
@@ -298,9 +265,7 @@ impl Lexer<'_> {
             't' => Ok('\t'),
             'u' => self.unicode_escape(start),
             _ => {
-                let message = format!(
-                    "unknown escape '\\{c}' in string (use \\\", \\\\, \\n, \\t or \\u{{…}})"
-                );
+                let message = format!("unknown escape '\\{c}' in string (use \\\", \\\\, \\n, \\t or \\u{{…}})");
                 Err(LexError::new(message, start, self.pos))
             }
         }
@@ -309,16 +274,9 @@ impl Lexer<'_> {
     /// `\u{1F600}`: one to six hex digits naming a Unicode scalar value.
     fn unicode_escape(&mut self, start: usize) -> Result<char, LexError> {
         let rest = &self.src[self.pos..];
-        let digits = rest
-            .strip_prefix('{')
-            .and_then(|r| r.split_once('}'))
-            .map(|(d, _)| d);
-        let hex = digits
-            .filter(|d| (1..=6).contains(&d.len()) && d.bytes().all(|b| b.is_ascii_hexdigit()));
-        match hex
-            .and_then(|d| u32::from_str_radix(d, 16).ok())
-            .and_then(char::from_u32)
-        {
+        let digits = rest.strip_prefix('{').and_then(|r| r.split_once('}')).map(|(d, _)| d);
+        let hex = digits.filter(|d| (1..=6).contains(&d.len()) && d.bytes().all(|b| b.is_ascii_hexdigit()));
+        match hex.and_then(|d| u32::from_str_radix(d, 16).ok()).and_then(char::from_u32) {
             Some(c) => {
                 self.pos += hex.map_or(0, str::len) + 2;
                 Ok(c)

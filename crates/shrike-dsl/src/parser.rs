@@ -42,10 +42,7 @@ pub struct ParseError {
 
 impl From<LexError> for ParseError {
     fn from(e: LexError) -> ParseError {
-        ParseError {
-            message: e.message,
-            span: e.span,
-        }
+        ParseError { message: e.message, span: e.span }
     }
 }
 
@@ -54,12 +51,7 @@ type PResult<T> = Result<T, ParseError>;
 /// Parses a whole policy source.
 pub fn parse(source: &str) -> Result<ast::Policy, ParseError> {
     let tokens = lexer::lex(source)?;
-    let mut parser = Parser {
-        source,
-        tokens,
-        pos: 0,
-        depth: 0,
-    };
+    let mut parser = Parser { source, tokens, pos: 0, depth: 0 };
     parser.policy()
 }
 
@@ -114,18 +106,12 @@ impl Parser<'_> {
 
     /// End offset of the last consumed token.
     fn prev_end(&self) -> u32 {
-        self.pos
-            .checked_sub(1)
-            .and_then(|i| self.tokens.get(i))
-            .map_or(0, |t| t.span.end)
+        self.pos.checked_sub(1).and_then(|i| self.tokens.get(i)).map_or(0, |t| t.span.end)
     }
 
     /// The span from `start` to the end of the last consumed token.
     fn span_from(&self, start: Span) -> Span {
-        Span {
-            start: start.start,
-            end: self.prev_end().max(start.end),
-        }
+        Span { start: start.start, end: self.prev_end().max(start.end) }
     }
 
     fn at(&self, kind: &TokenKind) -> bool {
@@ -158,10 +144,7 @@ impl Parser<'_> {
         let close = kind.punct().unwrap_or("?");
         let opener = self.text(open);
         let line = self.line_of(open);
-        self.expect(
-            kind,
-            &format!("'{close}' to close '{opener}' opened at line {line}"),
-        )
+        self.expect(kind, &format!("'{close}' to close '{opener}' opened at line {line}"))
     }
 
     // ----- names -----
@@ -170,16 +153,11 @@ impl Parser<'_> {
         match &self.peek().kind {
             TokenKind::Ident(name) => {
                 let name = name.clone();
-                Ok(Ident {
-                    name,
-                    span: self.bump().span,
-                })
+                Ok(Ident { name, span: self.bump().span })
             }
             TokenKind::Keyword(kw) => {
-                let message = format!(
-                    "expected {what}, found keyword '{}' (keywords cannot be used as names)",
-                    kw.as_str()
-                );
+                let message =
+                    format!("expected {what}, found keyword '{}' (keywords cannot be used as names)", kw.as_str());
                 Err(self.error_here(message))
             }
             _ => Err(self.expected(what)),
@@ -203,10 +181,7 @@ impl Parser<'_> {
     }
 
     /// One or more `item`s separated by commas.
-    fn comma_separated<T>(
-        &mut self,
-        mut item: impl FnMut(&mut Self) -> PResult<T>,
-    ) -> PResult<Vec<T>> {
+    fn comma_separated<T>(&mut self, mut item: impl FnMut(&mut Self) -> PResult<T>) -> PResult<Vec<T>> {
         let mut items = vec![item(self)?];
         while self.eat(&TokenKind::Comma).is_some() {
             items.push(item(self)?);
@@ -217,10 +192,7 @@ impl Parser<'_> {
     // ----- errors -----
 
     fn error_here(&self, message: impl Into<String>) -> ParseError {
-        ParseError {
-            message: message.into(),
-            span: self.peek().span,
-        }
+        ParseError { message: message.into(), span: self.peek().span }
     }
 
     fn expected(&self, what: &str) -> ParseError {
@@ -243,9 +215,7 @@ impl Parser<'_> {
 
     /// The source text of a span (spans come from the lexer, so they are on char boundaries).
     fn text(&self, span: Span) -> &str {
-        self.source
-            .get(span.start as usize..span.end as usize)
-            .unwrap_or_default()
+        self.source.get(span.start as usize..span.end as usize).unwrap_or_default()
     }
 
     fn line_of(&self, span: Span) -> usize {
@@ -256,8 +226,7 @@ impl Parser<'_> {
     fn descend(&mut self, at: Span) -> PResult<()> {
         self.depth += 1;
         if self.depth > MAX_EXPR_DEPTH {
-            let message =
-                format!("expression is nested too deeply (the limit is {MAX_EXPR_DEPTH} levels)");
+            let message = format!("expression is nested too deeply (the limit is {MAX_EXPR_DEPTH} levels)");
             return Err(ParseError { message, span: at });
         }
         Ok(())

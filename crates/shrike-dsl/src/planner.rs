@@ -125,16 +125,13 @@ fn group_features(checked: &CheckedPolicy) -> (Vec<crate::plan::FeatureDef>, Vec
 }
 
 fn type_plan(policy: &CompiledPolicy, t: usize) -> TypePlan {
-    let rules: Vec<u16> = (0..policy.rules.len())
-        .filter(|&r| policy.rules[r].types.contains(t))
-        .map(|r| r as u16)
-        .collect();
-    let mut reads: Vec<FeatureId> = rules.iter().flat_map(|&r| policy.rules[r as usize].reads.iter().copied()).collect();
+    let rules: Vec<u16> =
+        (0..policy.rules.len()).filter(|&r| policy.rules[r].types.contains(t)).map(|r| r as u16).collect();
+    let mut reads: Vec<FeatureId> =
+        rules.iter().flat_map(|&r| policy.rules[r as usize].reads.iter().copied()).collect();
     reads.sort();
     reads.dedup();
-    let groups = (0..policy.groups.len())
-        .filter_map(|g| group_work(policy, g, t, &reads))
-        .collect();
+    let groups = (0..policy.groups.len()).filter_map(|g| group_work(policy, g, t, &reads)).collect();
     TypePlan { groups, rules }
 }
 

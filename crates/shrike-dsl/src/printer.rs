@@ -50,9 +50,7 @@ fn write_item(out: &mut String, item: &Item) {
         Item::Attribute { name, ty, .. } => {
             push_fmt(out, format_args!("attribute {}: {}", name.name, ty.name));
         }
-        Item::List {
-            name, ty, entries, ..
-        } => {
+        Item::List { name, ty, entries, .. } => {
             push_fmt(out, format_args!("list {}: {}", name.name, ty.name));
             if let Some(entries) = entries {
                 out.push_str(" = ");
@@ -69,10 +67,7 @@ fn write_item(out: &mut String, item: &Item) {
 }
 
 fn write_feature(out: &mut String, f: &FeatureDecl) {
-    push_fmt(
-        out,
-        format_args!("feature {} = {}(", f.name.name, f.agg.name),
-    );
+    push_fmt(out, format_args!("feature {} = {}(", f.name.name, f.agg.name));
     if let Some(arg) = &f.arg {
         expr::write_expr(out, arg);
         out.push_str(" of ");
@@ -137,12 +132,7 @@ fn write_rule_tail(out: &mut String, r: &RuleDecl) {
     }
 }
 
-fn write_separated<T>(
-    out: &mut String,
-    items: &[T],
-    sep: &str,
-    mut write: impl FnMut(&mut String, &T),
-) {
+fn write_separated<T>(out: &mut String, items: &[T], sep: &str, mut write: impl FnMut(&mut String, &T)) {
     for (i, item) in items.iter().enumerate() {
         if i > 0 {
             out.push_str(sep);

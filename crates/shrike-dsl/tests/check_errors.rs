@@ -32,21 +32,13 @@ fn read_table(text: &str) -> (String, Vec<Case>) {
     let mut in_expected = false;
     for line in text.lines() {
         if let Some(name) = line.strip_prefix("=== ") {
-            cases.push(Case {
-                name: name.trim().to_string(),
-                source: String::new(),
-                expected: String::new(),
-            });
+            cases.push(Case { name: name.trim().to_string(), source: String::new(), expected: String::new() });
             in_expected = false;
         } else if let Some(case) = cases.last_mut() {
             if line == "---" && !in_expected {
                 in_expected = true;
             } else {
-                let field = if in_expected {
-                    &mut case.expected
-                } else {
-                    &mut case.source
-                };
+                let field = if in_expected { &mut case.expected } else { &mut case.source };
                 field.push_str(line);
                 field.push('\n');
             }
@@ -77,12 +69,7 @@ fn actual(case: &Case) -> String {
 fn write_table(preamble: &str, cases: &[Case]) {
     let mut out = preamble.to_string();
     for case in cases {
-        out.push_str(&format!(
-            "=== {}\n{}\n---\n{}\n\n",
-            case.name,
-            case.source,
-            actual(case)
-        ));
+        out.push_str(&format!("=== {}\n{}\n---\n{}\n\n", case.name, case.source, actual(case)));
     }
     fs::write(table_path(), out.trim_end().to_string() + "\n").expect("errors.txt is writable");
 }
@@ -104,17 +91,11 @@ fn bad_policies_give_the_expected_errors() {
     for case in &cases {
         let actual = actual(case);
         if actual != case.expected {
-            eprintln!(
-                "=== {}\nexpected:\n{}\nactual:\n{actual}\n",
-                case.name, case.expected
-            );
+            eprintln!("=== {}\nexpected:\n{}\nactual:\n{actual}\n", case.name, case.expected);
             failed.push(case.name.as_str());
         }
     }
-    assert!(
-        failed.is_empty(),
-        "mismatched cases (UPDATE_EXPECT=1 to rewrite): {failed:?}"
-    );
+    assert!(failed.is_empty(), "mismatched cases (UPDATE_EXPECT=1 to rewrite): {failed:?}");
 }
 
 /// The table is about the checker and the planner: every source must parse, so a case can
@@ -128,11 +109,7 @@ fn every_case_parses_and_fails_after_parsing() {
         let errors = compile(&case.source).err().unwrap_or_else(|| {
             panic!("case `{}` compiles", case.name);
         });
-        assert!(
-            errors.errors.iter().all(|e| e.stage != Stage::Parse),
-            "case `{}` fails in the parser",
-            case.name
-        );
+        assert!(errors.errors.iter().all(|e| e.stage != Stage::Parse), "case `{}` fails in the parser", case.name);
     }
 }
 
@@ -144,11 +121,7 @@ fn errors_are_in_source_order() {
             continue;
         };
         let starts: Vec<u32> = errors.errors.iter().map(|e| e.span.start).collect();
-        assert!(
-            starts.is_sorted(),
-            "case `{}`: errors out of order",
-            case.name
-        );
+        assert!(starts.is_sorted(), "case `{}`: errors out of order", case.name);
     }
 }
 
@@ -193,11 +166,7 @@ fn windows_at_the_limits_and_default_buckets() {
     for (window, bucket) in cases {
         let src = format!("lateness 7d\nfeature f = count(*) by user_id {window}");
         let policy = compile(&src).unwrap_or_else(|e| panic!("{}", e.render("test.shrike", &src)));
-        assert_eq!(
-            policy.features[0].resolution.to_string(),
-            bucket,
-            "{window}"
-        );
+        assert_eq!(policy.features[0].resolution.to_string(), bucket, "{window}");
     }
     let src = "lateness 0s";
     assert!(compile(src).is_ok_and(|p| p.lateness.0 == 0));

@@ -78,14 +78,8 @@ fn full_event() -> Event<'static> {
     e.ip = Some("203.0.113.77".parse().expect("a valid address"));
     e.ip_country = Some("FR".into());
     e.amount = Some(Money(100_000));
-    e.card = Some(Card {
-        country: Some("GB".into()),
-        ..Card::default()
-    });
-    let item = |quantity| Item {
-        quantity,
-        ..Item::default()
-    };
+    e.card = Some(Card { country: Some("GB".into()), ..Card::default() });
+    let item = |quantity| Item { quantity, ..Item::default() };
     e.items = vec![item(1), item(2)];
     attrs(
         &mut e,
@@ -134,16 +128,9 @@ fn attr_values(name: &str) -> Option<[AttrValue<'static>; 8]> {
             text("not-an-ip"),
             num("1"),
         ],
-        "lenient" => [
-            num("42"),
-            text("7"),
-            text("12.50"),
-            Bool(false),
-            num("0"),
-            num("1500"),
-            text("203.0.113.9"),
-            Null,
-        ],
+        "lenient" => {
+            [num("42"), text("7"), text("12.50"), Bool(false), num("0"), num("1500"), text("203.0.113.9"), Null]
+        }
         "nan" => [Null, text("NaN"), Null, Null, Null, Null, Null, Null],
         "inf" => [Null, text("inf"), Null, Null, Null, Null, Null, Null],
         "huge" => [Null, num("1e400"), Null, Null, Null, Null, Null, Null],
@@ -158,12 +145,8 @@ struct Context {
 }
 
 fn context(name: &str) -> Context {
-    let missing = [
-        ("cnt", Value::Missing),
-        ("spend", Value::Missing),
-        ("seen", Value::Missing),
-        ("avg_items", Value::Missing),
-    ];
+    let missing =
+        [("cnt", Value::Missing), ("spend", Value::Missing), ("seen", Value::Missing), ("avg_items", Value::Missing)];
     match name {
         "full" => Context {
             event: full_event(),
@@ -174,29 +157,19 @@ fn context(name: &str) -> Context {
                 ("avg_items", Value::Num(2.5)),
             ],
         },
-        "bare" => Context {
-            event: order_at(EVENT_TIME),
-            features: missing,
-        },
+        "bare" => Context { event: order_at(EVENT_TIME), features: missing },
         other => Context {
-            event: attr_event(
-                attr_values(other).unwrap_or_else(|| panic!("unknown context [{other}]")),
-            ),
+            event: attr_event(attr_values(other).unwrap_or_else(|| panic!("unknown context [{other}]"))),
             features: missing,
         },
     }
 }
 
 /// The feature slice of a policy, indexed by feature id.
-fn feature_values(
-    policy: &CompiledPolicy,
-    named: &[(&str, Value<'static>)],
-) -> Vec<Value<'static>> {
+fn feature_values(policy: &CompiledPolicy, named: &[(&str, Value<'static>)]) -> Vec<Value<'static>> {
     let mut values = vec![Value::Missing; policy.features.len()];
     for (name, v) in named {
-        let id = policy
-            .feature_id(name)
-            .unwrap_or_else(|| panic!("no feature {name}"));
+        let id = policy.feature_id(name).unwrap_or_else(|| panic!("no feature {name}"));
         values[id.0 as usize] = v.clone();
     }
     values
@@ -216,10 +189,7 @@ impl TestLists {
             .enumerate()
             .flat_map(|(i, l)| l.entries.iter().map(move |v| (ListId(i as u16), v.clone())))
             .collect();
-        TestLists {
-            entries,
-            asked: RefCell::new(Vec::new()),
-        }
+        TestLists { entries, asked: RefCell::new(Vec::new()) }
     }
 }
 
@@ -272,9 +242,7 @@ fn read_table() -> Vec<Line> {
             context = name.to_string();
             continue;
         }
-        let (expr, expected) = line
-            .rsplit_once(" => ")
-            .unwrap_or_else(|| panic!("line {}: no ` => `", i + 1));
+        let (expr, expected) = line.rsplit_once(" => ").unwrap_or_else(|| panic!("line {}: no ` => `", i + 1));
         assert!(!context.is_empty(), "line {}: before any [context]", i + 1);
         lines.push(Line {
             number: i + 1,
@@ -289,18 +257,11 @@ fn read_table() -> Vec<Line> {
 /// Evaluates one table line; `Err` describes a mismatch.
 fn run_line(line: &Line) -> Result<(), String> {
     let ctx_data = context(&line.context);
-    let source = format!(
-        "{DECLS}rule probe {{ when is_missing({}) then block }}",
-        line.expr
-    );
+    let source = format!("{DECLS}rule probe {{ when is_missing({}) then block }}", line.expr);
     let policy = shrike_dsl::compile(&source).map_err(|e| e.render("test.shrike", &source))?;
     let lists = TestLists::of(&policy);
     let features = feature_values(&policy, &ctx_data.features);
-    let ctx = EvalCtx {
-        event: &ctx_data.event,
-        features: &features,
-        lists: &lists,
-    };
+    let ctx = EvalCtx { event: &ctx_data.event, features: &features, lists: &lists };
     let actual = show(&eval(probe(&policy), &ctx));
     if actual != line.expected {
         return Err(format!("got {actual}"));
@@ -333,52 +294,31 @@ fn table_expressions_evaluate_as_expected() {
             ));
         }
     }
-    assert!(
-        failed.is_empty(),
-        "{} failed:\n{}",
-        failed.len(),
-        failed.join("\n")
-    );
+    assert!(failed.is_empty(), "{} failed:\n{}", failed.len(), failed.join("\n"));
 }
 
 #[test]
 fn every_context_is_used() {
     let lines = read_table();
-    for name in [
-        "full", "bare", "wrong", "wrong2", "lenient", "nan", "inf", "huge",
-    ] {
-        assert!(
-            lines.iter().any(|l| l.context == name),
-            "no lines for [{name}]"
-        );
+    for name in ["full", "bare", "wrong", "wrong2", "lenient", "nan", "inf", "huge"] {
+        assert!(lines.iter().any(|l| l.context == name), "no lines for [{name}]");
     }
 }
 
 #[test]
 fn money_times_a_number_is_exact() {
-    let policy = compile(&format!(
-        "{DECLS}rule r {{ when is_missing(amount * 3) then block }}"
-    ));
+    let policy = compile(&format!("{DECLS}rule r {{ when is_missing(amount * 3) then block }}"));
     let event = full_event();
-    let ctx = EvalCtx {
-        event: &event,
-        features: &feature_values(&policy, &[]),
-        lists: &NoLists,
-    };
+    let ctx = EvalCtx { event: &event, features: &feature_values(&policy, &[]), lists: &NoLists };
     assert_eq!(eval(probe(&policy), &ctx), Value::Money(Money(300_000)));
 }
 
 #[test]
 fn a_comparison_with_a_missing_amount_never_fires_even_negated() {
-    let policy = compile(
-        "rule big { when amount > 100 then block }\nrule not_big { when not (amount > 100) then allow }",
-    );
+    let policy =
+        compile("rule big { when amount > 100 then block }\nrule not_big { when not (amount > 100) then allow }");
     let event = order_at(EVENT_TIME);
-    let ctx = EvalCtx {
-        event: &event,
-        features: &[],
-        lists: &NoLists,
-    };
+    let ctx = EvalCtx { event: &event, features: &[], lists: &NoLists };
     for rule in &policy.rules {
         assert_eq!(eval(&rule.condition, &ctx), Value::Missing, "{}", rule.name);
         assert!(!is_true(&rule.condition, &ctx), "{} fired", rule.name);
@@ -425,22 +365,10 @@ fn string_sets_find_every_member_and_nothing_else() {
     for probe in &probes {
         let mut event = order_at(EVENT_TIME);
         event.attributes = vec![("s".into(), AttrValue::String(probe.clone().into()))];
-        let ctx = EvalCtx {
-            event: &event,
-            features: &[],
-            lists: &NoLists,
-        };
+        let ctx = EvalCtx { event: &event, features: &[], lists: &NoLists };
         let member = SET.contains(&probe.as_str());
-        assert_eq!(
-            eval(&policy.rules[0].condition, &ctx),
-            Value::Bool(member),
-            "{probe:?} in"
-        );
-        assert_eq!(
-            eval(&policy.rules[1].condition, &ctx),
-            Value::Bool(!member),
-            "{probe:?} not in"
-        );
+        assert_eq!(eval(&policy.rules[0].condition, &ctx), Value::Bool(member), "{probe:?} in");
+        assert_eq!(eval(&policy.rules[1].condition, &ctx), Value::Bool(!member), "{probe:?} not in");
     }
 }
 
@@ -451,55 +379,25 @@ fn feature_fast_path_agrees_with_the_general_comparison() {
     let ops = ["<", "<=", ">", ">=", "==", "!="];
     let mut source = String::from("feature cnt = count(*) by user_id over 1h\n");
     for (k, op) in ops.iter().enumerate() {
-        for (i, cond) in [
-            format!("cnt {op} 5"),
-            format!("5 {op} cnt"),
-            format!("cnt + 0 {op} 5"),
-            format!("5 {op} cnt + 0"),
-        ]
-        .iter()
-        .enumerate()
+        for (i, cond) in
+            [format!("cnt {op} 5"), format!("5 {op} cnt"), format!("cnt + 0 {op} 5"), format!("5 {op} cnt + 0")]
+                .iter()
+                .enumerate()
         {
             source.push_str(&format!("rule r{k}_{i} {{ when {cond} then block }}\n"));
         }
     }
     let policy = compile(&source);
     for quad in policy.rules.chunks(4) {
-        assert!(
-            matches!(quad[0].condition, Expr::CmpFeatureNum(..)),
-            "{:?}",
-            quad[0].condition
-        );
-        assert!(
-            matches!(quad[1].condition, Expr::CmpFeatureNum(..)),
-            "{:?}",
-            quad[1].condition
-        );
-        assert!(
-            matches!(quad[2].condition, Expr::Cmp(..)),
-            "{:?}",
-            quad[2].condition
-        );
-        assert!(
-            matches!(quad[3].condition, Expr::Cmp(..)),
-            "{:?}",
-            quad[3].condition
-        );
+        assert!(matches!(quad[0].condition, Expr::CmpFeatureNum(..)), "{:?}", quad[0].condition);
+        assert!(matches!(quad[1].condition, Expr::CmpFeatureNum(..)), "{:?}", quad[1].condition);
+        assert!(matches!(quad[2].condition, Expr::Cmp(..)), "{:?}", quad[2].condition);
+        assert!(matches!(quad[3].condition, Expr::Cmp(..)), "{:?}", quad[3].condition);
     }
     let event = order_at(EVENT_TIME);
-    for f in [
-        Value::Num(4.0),
-        Value::Num(5.0),
-        Value::Num(6.0),
-        Value::Num(5.5),
-        Value::Missing,
-    ] {
+    for f in [Value::Num(4.0), Value::Num(5.0), Value::Num(6.0), Value::Num(5.5), Value::Missing] {
         let features = [f.clone()];
-        let ctx = EvalCtx {
-            event: &event,
-            features: &features,
-            lists: &NoLists,
-        };
+        let ctx = EvalCtx { event: &event, features: &features, lists: &NoLists };
         for (op, quad) in ops.iter().zip(policy.rules.chunks(4)) {
             let got: Vec<Value<'_>> = quad.iter().map(|r| eval(&r.condition, &ctx)).collect();
             let expected = reference(op, &f);
@@ -535,25 +433,14 @@ fn lists_are_asked_with_the_value_and_the_event_time_but_never_for_missing() {
     let lists = TestLists::of(&policy);
     let mut event = order_at(EVENT_TIME);
     event.user_id = Some("u1".into());
-    let ctx = EvalCtx {
-        event: &event,
-        features: &[],
-        lists: &lists,
-    };
+    let ctx = EvalCtx { event: &event, features: &[], lists: &lists };
     assert_eq!(eval(&policy.rules[0].condition, &ctx), Value::Bool(true));
     assert_eq!(eval(&policy.rules[1].condition, &ctx), Value::Bool(false));
     let asked = lists.asked.borrow().clone();
-    assert_eq!(
-        asked,
-        vec![(ListId(0), "\"u1\"".to_string(), EVENT_TIME); 2]
-    );
+    assert_eq!(asked, vec![(ListId(0), "\"u1\"".to_string(), EVENT_TIME); 2]);
     lists.asked.borrow_mut().clear();
     let bare = order_at(EVENT_TIME);
-    let ctx = EvalCtx {
-        event: &bare,
-        features: &[],
-        lists: &lists,
-    };
+    let ctx = EvalCtx { event: &bare, features: &[], lists: &lists };
     assert_eq!(eval(&policy.rules[0].condition, &ctx), Value::Missing);
     assert_eq!(eval(&policy.rules[1].condition, &ctx), Value::Missing);
     assert!(lists.asked.borrow().is_empty());
@@ -571,11 +458,7 @@ fn lets_are_inlined_into_rule_conditions() {
     let event = order_at(EVENT_TIME);
     for (a, b, fires) in [(2.0, 4.0, true), (1.0, 4.0, false), (2.0, 3.0, false)] {
         let features = [Value::Num(a), Value::Num(b)];
-        let ctx = EvalCtx {
-            event: &event,
-            features: &features,
-            lists: &NoLists,
-        };
+        let ctx = EvalCtx { event: &event, features: &features, lists: &NoLists };
         assert_eq!(is_true(&rule.condition, &ctx), fires, "a = {a}, b = {b}");
     }
 }
@@ -589,10 +472,6 @@ fn lets_are_inlined_into_rule_conditions() {
 fn items_quantity_of_no_items_is_zero_not_negative_zero() {
     let policy = compile("rule r { when is_missing(items.quantity) then block }");
     let event = order_at(EVENT_TIME);
-    let ctx = EvalCtx {
-        event: &event,
-        features: &[],
-        lists: &NoLists,
-    };
+    let ctx = EvalCtx { event: &event, features: &[], lists: &NoLists };
     assert_eq!(show(&eval(probe(&policy), &ctx)), "number 0");
 }

@@ -31,21 +31,13 @@ fn read_table(text: &str) -> (String, Vec<Case>) {
     let mut in_expected = false;
     for line in text.lines() {
         if let Some(name) = line.strip_prefix("=== ") {
-            cases.push(Case {
-                name: name.trim().to_string(),
-                source: String::new(),
-                expected: String::new(),
-            });
+            cases.push(Case { name: name.trim().to_string(), source: String::new(), expected: String::new() });
             in_expected = false;
         } else if let Some(case) = cases.last_mut() {
             if line == "---" && !in_expected {
                 in_expected = true;
             } else {
-                let field = if in_expected {
-                    &mut case.expected
-                } else {
-                    &mut case.source
-                };
+                let field = if in_expected { &mut case.expected } else { &mut case.source };
                 field.push_str(line);
                 field.push('\n');
             }
@@ -76,12 +68,7 @@ fn actual(case: &Case) -> String {
 fn write_table(preamble: &str, cases: &[Case]) {
     let mut out = preamble.to_string();
     for case in cases {
-        out.push_str(&format!(
-            "=== {}\n{}\n---\n{}\n\n",
-            case.name,
-            case.source,
-            actual(case)
-        ));
+        out.push_str(&format!("=== {}\n{}\n---\n{}\n\n", case.name, case.source, actual(case)));
     }
     fs::write(table_path(), out.trim_end().to_string() + "\n").expect("errors.txt is writable");
 }
@@ -98,17 +85,11 @@ fn bad_sources_give_the_expected_errors() {
     for case in &cases {
         let actual = actual(case);
         if actual != case.expected {
-            eprintln!(
-                "=== {}\nexpected:\n{}\nactual:\n{actual}\n",
-                case.name, case.expected
-            );
+            eprintln!("=== {}\nexpected:\n{}\nactual:\n{actual}\n", case.name, case.expected);
             failed.push(case.name.as_str());
         }
     }
-    assert!(
-        failed.is_empty(),
-        "mismatched cases (UPDATE_EXPECT=1 to rewrite): {failed:?}"
-    );
+    assert!(failed.is_empty(), "mismatched cases (UPDATE_EXPECT=1 to rewrite): {failed:?}");
 }
 
 #[test]

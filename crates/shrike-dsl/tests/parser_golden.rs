@@ -28,21 +28,13 @@ fn files_with_extension(ext: &str) -> Vec<PathBuf> {
 /// Each source file with its printed canonical form.
 fn printed_sources() -> Vec<(PathBuf, String)> {
     let sources = files_with_extension("shrike");
-    assert!(
-        !sources.is_empty(),
-        "no .shrike files in {}",
-        ok_dir().display()
-    );
+    assert!(!sources.is_empty(), "no .shrike files in {}", ok_dir().display());
     sources
         .into_iter()
         .map(|path| {
             let source = fs::read_to_string(&path).expect("golden sources are UTF-8 files");
-            let policy = parse(&source).unwrap_or_else(|e| {
-                panic!(
-                    "{}",
-                    render(&path.display().to_string(), &source, e.span, &e.message)
-                )
-            });
+            let policy = parse(&source)
+                .unwrap_or_else(|e| panic!("{}", render(&path.display().to_string(), &source, e.span, &e.message)));
             (path, print(&policy))
         })
         .collect()
@@ -64,20 +56,13 @@ fn ok_files_print_as_expected() {
             mismatched.push(expected_path.display().to_string());
         }
     }
-    assert!(
-        mismatched.is_empty(),
-        "printed output differs (UPDATE_EXPECT=1 to rewrite): {mismatched:?}"
-    );
+    assert!(mismatched.is_empty(), "printed output differs (UPDATE_EXPECT=1 to rewrite): {mismatched:?}");
 }
 
 #[test]
 fn every_expected_file_has_a_source() {
     for expected in files_with_extension("expected") {
-        assert!(
-            expected.with_extension("shrike").exists(),
-            "orphan {}",
-            expected.display()
-        );
+        assert!(expected.with_extension("shrike").exists(), "orphan {}", expected.display());
     }
 }
 
@@ -86,14 +71,9 @@ fn printed_ok_files_are_fixed_points() {
     for (path, printed) in printed_sources() {
         let source = fs::read_to_string(&path).unwrap();
         let original = parse(&source).unwrap();
-        let reparsed = parse(&printed)
-            .unwrap_or_else(|e| panic!("{}", render("printed", &printed, e.span, &e.message)));
-        assert_eq!(
-            strip_spans(&reparsed),
-            strip_spans(&original),
-            "{}",
-            path.display()
-        );
+        let reparsed =
+            parse(&printed).unwrap_or_else(|e| panic!("{}", render("printed", &printed, e.span, &e.message)));
+        assert_eq!(strip_spans(&reparsed), strip_spans(&original), "{}", path.display());
         assert_eq!(print(&reparsed), printed, "{}", path.display());
     }
 }
@@ -104,19 +84,10 @@ fn printed_ok_files_are_fixed_points() {
 fn language_reference_examples_parse() {
     let doc_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/policy-language.md");
     let doc = fs::read_to_string(&doc_path).expect("docs/policy-language.md is readable");
-    let blocks: Vec<&str> = doc
-        .split("```shrike\n")
-        .skip(1)
-        .filter_map(|b| b.split("```").next())
-        .collect();
-    assert!(
-        !blocks.is_empty(),
-        "no ```shrike blocks in {}",
-        doc_path.display()
-    );
+    let blocks: Vec<&str> = doc.split("```shrike\n").skip(1).filter_map(|b| b.split("```").next()).collect();
+    assert!(!blocks.is_empty(), "no ```shrike blocks in {}", doc_path.display());
     for block in blocks {
-        let policy = parse(block)
-            .unwrap_or_else(|e| panic!("{}", render("docs", block, e.span, &e.message)));
+        let policy = parse(block).unwrap_or_else(|e| panic!("{}", render("docs", block, e.span, &e.message)));
         let reparsed = parse(&print(&policy)).unwrap();
         assert_eq!(strip_spans(&reparsed), strip_spans(&policy));
     }

@@ -5,9 +5,7 @@
 //! - every generated AST in the parser's shape survives print → parse unchanged.
 
 use proptest::prelude::*;
-use shrike_dsl::ast::{
-    BinaryOp, Expr, ExprKind, FeatureDecl, Ident, Item, Path, Policy, RuleDecl, Span, UnaryOp,
-};
+use shrike_dsl::ast::{BinaryOp, Expr, ExprKind, FeatureDecl, Ident, Item, Path, Policy, RuleDecl, Span, UnaryOp};
 use shrike_dsl::lexer::Keyword;
 use shrike_dsl::parser::parse;
 use shrike_dsl::printer::{print, strip_spans};
@@ -19,8 +17,8 @@ fn assert_round_trip(source: &str) -> Result<(), TestCaseError> {
         return Ok(());
     };
     let printed = print(&policy);
-    let reparsed = parse(&printed)
-        .map_err(|e| TestCaseError::fail(format!("printed text does not parse: {e}\n{printed}")))?;
+    let reparsed =
+        parse(&printed).map_err(|e| TestCaseError::fail(format!("printed text does not parse: {e}\n{printed}")))?;
     prop_assert_eq!(strip_spans(&reparsed), strip_spans(&policy), "{}", printed);
     prop_assert_eq!(print(&reparsed), printed);
     Ok(())
@@ -106,12 +104,8 @@ const TOKENS: &[&str] = &[
 ];
 
 fn token_soup() -> impl Strategy<Value = String> {
-    let piece = (
-        prop::sample::select(TOKENS),
-        prop::sample::select(&[" ", "", "\n"][..]),
-    );
-    prop::collection::vec(piece, 0..120)
-        .prop_map(|pieces| pieces.into_iter().flat_map(|(t, sep)| [t, sep]).collect())
+    let piece = (prop::sample::select(TOKENS), prop::sample::select(&[" ", "", "\n"][..]));
+    prop::collection::vec(piece, 0..120).prop_map(|pieces| pieces.into_iter().flat_map(|(t, sep)| [t, sep]).collect())
 }
 
 /// Token sequences that start like real declarations, so the parser gets deep before failing.
@@ -140,23 +134,15 @@ fn mutated_ok_file() -> impl Strategy<Value = String> {
         .map(|p| std::fs::read_to_string(p).expect("golden sources are UTF-8 files"))
         .collect();
     sources.sort();
-    let edit = (
-        any::<prop::sample::Index>(),
-        0usize..6,
-        prop::sample::select(TOKENS),
-    );
-    (
-        prop::sample::select(sources),
-        prop::collection::vec(edit, 1..4),
-    )
-        .prop_map(|(mut source, edits)| {
-            for (at, delete, insert) in edits {
-                let start = floor_char_boundary(&source, at.index(source.len() + 1));
-                let end = floor_char_boundary(&source, (start + delete).min(source.len()));
-                source.replace_range(start..end, insert);
-            }
-            source
-        })
+    let edit = (any::<prop::sample::Index>(), 0usize..6, prop::sample::select(TOKENS));
+    (prop::sample::select(sources), prop::collection::vec(edit, 1..4)).prop_map(|(mut source, edits)| {
+        for (at, delete, insert) in edits {
+            let start = floor_char_boundary(&source, at.index(source.len() + 1));
+            let end = floor_char_boundary(&source, (start + delete).min(source.len()));
+            source.replace_range(start..end, insert);
+        }
+        source
+    })
 }
 
 fn floor_char_boundary(s: &str, mut i: usize) -> usize {
@@ -207,20 +193,12 @@ const NO_SPAN: Span = Span { start: 0, end: 0 };
 
 fn ident() -> impl Strategy<Value = Ident> {
     "[a-z_][a-z0-9_]{0,7}"
-        .prop_filter("keywords are not names", |s| {
-            Keyword::from_word(s).is_none()
-        })
-        .prop_map(|name| Ident {
-            name,
-            span: NO_SPAN,
-        })
+        .prop_filter("keywords are not names", |s| Keyword::from_word(s).is_none())
+        .prop_map(|name| Ident { name, span: NO_SPAN })
 }
 
 fn path() -> impl Strategy<Value = Path> {
-    prop::collection::vec(ident(), 1..4).prop_map(|segments| Path {
-        segments,
-        span: NO_SPAN,
-    })
+    prop::collection::vec(ident(), 1..4).prop_map(|segments| Path { segments, span: NO_SPAN })
 }
 
 fn text() -> impl Strategy<Value = String> {
@@ -228,10 +206,7 @@ fn text() -> impl Strategy<Value = String> {
 }
 
 fn duration() -> impl Strategy<Value = Duration> {
-    (
-        0i64..5000,
-        prop::sample::select(&["ms", "s", "m", "h", "d", "w"][..]),
-    )
+    (0i64..5000, prop::sample::select(&["ms", "s", "m", "h", "d", "w"][..]))
         .prop_map(|(n, unit)| Duration::parse_literal(&format!("{n}{unit}")).unwrap_or_default())
 }
 
@@ -239,29 +214,19 @@ fn number_text() -> impl Strategy<Value = String> {
     prop_oneof![
         any::<u32>().prop_map(|n| n.to_string()),
         (any::<u16>(), "[0-9]{1,3}").prop_map(|(a, b)| format!("{a}.{b}")),
-        (
-            1u8..10,
-            0u8..30,
-            prop::sample::select(&["e", "E", "e+", "e-"][..])
-        )
+        (1u8..10, 0u8..30, prop::sample::select(&["e", "E", "e+", "e-"][..]))
             .prop_map(|(m, e, sign)| format!("{m}{sign}{e}")),
     ]
 }
 
 /// A finite float, for scores and thresholds (which keep no source text).
 fn score() -> impl Strategy<Value = f64> {
-    prop_oneof![
-        (-1000i32..1000).prop_map(f64::from),
-        any::<f64>().prop_filter("finite", |f| f.is_finite()),
-    ]
+    prop_oneof![(-1000i32..1000).prop_map(f64::from), any::<f64>().prop_filter("finite", |f| f.is_finite()),]
 }
 
 fn leaf() -> impl Strategy<Value = ExprKind> {
     prop_oneof![
-        number_text().prop_map(|text| ExprKind::Number {
-            value: text.parse().unwrap_or_default(),
-            text
-        }),
+        number_text().prop_map(|text| ExprKind::Number { value: text.parse().unwrap_or_default(), text }),
         text().prop_map(ExprKind::Str),
         any::<bool>().prop_map(ExprKind::Bool),
         duration().prop_map(ExprKind::Duration),
@@ -287,136 +252,73 @@ const BINARY_OPS: &[BinaryOp] = &[
 ];
 
 fn expr() -> impl Strategy<Value = Expr> {
-    let leaf = leaf().prop_map(|kind| Expr {
-        kind,
-        span: NO_SPAN,
-    });
+    let leaf = leaf().prop_map(|kind| Expr { kind, span: NO_SPAN });
     leaf.prop_recursive(6, 48, 4, |inner| {
         let boxed = inner.clone().prop_map(Box::new);
-        let kind =
-            prop_oneof![
-                (
-                    prop::sample::select(&[UnaryOp::Not, UnaryOp::Neg][..]),
-                    boxed.clone()
-                )
-                    .prop_map(|(op, expr)| ExprKind::Unary { op, expr }),
-                (
-                    prop::sample::select(BINARY_OPS),
-                    boxed.clone(),
-                    boxed.clone()
-                )
-                    .prop_map(|(op, lhs, rhs)| ExprKind::Binary { op, lhs, rhs }),
-                (boxed.clone(), boxed, any::<bool>())
-                    .prop_map(|(expr, set, negated)| ExprKind::In { expr, set, negated }),
-                (ident(), prop::collection::vec(inner.clone(), 0..4))
-                    .prop_map(|(func, args)| ExprKind::Call { func, args }),
-                prop::collection::vec(inner, 0..4).prop_map(ExprKind::Set),
-            ];
-        kind.prop_map(|kind| Expr {
-            kind,
-            span: NO_SPAN,
-        })
+        let kind = prop_oneof![
+            (prop::sample::select(&[UnaryOp::Not, UnaryOp::Neg][..]), boxed.clone())
+                .prop_map(|(op, expr)| ExprKind::Unary { op, expr }),
+            (prop::sample::select(BINARY_OPS), boxed.clone(), boxed.clone())
+                .prop_map(|(op, lhs, rhs)| ExprKind::Binary { op, lhs, rhs }),
+            (boxed.clone(), boxed, any::<bool>()).prop_map(|(expr, set, negated)| ExprKind::In { expr, set, negated }),
+            (ident(), prop::collection::vec(inner.clone(), 0..4))
+                .prop_map(|(func, args)| ExprKind::Call { func, args }),
+            prop::collection::vec(inner, 0..4).prop_map(ExprKind::Set),
+        ];
+        kind.prop_map(|kind| Expr { kind, span: NO_SPAN })
     })
 }
 
 fn feature() -> impl Strategy<Value = FeatureDecl> {
-    let source = (
-        ident(),
-        ident(),
-        prop::option::of(expr()),
-        prop::collection::vec(path(), 0..3),
-    );
-    let rest = (
-        prop::option::of(expr()),
-        prop::collection::vec(expr(), 1..3),
-        duration(),
-        prop::option::of(duration()),
-    );
-    (source, rest).prop_map(|((name, agg, arg, types), (filter, keys, window, every))| {
-        FeatureDecl {
-            name,
-            agg,
-            arg,
-            types,
-            filter,
-            keys,
-            window,
-            window_span: NO_SPAN,
-            every: every.map(|d| (d, NO_SPAN)),
-            span: NO_SPAN,
-        }
+    let source = (ident(), ident(), prop::option::of(expr()), prop::collection::vec(path(), 0..3));
+    let rest =
+        (prop::option::of(expr()), prop::collection::vec(expr(), 1..3), duration(), prop::option::of(duration()));
+    (source, rest).prop_map(|((name, agg, arg, types), (filter, keys, window, every))| FeatureDecl {
+        name,
+        agg,
+        arg,
+        types,
+        filter,
+        keys,
+        window,
+        window_span: NO_SPAN,
+        every: every.map(|d| (d, NO_SPAN)),
+        span: NO_SPAN,
     })
 }
 
 fn rule() -> impl Strategy<Value = RuleDecl> {
-    let mode = prop::sample::select(&["shadow", "live"][..]).prop_map(|m| Ident {
-        name: m.to_string(),
-        span: NO_SPAN,
-    });
-    let head = (
-        ident(),
-        prop::collection::vec(path(), 0..3),
-        prop::option::of(expr()),
-        prop::option::of(ident()),
-    );
+    let mode = prop::sample::select(&["shadow", "live"][..]).prop_map(|m| Ident { name: m.to_string(), span: NO_SPAN });
+    let head = (ident(), prop::collection::vec(path(), 0..3), prop::option::of(expr()), prop::option::of(ident()));
     let tail = (
         prop::option::of(score()),
         prop::option::of(text()),
         prop::collection::vec(ident(), 0..3),
         prop::option::of(mode),
     );
-    (head, tail).prop_map(
-        |((name, on, when, then), (score, reason, tags, mode))| RuleDecl {
-            name,
-            on,
-            when,
-            then,
-            score: score.map(|s| (s, NO_SPAN)),
-            reason: reason.map(|r| (r, NO_SPAN)),
-            tags,
-            mode,
-            span: NO_SPAN,
-        },
-    )
+    (head, tail).prop_map(|((name, on, when, then), (score, reason, tags, mode))| RuleDecl {
+        name,
+        on,
+        when,
+        then,
+        score: score.map(|s| (s, NO_SPAN)),
+        reason: reason.map(|r| (r, NO_SPAN)),
+        tags,
+        mode,
+        span: NO_SPAN,
+    })
 }
 
 fn item() -> impl Strategy<Value = Item> {
     prop_oneof![
-        text().prop_map(|name| Item::Header {
-            name,
-            span: NO_SPAN
-        }),
-        duration().prop_map(|value| Item::Lateness {
-            value,
-            span: NO_SPAN
-        }),
-        (ident(), score()).prop_map(|(outcome, at)| Item::Threshold {
-            outcome,
-            at,
-            span: NO_SPAN
-        }),
-        (ident(), ident()).prop_map(|(name, ty)| Item::Attribute {
-            name,
-            ty,
-            span: NO_SPAN
-        }),
-        (
-            ident(),
-            ident(),
-            prop::option::of(prop::collection::vec(expr(), 0..4))
-        )
-            .prop_map(|(name, ty, entries)| Item::List {
-                name,
-                ty,
-                entries,
-                span: NO_SPAN
-            }),
+        text().prop_map(|name| Item::Header { name, span: NO_SPAN }),
+        duration().prop_map(|value| Item::Lateness { value, span: NO_SPAN }),
+        (ident(), score()).prop_map(|(outcome, at)| Item::Threshold { outcome, at, span: NO_SPAN }),
+        (ident(), ident()).prop_map(|(name, ty)| Item::Attribute { name, ty, span: NO_SPAN }),
+        (ident(), ident(), prop::option::of(prop::collection::vec(expr(), 0..4)))
+            .prop_map(|(name, ty, entries)| Item::List { name, ty, entries, span: NO_SPAN }),
         feature().prop_map(Item::Feature),
-        (ident(), expr()).prop_map(|(name, value)| Item::Let {
-            name,
-            value,
-            span: NO_SPAN
-        }),
+        (ident(), expr()).prop_map(|(name, value)| Item::Let { name, value, span: NO_SPAN }),
         rule().prop_map(Item::Rule),
     ]
 }

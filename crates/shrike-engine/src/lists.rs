@@ -2,7 +2,7 @@
 //! Lists are keyed by name, not by a policy's list index, so entries survive a policy swap.
 //! Expiry is checked against the event's time, so replay sees what live traffic saw.
 
-use std::collections::HashMap;
+use hashbrown::HashMap;
 
 use shrike_dsl::eval::ListLookup;
 use shrike_dsl::ir::{Cidr, ListId};
@@ -39,29 +39,42 @@ impl ListEntries {
     }
 }
 
-/// All lists by name.
+/// All lists by name. Lists live in a vector; the policy's `ListId`s are resolved to vector
+/// positions once, in [`MemoryLists::bind`], so a lookup on the hot path is one index and one
+/// hash of the value.
 #[derive(Debug, Default, Clone)]
 pub struct MemoryLists {
-    by_name: HashMap<String, (Type, ListEntries)>,
-    /// The current policy's `ListId` → list name, rebuilt by [`MemoryLists::bind`].
-    ids: Vec<String>,
+    lists: Vec<(Type, ListEntries)>,
+    by_name: HashMap<String, usize>,
+    /// The current policy's `ListId` → position in `lists`, rebuilt by [`MemoryLists::bind`].
+    ids: Vec<usize>,
 }
 
 impl MemoryLists {
     /// Creates the policy's lists (keeping existing entries) and loads its inline entries.
     pub fn bind(&mut self, policy: &CompiledPolicy) {
-        self.ids = policy.lists.iter().map(|l| l.name.to_string()).collect();
+        self.ids = policy.lists.iter().map(|l| self.position(&l.name, l.ty)).collect();
         for l in &policy.lists {
-            self.by_name.entry(l.name.to_string()).or_insert_with(|| (l.ty, ListEntries::default()));
             for v in &l.entries {
                 let _ = self.add(&l.name, &canonical(v), None);
             }
         }
     }
 
+    /// The position of a list, created empty with type `ty` if it does not exist yet.
+    fn position(&mut self, name: &str, ty: Type) -> usize {
+        if let Some(&i) = self.by_name.get(name) {
+            return i;
+        }
+        self.lists.push((ty, ListEntries::default()));
+        self.by_name.insert(name.to_string(), self.lists.len() - 1);
+        self.lists.len() - 1
+    }
+
     /// Adds (or re-adds with a new expiry) an entry. Unknown lists are created as string lists.
     pub fn add(&mut self, list: &str, value: &str, expires: Option<Timestamp>) -> Result<(), ListError> {
-        let (ty, entries) = self.by_name.entry(list.to_string()).or_insert_with(|| (Type::String, ListEntries::default()));
+        let i = self.position(list, Type::String);
+        let (ty, entries) = &mut self.lists[i];
         if entries.len() >= MAX_LIST_ENTRIES {
             return Err(ListError::Full(list.to_string()));
         }
@@ -77,7 +90,8 @@ impl MemoryLists {
 
     /// Removes an entry; returns whether it was there.
     pub fn remove(&mut self, list: &str, value: &str) -> bool {
-        let Some((_, entries)) = self.by_name.get_mut(list) else { return false };
+        let Some(&i) = self.by_name.get(list) else { return false };
+        let entries = &mut self.lists[i].1;
         let before = entries.len();
         entries.values.remove(value);
         if let Some(net) = Cidr::parse(value) {
@@ -87,11 +101,11 @@ impl MemoryLists {
     }
 
     pub fn entries(&self, list: &str) -> Option<&ListEntries> {
-        self.by_name.get(list).map(|(_, e)| e)
+        self.by_name.get(list).map(|&i| &self.lists[i].1)
     }
 
     fn lookup(&self, id: ListId) -> Option<&ListEntries> {
-        self.ids.get(id.0 as usize).and_then(|n| self.entries(n))
+        self.ids.get(id.0 as usize).map(|&i| &self.lists[i].1)
     }
 }
 

@@ -4,10 +4,10 @@
 use std::io::{self, BufRead};
 
 use shrike_features::FeatureStore;
+use shrike_types::Decision;
 use shrike_types::clock::{ManualClock, Stopwatch};
 use shrike_types::limits::MAX_EVENT_BYTES;
 use shrike_types::parse::{EventError, parse_event};
-use shrike_types::Decision;
 
 use crate::Engine;
 

@@ -49,12 +49,15 @@ pub(crate) struct GroupStore {
     /// Bucket positions of the current call, one per distinct resolution (reused: no
     /// allocation per call).
     scratch: Vec<Pos>,
+    /// One per distinct resolution: the last bucket computed.
+    buckets: Box<[BucketCache]>,
 }
 
 impl GroupStore {
     pub(crate) fn new(def: GroupDef) -> Self {
         let scratch = Vec::with_capacity(def.resolutions.len());
-        GroupStore { def, table: HashMap::new(), scratch }
+        let buckets = vec![BucketCache::default(); def.resolutions.len()].into();
+        GroupStore { def, table: HashMap::new(), scratch, buckets }
     }
 
     /// `FeatureStore::apply_and_read` for this group.
@@ -67,11 +70,11 @@ impl GroupStore {
         reads: &[u16],
         out: &mut [AggValue],
     ) {
-        let GroupStore { def, table, scratch } = self;
+        let GroupStore { def, table, scratch, buckets } = self;
         if updates.is_empty() {
             match table.get(&KeyRef(key)) {
                 Some(e) => {
-                    let pos = positions(def, at, e.newest, scratch);
+                    let pos = positions(def, at, e.newest, buckets, scratch);
                     read(def, e, pos, at, reads, out, Pass::All);
                 }
                 None => read_empty(def, reads, out),
@@ -82,13 +85,13 @@ impl GroupStore {
         let e = table.entry_ref(&KeyRef(key)).or_insert_with(|| EntityState::new(def, at));
         if at < e.newest.saturating_sub(lateness_ms) {
             // Too late: the engine's watermark should have rejected it; ignore the updates.
-            let pos = positions(def, at, e.newest, scratch);
+            let pos = positions(def, at, e.newest, buckets, scratch);
             return read(def, e, pos, at, reads, out, Pass::All);
         }
         if at.saturating_sub(e.newest) > JUMP_LIMIT_MS {
             *e = EntityState::new(def, at);
         }
-        let pos = positions(def, at, e.newest, scratch);
+        let pos = positions(def, at, e.newest, buckets, scratch);
         read(def, e, pos, at, reads, out, Pass::BeforeUpdates);
         apply(def, e, pos, at, updates);
         e.newest = e.newest.max(at);
@@ -115,17 +118,48 @@ impl GroupStore {
     }
 }
 
-/// Fills `scratch` with `b(at)` and `b(max(newest, at))` for each resolution: one division per
-/// resolution per call (two for late events).
-fn positions<'s>(def: &GroupDef, at: i64, newest: i64, scratch: &'s mut Vec<Pos>) -> &'s [Pos] {
+/// Fills `scratch` with `b(at)` and `b(max(newest, at))` for each resolution.
+fn positions<'s>(
+    def: &GroupDef,
+    at: i64,
+    newest: i64,
+    cache: &mut [BucketCache],
+    scratch: &'s mut Vec<Pos>,
+) -> &'s [Pos] {
     scratch.clear();
-    scratch.extend(def.resolutions.iter().map(|&r| {
-        let bt = at.div_euclid(r);
-        let bn = if at >= newest { bt } else { newest.div_euclid(r) };
+    scratch.extend(def.resolutions.iter().zip(cache).map(|(&r, c)| {
+        let bt = c.bucket(at, r);
+        let bn = if at >= newest { bt } else { c.bucket(newest, r) };
         // Truncation to u32 is the wrapping bucket encoding (see `cells`).
         Pos { bt: bt as u32, bn: bn as u32 }
     }));
     scratch
+}
+
+/// The last bucket computed at one resolution, as a time range. Calls arrive nearly in event
+/// time order across keys, so `b(t)` almost always hits and costs two compares instead of a
+/// 64-bit division.
+#[derive(Clone, Copy, Debug, Default)]
+struct BucketCache {
+    start: i64,
+    /// Exclusive; `start == end` (the default) never hits.
+    end: i64,
+    bucket: i64,
+}
+
+impl BucketCache {
+    fn bucket(&mut self, t: i64, r: i64) -> i64 {
+        if t >= self.start && t < self.end {
+            return self.bucket;
+        }
+        let bucket = t.div_euclid(r);
+        // Near the ends of the i64 range the bounds do not exist: compute, don't cache.
+        let start = t.checked_sub(t.rem_euclid(r));
+        if let Some((start, end)) = start.and_then(|s| Some((s, s.checked_add(r)?))) {
+            *self = BucketCache { start, end, bucket };
+        }
+        bucket
+    }
 }
 
 fn apply(def: &GroupDef, e: &mut EntityState, pos: &[Pos], at: i64, updates: &[Update]) {

@@ -17,25 +17,14 @@ fn main() -> std::io::Result<()> {
     let (out, labels) = (arg(3, "/tmp/events.jsonl"), arg(4, "/tmp/labels.jsonl"));
     // "-" discards a stream, to time generation alone.
     let open = |path: &str| -> std::io::Result<Box<dyn std::io::Write>> {
-        Ok(if path == "-" {
-            Box::new(std::io::sink())
-        } else {
-            Box::new(File::create(path)?)
-        })
+        Ok(if path == "-" { Box::new(std::io::sink()) } else { Box::new(File::create(path)?) })
     };
     let (events, labels) = (open(&out)?, open(&labels)?);
     #[allow(clippy::disallowed_methods)] // a benchmark harness measures wall time
     let started = std::time::Instant::now();
     let summary = write_stream(&cfg, events, labels)?;
     let secs = started.elapsed().as_secs_f64();
-    println!(
-        "{}",
-        serde_json::to_string_pretty(&summary).unwrap_or_default()
-    );
-    println!(
-        "{:.2} s, {:.0} events/s",
-        secs,
-        summary.events as f64 / secs
-    );
+    println!("{}", serde_json::to_string_pretty(&summary).unwrap_or_default());
+    println!("{:.2} s, {:.0} events/s", secs, summary.events as f64 / secs);
     Ok(())
 }

@@ -30,29 +30,15 @@ pub struct GenConfig {
 
 impl Default for GenConfig {
     fn default() -> Self {
-        GenConfig {
-            events: 100_000,
-            seed: 42,
-            start: DEFAULT_START,
-            days: 28,
-            fraud_rate: 0.03,
-        }
+        GenConfig { events: 100_000, seed: 42, start: DEFAULT_START, days: 28, fraud_rate: 0.03 }
     }
 }
 
 impl GenConfig {
     /// The config with `days` and `fraud_rate` brought into range.
     pub(crate) fn normalized(&self) -> GenConfig {
-        let rate = if self.fraud_rate.is_nan() {
-            0.0
-        } else {
-            self.fraud_rate
-        };
-        GenConfig {
-            days: self.days.max(1),
-            fraud_rate: rate.clamp(0.0, MAX_FRAUD_RATE),
-            ..self.clone()
-        }
+        let rate = if self.fraud_rate.is_nan() { 0.0 } else { self.fraud_rate };
+        GenConfig { days: self.days.max(1), fraud_rate: rate.clamp(0.0, MAX_FRAUD_RATE), ..self.clone() }
     }
 
     /// Length of the period in milliseconds.

@@ -62,10 +62,7 @@ mod tests {
         for n in [0u64, 7, 10, 99, 12_345, u64::MAX] {
             assert_eq!(run(|s| dec(s, n)), n.to_string());
             assert_eq!(run(|s| dec_padded(s, n, 9)), format!("{n:09}"));
-            assert_eq!(
-                run(|s| hex(s, n, 12)),
-                format!("{:012x}", n & 0xffff_ffff_ffff)
-            );
+            assert_eq!(run(|s| hex(s, n, 12)), format!("{:012x}", n & 0xffff_ffff_ffff));
         }
         assert_eq!(run(|s| hex(s, u64::MAX, 16)), "ffffffffffffffff");
         assert_eq!(run(|s| cents(s, 1_250)), "12.50");

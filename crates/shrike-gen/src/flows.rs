@@ -45,39 +45,15 @@ impl Coupon {
 }
 
 pub(crate) const NEW_USER_COUPONS: &[Coupon] = &[
-    Coupon {
-        code: "WELCOME10",
-        value: 1_000,
-        new_user: true,
-    },
-    Coupon {
-        code: "NEWUSER15",
-        value: 1_500,
-        new_user: true,
-    },
-    Coupon {
-        code: "FIRSTORDER5",
-        value: 500,
-        new_user: true,
-    },
+    Coupon { code: "WELCOME10", value: 1_000, new_user: true },
+    Coupon { code: "NEWUSER15", value: 1_500, new_user: true },
+    Coupon { code: "FIRSTORDER5", value: 500, new_user: true },
 ];
 
 pub(crate) const PROMO_COUPONS: &[Coupon] = &[
-    Coupon {
-        code: "FALL10",
-        value: 1_000,
-        new_user: false,
-    },
-    Coupon {
-        code: "SAVE5",
-        value: 500,
-        new_user: false,
-    },
-    Coupon {
-        code: "WEEKEND20",
-        value: 2_000,
-        new_user: false,
-    },
+    Coupon { code: "FALL10", value: 1_000, new_user: false },
+    Coupon { code: "SAVE5", value: 500, new_user: false },
+    Coupon { code: "WEEKEND20", value: 2_000, new_user: false },
 ];
 
 /// Smallest order total after a coupon, in cents.
@@ -97,22 +73,12 @@ pub(crate) struct Order {
 impl Order {
     pub(crate) fn new(items: Vec<Item>, shipping: Address, currency: &'static str) -> Order {
         let shop = items.first().map_or(0, |i| i.shop);
-        Order {
-            shop,
-            items,
-            shipping,
-            currency,
-            coupon: None,
-            affiliate: None,
-        }
+        Order { shop, items, shipping, currency, coupon: None, affiliate: None }
     }
 
     /// Items total before any coupon, in cents.
     pub(crate) fn gross(&self) -> i64 {
-        self.items
-            .iter()
-            .map(|i| i.price * i64::from(i.quantity))
-            .sum()
+        self.items.iter().map(|i| i.price * i64::from(i.quantity)).sum()
     }
 
     /// Applies `c` when the basket reaches its minimum spend; returns whether it did.
@@ -140,43 +106,24 @@ pub(crate) struct Payment {
 }
 
 pub(crate) fn login(ctx: &mut Ctx, a: &Actor, t: i64) -> i64 {
-    ctx.push(
-        a.draft(KnownType::AccountLogin, t)
-            .attr("outcome", Attr::Str("success")),
-    );
+    ctx.push(a.draft(KnownType::AccountLogin, t).attr("outcome", Attr::Str("success")));
     ctx.after(t, 5 * SEC, 2 * MIN)
 }
 
 pub(crate) fn failed_login(ctx: &mut Ctx, a: &Actor, t: i64) -> i64 {
-    ctx.push(
-        a.draft(KnownType::AccountLogin, t)
-            .attr("outcome", Attr::Str("failure")),
-    );
+    ctx.push(a.draft(KnownType::AccountLogin, t).attr("outcome", Attr::Str("failure")));
     ctx.after(t, 4 * SEC, 40 * SEC)
 }
 
 pub(crate) fn signup(ctx: &mut Ctx, a: &Actor, t: i64, email: Email, phone: Phone) -> i64 {
-    let d = Draft {
-        email: Some(email),
-        phone: Some(phone),
-        ..a.draft(KnownType::AccountSignup, t)
-    };
+    let d = Draft { email: Some(email), phone: Some(phone), ..a.draft(KnownType::AccountSignup, t) };
     ctx.push(d);
     ctx.after(t, 20 * SEC, 5 * MIN)
 }
 
 /// An `account.update` of `change`; `fill` sets the new value's field.
-pub(crate) fn update(
-    ctx: &mut Ctx,
-    a: &Actor,
-    t: i64,
-    change: &'static str,
-    fill: impl FnOnce(&mut Draft),
-) -> i64 {
-    let mut d = Draft {
-        change: Some(change),
-        ..a.draft(KnownType::AccountUpdate, t)
-    };
+pub(crate) fn update(ctx: &mut Ctx, a: &Actor, t: i64, change: &'static str, fill: impl FnOnce(&mut Draft)) -> i64 {
+    let mut d = Draft { change: Some(change), ..a.draft(KnownType::AccountUpdate, t) };
     fill(&mut d);
     ctx.push(d);
     ctx.after(t, 20 * SEC, 4 * MIN)
@@ -230,17 +177,8 @@ pub(crate) fn pay(
     }
     .money(amount, currency);
     let result_at = ctx.after(t, 300, 4 * SEC);
-    let mut result = Draft {
-        kind: KnownType::PaymentResult,
-        at: result_at,
-        billing: None,
-        ..base.clone()
-    };
-    result.status = Some(if decline.is_some() {
-        "declined"
-    } else {
-        "approved"
-    });
+    let mut result = Draft { kind: KnownType::PaymentResult, at: result_at, billing: None, ..base.clone() };
+    result.status = Some(if decline.is_some() { "declined" } else { "approved" });
     if let Some(code) = decline {
         result = result.attr("decline_code", Attr::Str(code));
     }
@@ -250,61 +188,31 @@ pub(crate) fn pay(
 }
 
 /// `refund.request` for a whole order.
-pub(crate) fn refund(
-    ctx: &mut Ctx,
-    a: &Actor,
-    t: i64,
-    order: (u64, i64, &'static str),
-    reason: &'static str,
-) -> i64 {
+pub(crate) fn refund(ctx: &mut Ctx, a: &Actor, t: i64, order: (u64, i64, &'static str), reason: &'static str) -> i64 {
     let (id, amount, currency) = order;
-    let d = Draft {
-        order: Some(id),
-        status: Some("requested"),
-        ..a.draft(KnownType::RefundRequest, t)
-    }
-    .money(amount, currency)
-    .attr("reason", Attr::Str(reason));
+    let d = Draft { order: Some(id), status: Some("requested"), ..a.draft(KnownType::RefundRequest, t) }
+        .money(amount, currency)
+        .attr("reason", Attr::Str(reason));
     ctx.push(d);
     ctx.after(t, 10 * SEC, 3 * MIN)
 }
 
 /// `review.create` of one purchased SKU.
-pub(crate) fn review(
-    ctx: &mut Ctx,
-    a: &Actor,
-    t: i64,
-    order: u64,
-    item: (u32, u32),
-    rating: i64,
-) -> i64 {
+pub(crate) fn review(ctx: &mut Ctx, a: &Actor, t: i64, order: u64, item: (u32, u32), rating: i64) -> i64 {
     let (shop, sku) = item;
     let text_length = ctx.rng.range(0, 600);
-    let d = Draft {
-        order: Some(order),
-        shop: Some(shop),
-        ..a.draft(KnownType::ReviewCreate, t)
-    }
-    .attr("rating", Attr::Int(rating))
-    .attr("sku", Attr::Sku(shop, sku))
-    .attr("text_length", Attr::Int(text_length));
+    let d = Draft { order: Some(order), shop: Some(shop), ..a.draft(KnownType::ReviewCreate, t) }
+        .attr("rating", Attr::Int(rating))
+        .attr("sku", Attr::Sku(shop, sku))
+        .attr("text_length", Attr::Int(text_length));
     ctx.push(d);
     ctx.after(t, 10 * SEC, 2 * MIN)
 }
 
 /// `affiliate.click` on an affiliate link.
-pub(crate) fn click(
-    ctx: &mut Ctx,
-    a: &Actor,
-    t: i64,
-    affiliate: u32,
-    channel: &'static str,
-) -> i64 {
-    let d = Draft {
-        affiliate: Some(affiliate),
-        ..a.draft(KnownType::AffiliateClick, t)
-    }
-    .attr("channel", Attr::Str(channel));
+pub(crate) fn click(ctx: &mut Ctx, a: &Actor, t: i64, affiliate: u32, channel: &'static str) -> i64 {
+    let d = Draft { affiliate: Some(affiliate), ..a.draft(KnownType::AffiliateClick, t) }
+        .attr("channel", Attr::Str(channel));
     ctx.push(d);
     ctx.after(t, 5 * SEC, 3 * MIN)
 }
@@ -318,12 +226,7 @@ pub(crate) fn chargeback(
     reason: &'static str,
 ) -> Draft {
     let (id, amount, currency) = order;
-    Draft {
-        user,
-        order: Some(id),
-        card: Some(card),
-        ..Draft::new(KnownType::Chargeback, at)
-    }
-    .money(amount, currency)
-    .attr("reason", Attr::Str(reason))
+    Draft { user, order: Some(id), card: Some(card), ..Draft::new(KnownType::Chargeback, at) }
+        .money(amount, currency)
+        .attr("reason", Attr::Str(reason))
 }

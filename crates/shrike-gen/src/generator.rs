@@ -75,10 +75,7 @@ impl Generator {
     /// What has been emitted so far.
     pub fn summary(&self) -> GenSummary {
         let per = |counts: &[u64; 9]| -> BTreeMap<Pattern, u64> {
-            Pattern::ALL
-                .iter()
-                .map(|&p| (p, counts[p.index()]))
-                .collect()
+            Pattern::ALL.iter().map(|&p| (p, counts[p.index()])).collect()
         };
         GenSummary {
             events: self.tally.events,
@@ -96,11 +93,7 @@ impl Generator {
 
     /// Runs one arrival of `source` at `now` and schedules what it produced.
     fn spawn(&mut self, source: Source, now: i64) {
-        let mut ctx = Ctx {
-            rng: &mut self.rng,
-            world: &mut self.world,
-            out: &mut self.scratch,
-        };
+        let mut ctx = Ctx { rng: &mut self.rng, world: &mut self.world, out: &mut self.scratch };
         match source {
             Source::Honest => {
                 honest::tick(&mut ctx, now, &self.mix);
@@ -110,10 +103,7 @@ impl Generator {
             }
             Source::Fraud(p) => {
                 match fraud::plant(p, &mut ctx, now) {
-                    Some(entity) => self
-                        .scratch
-                        .iter_mut()
-                        .for_each(|d| d.label = Some((p, entity))),
+                    Some(entity) => self.scratch.iter_mut().for_each(|d| d.label = Some((p, entity))),
                     // No target in the world yet: an unlabelled half-episode must not leak out.
                     None => self.scratch.clear(),
                 }
@@ -141,17 +131,9 @@ impl Generator {
         let label = d.label.map(|(pattern, entity)| {
             t.fraud += 1;
             t.per_pattern[pattern.index()] += 1;
-            Label {
-                event_id: format!("e{seq:09}"),
-                fraud: true,
-                pattern,
-                entity: entity.to_string(),
-            }
+            Label { event_id: format!("e{seq:09}"), fraud: true, pattern, entity: entity.to_string() }
         });
-        Generated {
-            json: render(d, seq),
-            label,
-        }
+        Generated { json: render(d, seq), label }
     }
 
     /// Events waiting in the schedule (for memory checks).

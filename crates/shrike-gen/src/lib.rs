@@ -37,11 +37,7 @@ pub use queue::{LATE_SHARE, MAX_LATENESS_MS};
 const WRITE_BUFFER: usize = 1 << 16;
 
 /// Generates the stream for `cfg`, writing events and labels as JSON lines.
-pub fn write_stream(
-    cfg: &GenConfig,
-    events: impl Write,
-    labels: impl Write,
-) -> io::Result<GenSummary> {
+pub fn write_stream(cfg: &GenConfig, events: impl Write, labels: impl Write) -> io::Result<GenSummary> {
     let mut events = BufWriter::with_capacity(WRITE_BUFFER, events);
     let mut labels = BufWriter::with_capacity(WRITE_BUFFER, labels);
     let mut generator = Generator::new(cfg.clone());

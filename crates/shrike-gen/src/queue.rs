@@ -69,22 +69,14 @@ impl Queue {
     /// Schedules an event; [`LATE_SHARE`] of them are delivered late. Returns whether it is.
     pub(crate) fn event(&mut self, rng: &mut Rng, draft: Draft) -> bool {
         let late = rng.chance(LATE_SHARE);
-        let due = if late {
-            draft.at + rng.skewed(SEC, MAX_LATENESS_MS)
-        } else {
-            draft.at
-        };
+        let due = if late { draft.at + rng.skewed(SEC, MAX_LATENESS_MS) } else { draft.at };
         self.push(due, Item::Event(Box::new(draft)));
         late
     }
 
     fn push(&mut self, due: i64, item: Item) {
         self.seq += 1;
-        self.heap.push(Entry {
-            due,
-            seq: self.seq,
-            item,
-        });
+        self.heap.push(Entry { due, seq: self.seq, item });
     }
 
     /// The next due item and its due time.

@@ -18,10 +18,7 @@ const LINE_CAPACITY: usize = 512;
 
 /// The event as one JSON line without the newline; `seq` becomes `event_id` `e000000123`.
 pub(crate) fn render(d: &Draft, seq: u64) -> String {
-    let mut j = Json {
-        out: String::with_capacity(LINE_CAPACITY),
-        first: true,
-    };
+    let mut j = Json { out: String::with_capacity(LINE_CAPACITY), first: true };
     j.out.push('{');
     j.key("event_id");
     j.quoted(|out| {

@@ -27,9 +27,7 @@ impl Rng {
             x = x.wrapping_add(GOLDEN);
             mix(x)
         };
-        Rng {
-            s: [next(), next(), next(), next()],
-        }
+        Rng { s: [next(), next(), next(), next()] }
     }
 
     pub(crate) fn next_u64(&mut self) -> u64 {

@@ -14,10 +14,8 @@ use std::hint::black_box;
 use shrike_types::clock::Stopwatch;
 use shrike_types::parse::{parse_event, to_json};
 
-const FIXTURES: [(&str, &str); 2] = [
-    ("typical", include_str!("../tests/events/typical.json")),
-    ("full", include_str!("../tests/events/full.json")),
-];
+const FIXTURES: [(&str, &str); 2] =
+    [("typical", include_str!("../tests/events/typical.json")), ("full", include_str!("../tests/events/full.json"))];
 const ROUNDS: usize = 9;
 const ITERATIONS: u32 = 100_000;
 
@@ -39,8 +37,7 @@ fn main() {
             black_box(to_json(black_box(&event)));
         });
         let skim = best_ns(|| {
-            let skimmed =
-                serde_json::from_slice::<serde::de::IgnoredAny>(black_box(json.as_bytes()));
+            let skimmed = serde_json::from_slice::<serde::de::IgnoredAny>(black_box(json.as_bytes()));
             black_box(&skimmed);
         });
         println!(

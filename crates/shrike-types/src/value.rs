@@ -4,7 +4,6 @@ use std::borrow::Cow;
 use std::fmt;
 use std::net::IpAddr;
 
-
 use crate::money::Money;
 use crate::time::{Duration, Timestamp};
 
@@ -128,5 +127,3 @@ impl serde::Serialize for Value<'_> {
         }
     }
 }
-
-

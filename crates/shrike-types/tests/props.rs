@@ -115,23 +115,18 @@ fn event_type() -> impl Strategy<Value = EventType<'static>> {
 }
 
 fn money() -> impl Strategy<Value = Money> {
-    prop_oneof![
-        any::<i64>().prop_map(Money),
-        (0..100_000i64).prop_map(|c| Money(c * 10_000))
-    ]
+    prop_oneof![any::<i64>().prop_map(Money), (0..100_000i64).prop_map(|c| Money(c * 10_000))]
 }
 
 fn card() -> impl Strategy<Value = Card<'static>> {
     let t = || option::of(text());
-    (t(), t(), t(), option::of(code(2)), t()).prop_map(
-        |(fingerprint, bin, last4, country, brand)| Card {
-            fingerprint,
-            bin,
-            last4,
-            country,
-            brand,
-        },
-    )
+    (t(), t(), t(), option::of(code(2)), t()).prop_map(|(fingerprint, bin, last4, country, brand)| Card {
+        fingerprint,
+        bin,
+        last4,
+        country,
+        brand,
+    })
 }
 
 /// A normalised address part: lower-case words separated by single spaces.
@@ -140,69 +135,32 @@ fn part() -> impl Strategy<Value = String> {
 }
 
 fn address() -> impl Strategy<Value = Address<'static>> {
-    let from_object = (
-        option::of(code(2)),
-        option::of("[a-z0-9]{1,5}"),
-        "[a-z]{1,8}",
-        part(),
-        part(),
-    )
-        .prop_map(|(country, postal, city, line1, line2)| {
+    let from_object = (option::of(code(2)), option::of("[a-z0-9]{1,5}"), "[a-z]{1,8}", part(), part()).prop_map(
+        |(country, postal, city, line1, line2)| {
             let lower = country.as_deref().unwrap_or_default().to_ascii_lowercase();
-            let key = [
-                lower.as_str(),
-                postal.as_deref().unwrap_or_default(),
-                &city,
-                &line1,
-                &line2,
-            ]
-            .join("|");
-            Address {
-                key: key.into(),
-                country,
-                postal_code: postal.map(Cow::Owned),
-            }
-        });
+            let key = [lower.as_str(), postal.as_deref().unwrap_or_default(), &city, &line1, &line2].join("|");
+            Address { key: key.into(), country, postal_code: postal.map(Cow::Owned) }
+        },
+    );
     let from_string = collection::vec(part(), 1..6)
         .prop_filter("not empty", |parts| parts.iter().any(|p| !p.is_empty()))
-        .prop_map(|parts| Address {
-            key: parts.join("|").into(),
-            country: None,
-            postal_code: None,
-        });
+        .prop_map(|parts| Address { key: parts.join("|").into(), country: None, postal_code: None });
     prop_oneof![from_object, from_string]
 }
 
 fn item() -> impl Strategy<Value = Item<'static>> {
-    (
-        option::of(text()),
-        option::of(text()),
-        any::<u32>(),
-        option::of(money()),
-    )
-        .prop_map(|(sku, category, quantity, price)| Item {
-            sku,
-            category,
-            quantity,
-            price,
-        })
+    (option::of(text()), option::of(text()), any::<u32>(), option::of(money()))
+        .prop_map(|(sku, category, quantity, price)| Item { sku, category, quantity, price })
 }
 
 fn attr_value() -> impl Strategy<Value = AttrValue<'static>> {
     let number = "-?(0|[1-9][0-9]{0,8})(\\.[0-9]{1,4})?([eE][+-]?[0-9]{1,3})?";
-    let json = sample::select(vec![
-        r#"[1,"a\"b",null]"#,
-        r#"{"x":{"y":[]}}"#,
-        "{}",
-        "[]",
-        r#"[{"a":-0.5e3}]"#,
-    ]);
+    let json = sample::select(vec![r#"[1,"a\"b",null]"#, r#"{"x":{"y":[]}}"#, "{}", "[]", r#"[{"a":-0.5e3}]"#]);
     prop_oneof![
         Just(AttrValue::Null),
         any::<bool>().prop_map(AttrValue::Bool),
         number.prop_map(|n| AttrValue::Number(Cow::Owned(n))),
-        collection::vec(any::<char>(), 0..10)
-            .prop_map(|c| AttrValue::String(Cow::Owned(String::from_iter(c)))),
+        collection::vec(any::<char>(), 0..10).prop_map(|c| AttrValue::String(Cow::Owned(String::from_iter(c)))),
         json.prop_map(|j| AttrValue::Json(j.to_owned())),
     ]
 }
@@ -214,16 +172,7 @@ fn attributes() -> impl Strategy<Value = Vec<(Str<'static>, AttrValue<'static>)>
 
 fn event() -> impl Strategy<Value = Event<'static>> {
     let t = || option::of(text());
-    let head = (
-        text(),
-        event_type(),
-        any::<i64>(),
-        t(),
-        t(),
-        t(),
-        option::of(any::<IpAddr>()),
-        option::of(code(2)),
-    );
+    let head = (text(), event_type(), any::<i64>(), t(), t(), t(), option::of(any::<IpAddr>()), option::of(code(2)));
     let people = (
         option::of("[a-z0-9._+-]{1,10}@[a-z0-9.-]{1,10}".prop_map(Cow::Owned)),
         t(),
@@ -231,27 +180,12 @@ fn event() -> impl Strategy<Value = Event<'static>> {
         option::of(address()),
         option::of(address()),
     );
-    let commerce = (
-        t(),
-        t(),
-        t(),
-        t(),
-        option::of(money()),
-        option::of(code(3)),
-        t(),
-        t(),
-    );
+    let commerce = (t(), t(), t(), t(), option::of(money()), option::of(code(3)), t(), t());
     let lists = (collection::vec(item(), 0..4), attributes());
     (head, people, commerce, lists).prop_map(|(h, p, c, l)| {
         let mut e = Event::new(h.0, h.1, Timestamp(h.2));
         (e.user_id, e.session_id, e.device_id, e.ip, e.ip_country) = (h.3, h.4, h.5, h.6, h.7);
-        (
-            e.email,
-            e.phone,
-            e.card,
-            e.shipping_address,
-            e.billing_address,
-        ) = p;
+        (e.email, e.phone, e.card, e.shipping_address, e.billing_address) = p;
         (e.shop_id, e.affiliate_id, e.order_id, e.coupon_code) = (c.0, c.1, c.2, c.3);
         (e.amount, e.currency, e.status, e.change) = (c.4, c.5, c.6, c.7);
         (e.items, e.attributes) = l;

@@ -192,7 +192,7 @@ fn agreement(policy: &CompiledPolicy, lists: &dyn ListLookup, zen: &[Expression<
         panic!("{} disagreement(s), first ones:\n{shown:#?}", problems.len());
     }
     println!(
-        "agreement: {} events, {evals} rule evaluations, {fired} fired; engine, Shrike's evaluator and zen agree on all, 0 zen errors",
+        "agreement: {} events, {evals} rule evaluations, {fired} fired; engine = Shrike's evaluator = zen, 0 zen errors",
         samples.len()
     );
 }

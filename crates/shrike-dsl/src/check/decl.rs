@@ -98,10 +98,8 @@ impl<'p> Checker<'p> {
     fn type_name(&mut self, ty: &ast::Ident) -> Option<Type> {
         let t = Type::from_name(&ty.name);
         if t.is_none() {
-            let msg = format!(
-                "unknown type `{}`; expected bool, number, money, string, timestamp, duration or ip",
-                ty.name
-            );
+            let msg =
+                format!("unknown type `{}`; expected bool, number, money, string, timestamp, duration or ip", ty.name);
             self.error(ty.span, msg);
         }
         t
@@ -237,11 +235,8 @@ impl<'p> Checker<'p> {
             return Some(k.index());
         }
         let namespace = name.split('.').next().unwrap_or("");
-        let similar: Vec<&str> = KnownType::ALL
-            .iter()
-            .map(|k| k.name())
-            .filter(|k| k.split('.').next() == Some(namespace))
-            .collect();
+        let similar: Vec<&str> =
+            KnownType::ALL.iter().map(|k| k.name()).filter(|k| k.split('.').next() == Some(namespace)).collect();
         if !similar.is_empty() {
             let msg = format!("unknown event type `{name}`; did you mean {}?", similar.join(" or "));
             self.error(p.span, msg);

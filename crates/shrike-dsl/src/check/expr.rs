@@ -170,15 +170,14 @@ impl Checker<'_> {
         let lhs = self.expr(l, scope);
         let rhs = self.expr(r, scope);
         let ((le, lt), (re, rt)) = (lhs?, rhs?);
-        let ((le, lt), (re, rt)) = if coerces_literals(op) {
-            self.coerce_pair(l, (le, lt), r, (re, rt))?
-        } else {
-            ((le, lt), (re, rt))
-        };
+        let ((le, lt), (re, rt)) =
+            if coerces_literals(op) { self.coerce_pair(l, (le, lt), r, (re, rt))? } else { ((le, lt), (re, rt)) };
         match op {
             BinaryOp::And | BinaryOp::Or => self.logic(op, (le, lt), (re, rt), span),
             BinaryOp::Coalesce if lt == rt => Some((Expr::Coalesce(Box::new(le), Box::new(re)), lt)),
-            BinaryOp::Coalesce => self.fail(span, format!("both sides of `??` must have one type, found {lt} and {rt}")),
+            BinaryOp::Coalesce => {
+                self.fail(span, format!("both sides of `??` must have one type, found {lt} and {rt}"))
+            }
             BinaryOp::Eq | BinaryOp::Ne | BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge => {
                 self.comparison(op, (le, lt), (re, rt), span)
             }
@@ -195,8 +194,10 @@ impl Checker<'_> {
         r: &ast::Expr,
         rhs: (Expr, Type),
     ) -> Option<((Expr, Type), (Expr, Type))> {
-        let lit = |e: &ast::Expr| matches!(&e.kind, ExprKind::Number { .. })
-            || matches!(&e.kind, ExprKind::Unary { op: UnaryOp::Neg, expr } if matches!(expr.kind, ExprKind::Number { .. }));
+        let lit = |e: &ast::Expr| {
+            matches!(&e.kind, ExprKind::Number { .. })
+                || matches!(&e.kind, ExprKind::Unary { op: UnaryOp::Neg, expr } if matches!(expr.kind, ExprKind::Number { .. }))
+        };
         Some(match (lhs.1, rhs.1) {
             (Type::Money, Type::Number) if lit(r) => {
                 let v = self.literal(r, Some(Type::Money))?;
@@ -223,7 +224,9 @@ impl Checker<'_> {
         if lt != rt {
             let hint = match (lt, rt) {
                 (Type::Duration, Type::Number) | (Type::Number, Type::Duration) => "; write a duration such as 10m",
-                (Type::Money, Type::Number) | (Type::Number, Type::Money) => "; use number(...) to compare money with a computed number",
+                (Type::Money, Type::Number) | (Type::Number, Type::Money) => {
+                    "; use number(...) to compare money with a computed number"
+                }
                 _ => "",
             };
             return self.fail(span, format!("cannot compare {lt} with {rt}{hint}"));
@@ -250,7 +253,9 @@ impl Checker<'_> {
         match &set.kind {
             ExprKind::Path(p) if p.segments.len() == 1 => match self.names.get(&p.dotted()).cloned() {
                 Some(Binding::List(list, lty)) if lty == ty => Some((Expr::InList { expr, list, negated }, Type::Bool)),
-                Some(Binding::List(_, lty)) => self.fail(set.span, format!("list `{}` holds {lty}, not {ty}", p.dotted())),
+                Some(Binding::List(_, lty)) => {
+                    self.fail(set.span, format!("list `{}` holds {lty}, not {ty}", p.dotted()))
+                }
                 Some(_) => self.fail(set.span, format!("`{}` is not a list", p.dotted())),
                 None if Field::from_name(&p.dotted()).is_some() => {
                     self.fail(set.span, format!("`{}` is not a list", p.dotted()))

@@ -22,15 +22,11 @@ use crate::lexer::{Keyword, TokenKind};
 
 impl Parser<'_> {
     pub(super) fn expr(&mut self) -> PResult<Expr> {
-        self.left_assoc(Self::and_expr, |k| {
-            k.is_keyword(Keyword::Or).then_some(BinaryOp::Or)
-        })
+        self.left_assoc(Self::and_expr, |k| k.is_keyword(Keyword::Or).then_some(BinaryOp::Or))
     }
 
     fn and_expr(&mut self) -> PResult<Expr> {
-        self.left_assoc(Self::not_expr, |k| {
-            k.is_keyword(Keyword::And).then_some(BinaryOp::And)
-        })
+        self.left_assoc(Self::not_expr, |k| k.is_keyword(Keyword::And).then_some(BinaryOp::And))
     }
 
     fn not_expr(&mut self) -> PResult<Expr> {
@@ -86,9 +82,7 @@ impl Parser<'_> {
     }
 
     fn coalesce(&mut self) -> PResult<Expr> {
-        self.left_assoc(Self::additive, |k| {
-            (*k == TokenKind::Coalesce).then_some(BinaryOp::Coalesce)
-        })
+        self.left_assoc(Self::additive, |k| (*k == TokenKind::Coalesce).then_some(BinaryOp::Coalesce))
     }
 
     fn additive(&mut self) -> PResult<Expr> {
@@ -122,14 +116,7 @@ impl Parser<'_> {
             self.descend(op_span)?;
             let rhs = operand(self)?;
             let span = lhs.span.to(rhs.span);
-            lhs = Expr {
-                kind: ExprKind::Binary {
-                    op,
-                    lhs: Box::new(lhs),
-                    rhs: Box::new(rhs),
-                },
-                span,
-            };
+            lhs = Expr { kind: ExprKind::Binary { op, lhs: Box::new(lhs), rhs: Box::new(rhs) }, span };
         }
         self.ascend(levels);
         Ok(lhs)
@@ -157,17 +144,13 @@ impl Parser<'_> {
             TokenKind::LBracket => return self.set_literal(),
             TokenKind::Ident(_) => return self.name_or_call(),
             TokenKind::Keyword(Keyword::Not) => {
-                let message =
-                    "expected an expression, found 'not' (to negate an operand, write `(not …)`)";
+                let message = "expected an expression, found 'not' (to negate an operand, write `(not …)`)";
                 return Err(self.error_here(message));
             }
             _ => return Err(self.expected("an expression")),
         };
         self.bump();
-        Ok(Expr {
-            kind,
-            span: token.span,
-        })
+        Ok(Expr { kind, span: token.span })
     }
 
     /// `( expr )`; the result's span includes the parentheses.
@@ -177,19 +160,13 @@ impl Parser<'_> {
         let inner = self.expr()?;
         let close = self.expect_close(&TokenKind::RParen, open)?;
         self.ascend(1);
-        Ok(Expr {
-            kind: inner.kind,
-            span: open.to(close),
-        })
+        Ok(Expr { kind: inner.kind, span: open.to(close) })
     }
 
     fn set_literal(&mut self) -> PResult<Expr> {
         let open = self.bump().span;
         let (elements, span) = self.set_elements(open)?;
-        Ok(Expr {
-            kind: ExprKind::Set(elements),
-            span,
-        })
+        Ok(Expr { kind: ExprKind::Set(elements), span })
     }
 
     /// The elements and closing `]` of a set literal whose `[` (at `open`) is consumed.
@@ -205,27 +182,18 @@ impl Parser<'_> {
         }
         let path = self.path_rest(first)?;
         if self.at(&TokenKind::LParen) {
-            let message = format!(
-                "only functions can be called, and `{}` is a path",
-                path.dotted()
-            );
+            let message = format!("only functions can be called, and `{}` is a path", path.dotted());
             return Err(self.error_here(message));
         }
         let span = path.span;
-        Ok(Expr {
-            kind: ExprKind::Path(path),
-            span,
-        })
+        Ok(Expr { kind: ExprKind::Path(path), span })
     }
 
     fn call(&mut self, func: Ident) -> PResult<Expr> {
         let open = self.bump().span;
         let (args, span) = self.delimited(open, &TokenKind::RParen)?;
         let span = func.span.to(span);
-        Ok(Expr {
-            kind: ExprKind::Call { func, args },
-            span,
-        })
+        Ok(Expr { kind: ExprKind::Call { func, args }, span })
     }
 
     /// Comma-separated expressions up to `close` (trailing comma allowed), after the opening
@@ -253,9 +221,7 @@ impl Parser<'_> {
         let close = close.punct().unwrap_or("?");
         let opener = self.text(open).to_string();
         let line = self.line_of(open);
-        Err(self.expected(&format!(
-            "',' or '{close}' to close '{opener}' opened at line {line}"
-        )))
+        Err(self.expected(&format!("',' or '{close}' to close '{opener}' opened at line {line}")))
     }
 }
 
@@ -267,13 +233,7 @@ enum Comparison {
 
 fn unary(op: UnaryOp, start: Span, operand: Expr) -> Expr {
     let span = start.to(operand.span);
-    Expr {
-        kind: ExprKind::Unary {
-            op,
-            expr: Box::new(operand),
-        },
-        span,
-    }
+    Expr { kind: ExprKind::Unary { op, expr: Box::new(operand) }, span }
 }
 
 fn comparison(op: Comparison, lhs: Expr, rhs: Expr) -> Expr {
@@ -281,11 +241,7 @@ fn comparison(op: Comparison, lhs: Expr, rhs: Expr) -> Expr {
     let (lhs, rhs) = (Box::new(lhs), Box::new(rhs));
     let kind = match op {
         Comparison::Binary(op) => ExprKind::Binary { op, lhs, rhs },
-        Comparison::In { negated } => ExprKind::In {
-            expr: lhs,
-            set: rhs,
-            negated,
-        },
+        Comparison::In { negated } => ExprKind::In { expr: lhs, set: rhs, negated },
     };
     Expr { kind, span }
 }

@@ -50,19 +50,13 @@ impl Parser<'_> {
     fn header(&mut self) -> PResult<Item> {
         let start = self.bump().span;
         let name = self.string("the policy name as a string after 'policy'")?.0;
-        Ok(Item::Header {
-            name,
-            span: self.span_from(start),
-        })
+        Ok(Item::Header { name, span: self.span_from(start) })
     }
 
     fn lateness(&mut self) -> PResult<Item> {
         let start = self.bump().span;
         let value = self.duration("a duration such as 1h after 'lateness'")?.0;
-        Ok(Item::Lateness {
-            value,
-            span: self.span_from(start),
-        })
+        Ok(Item::Lateness { value, span: self.span_from(start) })
     }
 
     fn threshold(&mut self) -> PResult<Item> {
@@ -70,11 +64,7 @@ impl Parser<'_> {
         let outcome = self.ident("an outcome after 'score', as in `score review at 60`")?;
         self.expect_kw(Keyword::At, "'at' and a score, as in `score review at 60`")?;
         let at = self.signed_number("a number after 'at'")?.0;
-        Ok(Item::Threshold {
-            outcome,
-            at,
-            span: self.span_from(start),
-        })
+        Ok(Item::Threshold { outcome, at, span: self.span_from(start) })
     }
 
     fn attribute(&mut self) -> PResult<Item> {
@@ -82,11 +72,7 @@ impl Parser<'_> {
         let name = self.ident("an attribute name after 'attribute'")?;
         self.expect(&TokenKind::Colon, "':' and a type after the attribute name")?;
         let ty = self.ident("a type name such as string")?;
-        Ok(Item::Attribute {
-            name,
-            ty,
-            span: self.span_from(start),
-        })
+        Ok(Item::Attribute { name, ty, span: self.span_from(start) })
     }
 
     fn list(&mut self) -> PResult<Item> {
@@ -99,12 +85,7 @@ impl Parser<'_> {
             let open = self.expect(&TokenKind::LBracket, "'[' to start the list entries")?;
             entries = Some(self.set_elements(open)?.0);
         }
-        Ok(Item::List {
-            name,
-            ty,
-            entries,
-            span: self.span_from(start),
-        })
+        Ok(Item::List { name, ty, entries, span: self.span_from(start) })
     }
 
     fn let_item(&mut self) -> PResult<Item> {
@@ -112,11 +93,7 @@ impl Parser<'_> {
         let name = self.ident("a name after 'let'")?;
         self.expect(&TokenKind::Assign, "'=' after the name")?;
         let value = self.expr()?;
-        Ok(Item::Let {
-            name,
-            value,
-            span: self.span_from(start),
-        })
+        Ok(Item::Let { name, value, span: self.span_from(start) })
     }
 
     fn feature(&mut self) -> PResult<FeatureDecl> {
@@ -130,28 +107,14 @@ impl Parser<'_> {
         let keys = self.comma_separated(Self::expr)?;
         let ((window, window_span), every) = self.window()?;
         let span = self.span_from(start);
-        Ok(FeatureDecl {
-            name,
-            agg,
-            arg,
-            types,
-            filter,
-            keys,
-            window,
-            window_span,
-            every,
-            span,
-        })
+        Ok(FeatureDecl { name, agg, arg, types, filter, keys, window, window_span, every, span })
     }
 
     /// `( [ARG of] TYPES [where FILTER] )` after the aggregate's name.
     fn aggregate_body(&mut self, agg: &Ident) -> PResult<(Option<Expr>, Vec<Path>, Option<Expr>)> {
         let open = self.expect(&TokenKind::LParen, &format!("'(' after '{}'", agg.name))?;
         let (arg, types) = self.aggregated()?;
-        let filter = self
-            .eat_kw(Keyword::Where)
-            .map(|_| self.expr())
-            .transpose()?;
+        let filter = self.eat_kw(Keyword::Where).map(|_| self.expr()).transpose()?;
         self.expect_close(&TokenKind::RParen, open)?;
         Ok((arg, types, filter))
     }
@@ -160,10 +123,8 @@ impl Parser<'_> {
     fn window(&mut self) -> PResult<(Spanned<Duration>, Option<Spanned<Duration>>)> {
         self.expect_kw(Keyword::Over, "'over' and a window such as 10m")?;
         let window = self.duration("a window such as 10m after 'over'")?;
-        let every = self
-            .eat_kw(Keyword::Every)
-            .map(|_| self.duration("a duration such as 10s after 'every'"))
-            .transpose()?;
+        let every =
+            self.eat_kw(Keyword::Every).map(|_| self.duration("a duration such as 10s after 'every'")).transpose()?;
         Ok((window, every))
     }
 
@@ -173,10 +134,7 @@ impl Parser<'_> {
             return Ok((None, self.event_types()?));
         }
         let arg = self.expr()?;
-        self.expect_kw(
-            Keyword::Of,
-            "'of' and the event types after the aggregated expression",
-        )?;
+        self.expect_kw(Keyword::Of, "'of' and the event types after the aggregated expression")?;
         Ok((Some(arg), self.event_types()?))
     }
 
@@ -233,8 +191,8 @@ impl Parser<'_> {
 
     /// A number literal with an optional leading minus: `60`, `-20`, `2.5`.
     pub(super) fn signed_number(&mut self, what: &str) -> PResult<Spanned<f64>> {
-        let minus = matches!(self.peek_kind(), TokenKind::Minus)
-            && matches!(self.nth_kind(1), TokenKind::Number { .. });
+        let minus =
+            matches!(self.peek_kind(), TokenKind::Minus) && matches!(self.nth_kind(1), TokenKind::Number { .. });
         let start = match minus {
             true => Some(self.bump().span),
             false => None,
@@ -252,10 +210,7 @@ impl Parser<'_> {
 fn continues_expression(kind: &TokenKind) -> bool {
     use TokenKind as T;
     match kind {
-        T::Keyword(kw) => matches!(
-            kw,
-            Keyword::Of | Keyword::And | Keyword::Or | Keyword::In | Keyword::Not
-        ),
+        T::Keyword(kw) => matches!(kw, Keyword::Of | Keyword::And | Keyword::Or | Keyword::In | Keyword::Not),
         T::LParen | T::Dot | T::EqEq | T::NotEq | T::Lt | T::Le | T::Gt | T::Ge => true,
         T::Plus | T::Minus | T::Star | T::Slash | T::Percent | T::Coalesce => true,
         _ => false,

@@ -24,10 +24,7 @@ impl Parser<'_> {
     pub(super) fn rule(&mut self) -> PResult<RuleDecl> {
         let start = self.bump().span;
         let name = self.ident("a rule name after 'rule'")?;
-        let open = self.expect(
-            &TokenKind::LBrace,
-            &format!("'{{' to start rule `{}`", name.name),
-        )?;
+        let open = self.expect(&TokenKind::LBrace, &format!("'{{' to start rule `{}`", name.name))?;
         let mut rule = RuleDecl {
             name,
             on: Vec::new(),
@@ -114,17 +111,11 @@ impl Parser<'_> {
     /// `shadow` or `live`; a second mode is a duplicate even when it differs from the first.
     fn mode_clause(&mut self, rule: &mut RuleDecl) -> PResult<()> {
         if let Some(mode) = &rule.mode {
-            let message = format!(
-                "duplicate mode in rule `{}`: it is already `{}`",
-                rule.name.name, mode.name
-            );
+            let message = format!("duplicate mode in rule `{}`: it is already `{}`", rule.name.name, mode.name);
             return Err(self.error_here(message));
         }
         let span = self.bump().span;
-        rule.mode = Some(Ident {
-            name: self.text(span).to_string(),
-            span,
-        });
+        rule.mode = Some(Ident { name: self.text(span).to_string(), span });
         Ok(())
     }
 }

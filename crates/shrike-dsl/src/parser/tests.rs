@@ -10,14 +10,8 @@ fn sexpr(e: &Expr) -> String {
         ExprKind::Duration(d) => d.to_string(),
         ExprKind::Path(p) => p.dotted(),
         ExprKind::Call { func, args } => format!("{}({})", func.name, list(args)),
-        ExprKind::Unary {
-            op: UnaryOp::Not,
-            expr,
-        } => format!("(not {})", sexpr(expr)),
-        ExprKind::Unary {
-            op: UnaryOp::Neg,
-            expr,
-        } => format!("(- {})", sexpr(expr)),
+        ExprKind::Unary { op: UnaryOp::Not, expr } => format!("(not {})", sexpr(expr)),
+        ExprKind::Unary { op: UnaryOp::Neg, expr } => format!("(- {})", sexpr(expr)),
         ExprKind::Binary { op, lhs, rhs } => {
             format!("({} {} {})", op.symbol(), sexpr(lhs), sexpr(rhs))
         }
@@ -47,9 +41,7 @@ fn shape(text: &str) -> String {
 
 fn error(source: &str) -> (String, String) {
     let e = parse(source).unwrap_err();
-    let text = source
-        .get(e.span.start as usize..e.span.end as usize)
-        .unwrap_or("<bad span>");
+    let text = source.get(e.span.start as usize..e.span.end as usize).unwrap_or("<bad span>");
     (e.message, text.to_string())
 }
 
@@ -68,14 +60,8 @@ fn precedence_follows_the_spec() {
 
 #[test]
 fn membership_tests() {
-    assert_eq!(
-        shape("email_domain in disposable"),
-        "(in email_domain disposable)"
-    );
-    assert_eq!(
-        shape("a not in [\"x\", \"y\",]"),
-        "(not-in a [\"x\" \"y\"])"
-    );
+    assert_eq!(shape("email_domain in disposable"), "(in email_domain disposable)");
+    assert_eq!(shape("a not in [\"x\", \"y\",]"), "(not-in a [\"x\" \"y\"])");
     assert_eq!(shape("not a in b"), "(not (in a b))");
     assert_eq!(shape("a ?? \"\" in []"), "(in (?? a \"\") [])");
 }
@@ -93,20 +79,14 @@ fn calls_paths_and_literals() {
 #[test]
 fn spans_cover_the_source_text() {
     let src = "let x = (a + b) * f(c) in [1]";
-    let Item::Let { value, span, .. } = &parse(src).unwrap().items[0] else {
-        panic!()
-    };
+    let Item::Let { value, span, .. } = &parse(src).unwrap().items[0] else { panic!() };
     assert_eq!(*span, Span::new(0, src.len()));
     let text = |s: Span| &src[s.start as usize..s.end as usize];
     assert_eq!(text(value.span), "(a + b) * f(c) in [1]");
-    let ExprKind::In { expr, set, .. } = &value.kind else {
-        panic!()
-    };
+    let ExprKind::In { expr, set, .. } = &value.kind else { panic!() };
     assert_eq!(text(expr.span), "(a + b) * f(c)");
     assert_eq!(text(set.span), "[1]");
-    let ExprKind::Binary { lhs, rhs, .. } = &expr.kind else {
-        panic!()
-    };
+    let ExprKind::Binary { lhs, rhs, .. } = &expr.kind else { panic!() };
     assert_eq!(text(lhs.span), "(a + b)");
     assert_eq!(text(rhs.span), "f(c)");
 }
@@ -115,51 +95,33 @@ fn spans_cover_the_source_text() {
 fn feature_parts() {
     let src = "feature f = sum(amount of order.create | order.update where amount > 5) \
                by user_id, ip_prefix(ip, 24) over 30d every 1h";
-    let Item::Feature(f) = &parse(src).unwrap().items[0] else {
-        panic!()
-    };
+    let Item::Feature(f) = &parse(src).unwrap().items[0] else { panic!() };
     assert_eq!(f.agg.name, "sum");
     assert_eq!(f.arg.as_ref().map(sexpr).as_deref(), Some("amount"));
     let types: Vec<_> = f.types.iter().map(|p| p.dotted()).collect();
     assert_eq!(types, ["order.create", "order.update"]);
-    assert_eq!(
-        f.filter.as_ref().map(sexpr).as_deref(),
-        Some("(> amount 5)")
-    );
+    assert_eq!(f.filter.as_ref().map(sexpr).as_deref(), Some("(> amount 5)"));
     assert_eq!(f.keys.len(), 2);
     assert_eq!(f.window, shrike_types::Duration(30 * 86_400_000));
-    assert_eq!(
-        &src[f.window_span.start as usize..f.window_span.end as usize],
-        "30d"
-    );
+    assert_eq!(&src[f.window_span.start as usize..f.window_span.end as usize], "30d");
     assert_eq!(f.every.map(|e| e.0), Some(shrike_types::Duration::HOUR));
     assert_eq!(f.span, Span::new(0, src.len()));
 }
 
 #[test]
 fn feature_over_every_type() {
-    let Item::Feature(f) = &parse("feature f = count(*) by user_id over 1d")
-        .unwrap()
-        .items[0]
-    else {
-        panic!()
-    };
+    let Item::Feature(f) = &parse("feature f = count(*) by user_id over 1d").unwrap().items[0] else { panic!() };
     assert!(f.types.is_empty() && f.arg.is_none() && f.filter.is_none() && f.every.is_none());
 }
 
 #[test]
 fn rule_clauses_in_any_order() {
     let src = "rule r { shadow tags a, b reason \"why\" score -20 then block when x on a.b, c }";
-    let Item::Rule(r) = &parse(src).unwrap().items[0] else {
-        panic!()
-    };
+    let Item::Rule(r) = &parse(src).unwrap().items[0] else { panic!() };
     assert_eq!(r.on.len(), 2);
     assert_eq!(r.then.as_ref().map(|t| t.name.as_str()), Some("block"));
     assert_eq!(r.score.map(|s| s.0), Some(-20.0));
-    assert_eq!(
-        r.score.map(|s| &src[s.1.start as usize..s.1.end as usize]),
-        Some("-20")
-    );
+    assert_eq!(r.score.map(|s| &src[s.1.start as usize..s.1.end as usize]), Some("-20"));
     assert_eq!(r.reason.as_ref().map(|s| s.0.as_str()), Some("why"));
     assert_eq!(r.tags.len(), 2);
     assert_eq!(r.mode.as_ref().map(|m| m.name.as_str()), Some("shadow"));
@@ -170,22 +132,10 @@ fn rule_clauses_in_any_order() {
 fn errors_point_at_the_offending_token() {
     assert_eq!(
         error("rule r {\n when (a\n then block }"),
-        (
-            "expected ')' to close '(' opened at line 2, found 'then'".into(),
-            "then".into()
-        )
+        ("expected ')' to close '(' opened at line 2, found 'then'".into(), "then".into())
     );
-    assert_eq!(
-        error("rule r { then 5 }"),
-        (
-            "expected an outcome after 'then', found '5'".into(),
-            "5".into()
-        )
-    );
-    assert_eq!(
-        error("rule r { when a when b }"),
-        ("duplicate `when` clause in rule `r`".into(), "when".into())
-    );
+    assert_eq!(error("rule r { then 5 }"), ("expected an outcome after 'then', found '5'".into(), "5".into()));
+    assert_eq!(error("rule r { when a when b }"), ("duplicate `when` clause in rule `r`".into(), "when".into()));
     assert_eq!(error("let x = a < b < c").1, "<");
     assert_eq!(error("let x = a.b(c)").1, "(");
     assert_eq!(
@@ -199,19 +149,10 @@ fn deep_nesting_is_an_error_not_a_crash() {
     for (open, close) in [("(", ")"), ("[", "]"), ("f(", ")"), ("-", ""), ("not ", "")] {
         let src = format!("let x = {}a{}", open.repeat(10_000), close.repeat(10_000));
         let e = parse(&src).unwrap_err();
-        assert!(
-            e.message.starts_with("expression is nested too deeply"),
-            "{open}: {}",
-            e.message
-        );
+        assert!(e.message.starts_with("expression is nested too deeply"), "{open}: {}", e.message);
     }
     let chain = format!("let x = a{}", " + a".repeat(10_000));
-    assert!(
-        parse(&chain)
-            .unwrap_err()
-            .message
-            .starts_with("expression is nested too deeply")
-    );
+    assert!(parse(&chain).unwrap_err().message.starts_with("expression is nested too deeply"));
 }
 
 #[test]
@@ -244,8 +185,5 @@ fn empty_and_comment_only_sources_are_empty_policies() {
 #[test]
 fn lex_errors_keep_their_span() {
     let e = parse("let x = a $ b").unwrap_err();
-    assert_eq!(
-        (e.message.as_str(), e.span),
-        ("unknown character '$'", Span::new(10, 11))
-    );
+    assert_eq!((e.message.as_str(), e.span), ("unknown character '$'", Span::new(10, 11)));
 }

@@ -104,12 +104,8 @@ fn precedence(e: &Expr) -> u8 {
     match &e.kind {
         ExprKind::Binary { op, .. } => binary_precedence(*op),
         ExprKind::In { .. } => prec::COMPARISON,
-        ExprKind::Unary {
-            op: UnaryOp::Not, ..
-        } => prec::NOT,
-        ExprKind::Unary {
-            op: UnaryOp::Neg, ..
-        } => prec::NEG,
+        ExprKind::Unary { op: UnaryOp::Not, .. } => prec::NOT,
+        ExprKind::Unary { op: UnaryOp::Neg, .. } => prec::NEG,
         _ => prec::ATOM,
     }
 }
@@ -118,9 +114,7 @@ fn binary_precedence(op: BinaryOp) -> u8 {
     match op {
         BinaryOp::Or => prec::OR,
         BinaryOp::And => prec::AND,
-        BinaryOp::Eq | BinaryOp::Ne | BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge => {
-            prec::COMPARISON
-        }
+        BinaryOp::Eq | BinaryOp::Ne | BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge => prec::COMPARISON,
         BinaryOp::Coalesce => prec::COALESCE,
         BinaryOp::Add | BinaryOp::Sub => prec::ADDITIVE,
         BinaryOp::Mul | BinaryOp::Div | BinaryOp::Rem => prec::TERM,

@@ -7,45 +7,20 @@ const NO_SPAN: Span = Span { start: 0, end: 0 };
 /// A copy of `policy` with every span set to `0..0`; two policies that differ only in layout
 /// are equal after this.
 pub fn strip_spans(policy: &Policy) -> Policy {
-    Policy {
-        items: policy.items.iter().map(item).collect(),
-    }
+    Policy { items: policy.items.iter().map(item).collect() }
 }
 
 fn item(item: &Item) -> Item {
     match item {
-        Item::Header { name, .. } => Item::Header {
-            name: name.clone(),
-            span: NO_SPAN,
-        },
-        Item::Lateness { value, .. } => Item::Lateness {
-            value: *value,
-            span: NO_SPAN,
-        },
-        Item::Threshold { outcome, at, .. } => Item::Threshold {
-            outcome: ident(outcome),
-            at: *at,
-            span: NO_SPAN,
-        },
-        Item::Attribute { name, ty, .. } => Item::Attribute {
-            name: ident(name),
-            ty: ident(ty),
-            span: NO_SPAN,
-        },
-        Item::List {
-            name, ty, entries, ..
-        } => Item::List {
-            name: ident(name),
-            ty: ident(ty),
-            entries: entries.as_deref().map(exprs),
-            span: NO_SPAN,
-        },
+        Item::Header { name, .. } => Item::Header { name: name.clone(), span: NO_SPAN },
+        Item::Lateness { value, .. } => Item::Lateness { value: *value, span: NO_SPAN },
+        Item::Threshold { outcome, at, .. } => Item::Threshold { outcome: ident(outcome), at: *at, span: NO_SPAN },
+        Item::Attribute { name, ty, .. } => Item::Attribute { name: ident(name), ty: ident(ty), span: NO_SPAN },
+        Item::List { name, ty, entries, .. } => {
+            Item::List { name: ident(name), ty: ident(ty), entries: entries.as_deref().map(exprs), span: NO_SPAN }
+        }
         Item::Feature(f) => Item::Feature(feature(f)),
-        Item::Let { name, value, .. } => Item::Let {
-            name: ident(name),
-            value: expr(value),
-            span: NO_SPAN,
-        },
+        Item::Let { name, value, .. } => Item::Let { name: ident(name), value: expr(value), span: NO_SPAN },
         Item::Rule(r) => Item::Rule(rule(r)),
     }
 }
@@ -87,47 +62,24 @@ fn exprs(list: &[Expr]) -> Vec<Expr> {
 fn expr(e: &Expr) -> Expr {
     let kind = match &e.kind {
         ExprKind::Path(p) => ExprKind::Path(path(p)),
-        ExprKind::Call { func, args } => ExprKind::Call {
-            func: ident(func),
-            args: exprs(args),
-        },
-        ExprKind::Unary { op, expr: inner } => ExprKind::Unary {
-            op: *op,
-            expr: Box::new(expr(inner)),
-        },
-        ExprKind::Binary { op, lhs, rhs } => ExprKind::Binary {
-            op: *op,
-            lhs: Box::new(expr(lhs)),
-            rhs: Box::new(expr(rhs)),
-        },
-        ExprKind::In {
-            expr: inner,
-            set,
-            negated,
-        } => ExprKind::In {
-            expr: Box::new(expr(inner)),
-            set: Box::new(expr(set)),
-            negated: *negated,
-        },
+        ExprKind::Call { func, args } => ExprKind::Call { func: ident(func), args: exprs(args) },
+        ExprKind::Unary { op, expr: inner } => ExprKind::Unary { op: *op, expr: Box::new(expr(inner)) },
+        ExprKind::Binary { op, lhs, rhs } => {
+            ExprKind::Binary { op: *op, lhs: Box::new(expr(lhs)), rhs: Box::new(expr(rhs)) }
+        }
+        ExprKind::In { expr: inner, set, negated } => {
+            ExprKind::In { expr: Box::new(expr(inner)), set: Box::new(expr(set)), negated: *negated }
+        }
         ExprKind::Set(elements) => ExprKind::Set(exprs(elements)),
         leaf => leaf.clone(),
     };
-    Expr {
-        kind,
-        span: NO_SPAN,
-    }
+    Expr { kind, span: NO_SPAN }
 }
 
 fn path(p: &Path) -> Path {
-    Path {
-        segments: p.segments.iter().map(ident).collect(),
-        span: NO_SPAN,
-    }
+    Path { segments: p.segments.iter().map(ident).collect(), span: NO_SPAN }
 }
 
 fn ident(i: &Ident) -> Ident {
-    Ident {
-        name: i.name.clone(),
-        span: NO_SPAN,
-    }
+    Ident { name: i.name.clone(), span: NO_SPAN }
 }

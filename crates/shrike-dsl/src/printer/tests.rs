@@ -12,11 +12,7 @@ fn canonical(source: &str) -> String {
 
 fn expr(text: &str) -> String {
     let printed = canonical(&format!("let x = {text}"));
-    printed
-        .trim_end()
-        .strip_prefix("let x = ")
-        .unwrap()
-        .to_string()
+    printed.trim_end().strip_prefix("let x = ").unwrap().to_string()
 }
 
 #[test]
@@ -42,10 +38,7 @@ fn literals_print_as_written() {
     assert_eq!(expr("12.50"), "12.50");
     assert_eq!(expr("1e3"), "1e3");
     assert_eq!(expr("90d + 1500ms + 60m"), "90d + 1500ms + 1h");
-    assert_eq!(
-        expr("\"a\\\"b\\\\c\\nd\\te\\u{7}f\""),
-        "\"a\\\"b\\\\c\\nd\\te\\u{7}f\""
-    );
+    assert_eq!(expr("\"a\\\"b\\\\c\\nd\\te\\u{7}f\""), "\"a\\\"b\\\\c\\nd\\te\\u{7}f\"");
     assert_eq!(expr("[ 1 , 2 , ]"), "[1, 2]");
 }
 
@@ -65,8 +58,7 @@ fn declarations_in_canonical_form() {
 
 #[test]
 fn feature_with_argument_and_filter() {
-    let src =
-        "feature s = sum(amount of order.create|order.update where amount>5) by user_id over 30d";
+    let src = "feature s = sum(amount of order.create|order.update where amount>5) by user_id over 30d";
     assert_eq!(
         canonical(src),
         "feature s = sum(amount of order.create | order.update where amount > 5) by user_id over 30d\n"

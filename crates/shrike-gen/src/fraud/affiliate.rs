@@ -33,16 +33,10 @@ struct Owner {
 }
 
 pub(super) fn plant(ctx: &mut Ctx, now: i64) -> Option<Entity> {
-    let country = if ctx.rng.chance(0.5) {
-        geo::home_country(ctx.rng)
-    } else {
-        geo::origin_country(ctx.rng, &[])
-    };
+    let country = if ctx.rng.chance(0.5) { geo::home_country(ctx.rng) } else { geo::origin_country(ctx.rng, &[]) };
     let owner = Owner {
         affiliate: ctx.world.fraud_affiliate(),
-        accounts: (0..ctx.rng.range(1, 3))
-            .map(|_| ctx.world.aged_account(ctx.rng))
-            .collect(),
+        accounts: (0..ctx.rng.range(1, 3)).map(|_| ctx.world.aged_account(ctx.rng)).collect(),
         device: ctx.rng.next_u64(),
         net: geo::net24(ctx.rng, country),
         country,
@@ -63,28 +57,15 @@ pub(super) fn plant(ctx: &mut Ctx, now: i64) -> Option<Entity> {
 /// Anonymous clicks from one to three IPs within an hour.
 fn flood(ctx: &mut Ctx, o: &Owner, at: i64) {
     let country = geo::origin_country(ctx.rng, &[]);
-    let ips: Vec<IpAddr> = (0..ctx.rng.range(1, 3))
-        .map(|_| geo::random_ip(ctx.rng, country))
-        .collect();
-    let pool: Vec<u64> = (0..ctx.rng.range(3, 5))
-        .map(|_| ctx.rng.next_u64())
-        .collect();
+    let ips: Vec<IpAddr> = (0..ctx.rng.range(1, 3)).map(|_| geo::random_ip(ctx.rng, country)).collect();
+    let pool: Vec<u64> = (0..ctx.rng.range(3, 5)).map(|_| ctx.rng.next_u64()).collect();
     let pooled = ctx.rng.chance(DEVICE_POOL_SHARE);
     let span = ctx.rng.range(FLOOD_MINUTES.0, FLOOD_MINUTES.1) * MIN;
     for _ in 0..ctx.rng.range(CLICKS.0, CLICKS.1) {
         let t = at + ctx.rng.below(span as u64) as i64;
-        let device = if pooled {
-            ctx.rng.pick(&pool)
-        } else {
-            ctx.rng.next_u64()
-        };
-        let a = Actor {
-            user: None,
-            session: ctx.rng.next_u64(),
-            device: Some(device),
-            ip: ctx.rng.pick(&ips),
-            country,
-        };
+        let device = if pooled { ctx.rng.pick(&pool) } else { ctx.rng.next_u64() };
+        let a =
+            Actor { user: None, session: ctx.rng.next_u64(), device: Some(device), ip: ctx.rng.pick(&ips), country };
         flows::click(ctx, &a, t, o.affiliate, o.channel);
     }
 }
@@ -93,13 +74,7 @@ fn flood(ctx: &mut Ctx, o: &Owner, at: i64) {
 fn self_purchase(ctx: &mut Ctx, o: &Owner, at: i64) {
     let user = ctx.rng.pick(&o.accounts);
     let ip = geo::v4(o.net, ctx.rng.range(1, 254) as u8);
-    let a = Actor {
-        user: Some(user),
-        session: ctx.rng.next_u64(),
-        device: Some(o.device),
-        ip,
-        country: o.country,
-    };
+    let a = Actor { user: Some(user), session: ctx.rng.next_u64(), device: Some(o.device), ip, country: o.country };
     let t = flows::login(ctx, &a, at);
     let t = flows::click(ctx, &a, t, o.affiliate, o.channel);
     let shop = &ctx.world.shops[ctx.world.pick_shop(ctx.rng)];
@@ -107,19 +82,13 @@ fn self_purchase(ctx: &mut Ctx, o: &Owner, at: i64) {
     let shipping = Address::random(ctx.rng, o.country);
     let mut order = Order::new(items, shipping, geo::currency(o.country));
     order.affiliate = Some(o.affiliate);
-    let pay = Payment {
-        card: o.card,
-        billing: shipping,
-    };
+    let pay = Payment { card: o.card, billing: shipping };
     let (id, t) = flows::place(ctx, &a, t, &order, &pay);
     let money = (id, order.amount(), order.currency);
     let t = flows::pay(ctx, &a, t, money, &pay, None);
     if ctx.rng.chance(REFUND_SHARE) {
         let later = ctx.after(t, DAY, 5 * DAY);
-        let back = Actor {
-            session: ctx.rng.next_u64(),
-            ..a
-        };
+        let back = Actor { session: ctx.rng.next_u64(), ..a };
         flows::refund(ctx, &back, later, money, "changed_mind");
     }
 }

@@ -24,16 +24,10 @@ pub(super) fn plant(ctx: &mut Ctx, now: i64) -> Option<Entity> {
     let (shop_id, owner) = (ctx.world.shops[si].id, ctx.world.shops[si].owner);
     let o = &ctx.world.users[owner];
     let (country, net, seed) = (o.country, o.net, o.seed);
-    let devices: Vec<u64> = (0..ctx.rng.range(1, 3))
-        .map(|_| ctx.rng.next_u64())
-        .collect();
+    let devices: Vec<u64> = (0..ctx.rng.range(1, 3)).map(|_| ctx.rng.next_u64()).collect();
     let ips: Vec<IpAddr> = (0..ctx.rng.range(1, 2))
         .map(|_| {
-            if ctx.rng.chance(OWNER_NETWORK_SHARE) {
-                net.host(ctx.rng, seed)
-            } else {
-                geo::random_ip(ctx.rng, country)
-            }
+            if ctx.rng.chance(OWNER_NETWORK_SHARE) { net.host(ctx.rng, seed) } else { geo::random_ip(ctx.rng, country) }
         })
         .collect();
     let cards: Vec<Card> = (0..2).map(|_| Card::issued(ctx.rng, country)).collect();
@@ -49,11 +43,7 @@ pub(super) fn plant(ctx: &mut Ctx, now: i64) -> Option<Entity> {
             ip: ctx.rng.pick(&ips),
             country,
         };
-        let card = if shared_cards {
-            ctx.rng.pick(&cards)
-        } else {
-            Card::issued(ctx.rng, country)
-        };
+        let card = if shared_cards { ctx.rng.pick(&cards) } else { Card::issued(ctx.rng, country) };
         brush(ctx, &a, at, si, card);
     }
     Some(Entity::Shop(shop_id))
@@ -65,17 +55,11 @@ fn brush(ctx: &mut Ctx, a: &Actor, at: i64, si: usize, card: Card) {
     let item = ctx.world.shops[si].token_item(ctx.rng);
     let shipping = Address::random(ctx.rng, a.country);
     let order = Order::new(vec![item], shipping, geo::currency(a.country));
-    let pay = Payment {
-        card,
-        billing: shipping,
-    };
+    let pay = Payment { card, billing: shipping };
     let (id, t) = flows::place(ctx, a, t, &order, &pay);
     let t = flows::pay(ctx, a, t, (id, order.amount(), order.currency), &pay, None);
     let later = ctx.after(t, REVIEW_DELAY.0, REVIEW_DELAY.1);
-    let back = Actor {
-        session: ctx.rng.next_u64(),
-        ..*a
-    };
+    let back = Actor { session: ctx.rng.next_u64(), ..*a };
     let rating = if ctx.rng.chance(0.95) { 5 } else { 4 };
     flows::review(ctx, &back, later, id, (item.shop, item.sku), rating);
 }

@@ -30,27 +30,18 @@ pub(super) fn plant(ctx: &mut Ctx, now: i64) -> Option<Entity> {
         std::net::IpAddr::V4(v4) => u32::from(v4) & 0xFFFF_FF00,
         std::net::IpAddr::V6(_) => geo::net24(ctx.rng, country),
     };
-    let bins: Vec<u32> = (0..ctx.rng.range(1, 3))
-        .map(|_| random_bin(ctx.rng.next_u64()))
-        .collect();
+    let bins: Vec<u32> = (0..ctx.rng.range(1, 3)).map(|_| random_bin(ctx.rng.next_u64())).collect();
     let shop = ctx.world.pick_shop(ctx.rng);
     let mut t = now;
     if user.is_some() {
-        let email = if ctx.rng.chance(0.5) {
-            Email::disposable(ctx.rng)
-        } else {
-            Email::random_common(ctx.rng)
-        };
+        let email = if ctx.rng.chance(0.5) { Email::disposable(ctx.rng) } else { Email::random_common(ctx.rng) };
         let phone = Phone::random(ctx.rng, country);
         t = flows::signup(ctx, &a, t, email, phone);
     }
     for burst in 0..ctx.rng.range(1, 3) {
         if burst > 0 {
             t = ctx.after(t, HOUR, 8 * HOUR);
-            a = Actor {
-                ip: geo::v4(net, ctx.rng.range(1, 254) as u8),
-                ..again(ctx, &a)
-            };
+            a = Actor { ip: geo::v4(net, ctx.rng.range(1, 254) as u8), ..again(ctx, &a) };
         }
         t = burst_of_attempts(ctx, &a, t, &bins, shop);
     }
@@ -71,10 +62,7 @@ fn burst_of_attempts(ctx: &mut Ctx, a: &Actor, mut t: i64, bins: &[u32], shop: u
             _ => cart(ctx, a, &mut t, shop, c),
         };
         order = Some(current);
-        let decline = ctx
-            .rng
-            .chance(DECLINE_SHARE)
-            .then(|| ctx.rng.pick(TESTING_DECLINES));
+        let decline = ctx.rng.chance(DECLINE_SHARE).then(|| ctx.rng.pick(TESTING_DECLINES));
         let billing = Address::random(ctx.rng, c.country);
         t = flows::pay(ctx, a, t, current, &Payment { card: c, billing }, decline);
         t = ctx.after(t, SEC, 15 * SEC);
@@ -86,31 +74,15 @@ fn burst_of_attempts(ctx: &mut Ctx, a: &Actor, mut t: i64, bins: &[u32], shop: u
 fn generated_card(ctx: &mut Ctx, bins: &[u32]) -> Card {
     let bin = ctx.rng.pick(bins);
     let country = (mix(u64::from(bin)) % COUNTRIES.len() as u64) as u8;
-    Card {
-        key: ctx.rng.next_u64(),
-        bin,
-        country,
-    }
+    Card { key: ctx.rng.next_u64(), bin, country }
 }
 
 /// A one-item cart at a test amount.
-fn cart(
-    ctx: &mut Ctx,
-    a: &Actor,
-    t: &mut i64,
-    shop: usize,
-    card: Card,
-) -> (u64, i64, &'static str) {
+fn cart(ctx: &mut Ctx, a: &Actor, t: &mut i64, shop: usize, card: Card) -> (u64, i64, &'static str) {
     let s = &ctx.world.shops[shop];
     let amount = ctx.rng.range(AMOUNT.0, AMOUNT.1);
     let sku = ctx.rng.below(u64::from(s.skus)) as u32;
-    let item = Item {
-        shop: s.id,
-        sku,
-        category: s.category,
-        quantity: 1,
-        price: amount,
-    };
+    let item = Item { shop: s.id, sku, category: s.category, quantity: 1, price: amount };
     let shipping = Address::random(ctx.rng, a.country);
     let order = Order::new(vec![item], shipping, "USD");
     let billing = shipping;

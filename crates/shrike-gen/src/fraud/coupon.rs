@@ -35,21 +35,10 @@ pub(super) fn plant(ctx: &mut Ctx, now: i64) -> Option<Entity> {
     for k in 0..ctx.rng.range(ACCOUNTS.0, ACCOUNTS.1) {
         let user = ctx.world.fraud_account();
         let base = stranger(ctx, Some(user), country);
-        let ip = if ctx.rng.chance(0.6) {
-            geo::v4(net, ctx.rng.range(1, 254) as u8)
-        } else {
-            base.ip
-        };
-        let a = Actor {
-            device: ring.device.or(base.device),
-            ip,
-            ..base
-        };
+        let ip = if ctx.rng.chance(0.6) { geo::v4(net, ctx.rng.range(1, 254) as u8) } else { base.ip };
+        let a = Actor { device: ring.device.or(base.device), ip, ..base };
         let email = match ring.mailbox {
-            Some(m) => Email {
-                style: EmailStyle::Tagged(k as u16 + 1),
-                ..m
-            },
+            Some(m) => Email { style: EmailStyle::Tagged(k as u16 + 1), ..m },
             None => Email::person(ctx.rng),
         };
         let phone = Phone::random(ctx.rng, country);
@@ -67,27 +56,13 @@ pub(super) fn plant(ctx: &mut Ctx, now: i64) -> Option<Entity> {
 
 fn ring(ctx: &mut Ctx, country: u8) -> Ring {
     let mut device = ctx.rng.chance(SHARED_DEVICE).then(|| ctx.rng.next_u64());
-    let address = ctx
-        .rng
-        .chance(SHARED_ADDRESS)
-        .then(|| Address::random(ctx.rng, country));
-    let card = ctx
-        .rng
-        .chance(SHARED_CARD)
-        .then(|| Card::issued(ctx.rng, country));
+    let address = ctx.rng.chance(SHARED_ADDRESS).then(|| Address::random(ctx.rng, country));
+    let card = ctx.rng.chance(SHARED_CARD).then(|| Card::issued(ctx.rng, country));
     if device.is_none() && address.is_none() && card.is_none() {
         device = Some(ctx.rng.next_u64());
     }
-    let mailbox = ctx
-        .rng
-        .chance(TAGGED_EMAIL_SHARE)
-        .then(|| Email::person(ctx.rng));
-    Ring {
-        device,
-        address,
-        card,
-        mailbox,
-    }
+    let mailbox = ctx.rng.chance(TAGGED_EMAIL_SHARE).then(|| Email::person(ctx.rng));
+    Ring { device, address, card, mailbox }
 }
 
 /// Redeems a new-user coupon on a modest first order and pays it.
@@ -96,27 +71,14 @@ fn claim(ctx: &mut Ctx, a: &Actor, t: i64, ring: &Ring) {
     let shop = &ctx.world.shops[ctx.world.pick_shop(ctx.rng)];
     let mut items = vec![shop.item(ctx.rng)];
     // Just enough basket to unlock the coupon, as abusers do.
-    while items
-        .iter()
-        .map(|i| i.price * i64::from(i.quantity))
-        .sum::<i64>()
-        < coupon.min_spend()
-        && items.len() < 8
-    {
+    while items.iter().map(|i| i.price * i64::from(i.quantity)).sum::<i64>() < coupon.min_spend() && items.len() < 8 {
         items.push(shop.item(ctx.rng));
     }
-    let shipping = ring
-        .address
-        .unwrap_or_else(|| Address::random(ctx.rng, a.country));
+    let shipping = ring.address.unwrap_or_else(|| Address::random(ctx.rng, a.country));
     let mut order = Order::new(items, shipping, geo::currency(a.country));
     order.apply(coupon);
-    let card = ring
-        .card
-        .unwrap_or_else(|| Card::issued(ctx.rng, a.country));
-    let pay = Payment {
-        card,
-        billing: shipping,
-    };
+    let card = ring.card.unwrap_or_else(|| Card::issued(ctx.rng, a.country));
+    let pay = Payment { card, billing: shipping };
     let (id, t) = flows::place(ctx, a, t, &order, &pay);
     flows::pay(ctx, a, t, (id, order.amount(), order.currency), &pay, None);
 }

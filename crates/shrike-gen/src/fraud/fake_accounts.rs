@@ -26,23 +26,13 @@ pub(super) fn plant(ctx: &mut Ctx, now: i64) -> Option<Entity> {
     let net = geo::net24(ctx.rng, country);
     let one_device = ctx.rng.chance(ONE_DEVICE_SHARE);
     let farm = stranger(ctx, None, country);
-    let hosts: Vec<u8> = (0..ctx.rng.range(1, 5))
-        .map(|_| ctx.rng.range(1, 254) as u8)
-        .collect();
-    let disposable = if ctx.rng.chance(DISPOSABLE_FARM_SHARE) {
-        0.9
-    } else {
-        0.15
-    };
+    let hosts: Vec<u8> = (0..ctx.rng.range(1, 5)).map(|_| ctx.rng.range(1, 254) as u8).collect();
+    let disposable = if ctx.rng.chance(DISPOSABLE_FARM_SHARE) { 0.9 } else { 0.15 };
     let first_phone = Phone::random(ctx.rng, country);
     let mut t = now;
     for k in 0..ctx.rng.range(SIGNUPS.0, SIGNUPS.1) {
         let user = ctx.world.fraud_account();
-        let device = if one_device {
-            farm.device
-        } else {
-            Some(ctx.rng.next_u64())
-        };
+        let device = if one_device { farm.device } else { Some(ctx.rng.next_u64()) };
         let a = Actor {
             user: Some(user),
             session: ctx.rng.next_u64(),
@@ -50,15 +40,8 @@ pub(super) fn plant(ctx: &mut Ctx, now: i64) -> Option<Entity> {
             ip: geo::v4(net, ctx.rng.pick(&hosts)),
             country,
         };
-        let email = if ctx.rng.chance(disposable) {
-            Email::disposable(ctx.rng)
-        } else {
-            Email::random_common(ctx.rng)
-        };
-        let phone = Phone {
-            national: first_phone.national + k as u64,
-            ..first_phone
-        };
+        let email = if ctx.rng.chance(disposable) { Email::disposable(ctx.rng) } else { Email::random_common(ctx.rng) };
+        let phone = Phone { national: first_phone.national + k as u64, ..first_phone };
         let after = flows::signup(ctx, &a, t, email, phone);
         if ctx.rng.chance(LOGIN_SHARE) {
             let later = ctx.after(after, MIN, 30 * MIN);

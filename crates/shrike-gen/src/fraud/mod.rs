@@ -70,21 +70,12 @@ pub(crate) fn plant(p: Pattern, ctx: &mut Ctx, now: i64) -> Option<Entity> {
 fn stranger(ctx: &mut Ctx, user: Option<u64>, country: u8) -> Actor {
     let device = Some(ctx.rng.next_u64());
     let ip = geo::random_ip(ctx.rng, country);
-    Actor {
-        user,
-        session: ctx.rng.next_u64(),
-        device,
-        ip,
-        country,
-    }
+    Actor { user, session: ctx.rng.next_u64(), device, ip, country }
 }
 
 /// A new session for the same person on the same device.
 fn again(ctx: &mut Ctx, a: &Actor) -> Actor {
-    Actor {
-        session: ctx.rng.next_u64(),
-        ..*a
-    }
+    Actor { session: ctx.rng.next_u64(), ..*a }
 }
 
 /// Goods that resell well worth at least `at_least` cents: the dearest SKUs of an
@@ -98,10 +89,7 @@ fn resale_basket(ctx: &mut Ctx, at_least: i64) -> Vec<Item> {
     let mut items: Vec<Item> = Vec::new();
     let mut total = 0;
     while total < at_least && items.len() < 4 {
-        let best = (0..12)
-            .map(|_| s.item(ctx.rng))
-            .max_by_key(|i| i.price)
-            .unwrap_or_else(|| s.item(ctx.rng));
+        let best = (0..12).map(|_| s.item(ctx.rng)).max_by_key(|i| i.price).unwrap_or_else(|| s.item(ctx.rng));
         let quantity = ((at_least - total) / best.price.max(1)).clamp(1, 5) as u8;
         total += best.price * i64::from(quantity);
         items.push(Item { quantity, ..best });

@@ -28,31 +28,17 @@ pub(super) fn plant(ctx: &mut Ctx, now: i64) -> Option<Entity> {
     for _ in 0..accounts {
         let user = ctx.world.aged_account(ctx.rng);
         first.get_or_insert(user);
-        let net = if ring && ctx.rng.chance(0.5) {
-            shared_net
-        } else {
-            Net::random(ctx.rng, country)
-        };
+        let net = if ring && ctx.rng.chance(0.5) { shared_net } else { Net::random(ctx.rng, country) };
         let device = ctx.rng.next_u64();
         let card = Card::issued(ctx.rng, country);
         for _ in 0..ctx.rng.range(ORDERS.0, ORDERS.1) {
             let at = now + ctx.rng.below((WINDOW_DAYS * DAY) as u64) as i64;
             let ip = net.host(ctx.rng, user);
-            let a = Actor {
-                user: Some(user),
-                session: ctx.rng.next_u64(),
-                device: Some(device),
-                ip,
-                country,
-            };
+            let a = Actor { user: Some(user), session: ctx.rng.next_u64(), device: Some(device), ip, country };
             order_and_claim(ctx, &a, at, address, card);
         }
     }
-    if ring {
-        Some(Entity::Address(address))
-    } else {
-        first.map(Entity::User)
-    }
+    if ring { Some(Entity::Address(address)) } else { first.map(Entity::User) }
 }
 
 fn order_and_claim(ctx: &mut Ctx, a: &Actor, at: i64, address: Address, card: Card) {
@@ -60,26 +46,13 @@ fn order_and_claim(ctx: &mut Ctx, a: &Actor, at: i64, address: Address, card: Ca
     let shop = &ctx.world.shops[ctx.world.pick_shop(ctx.rng)];
     let items = vec![shop.item(ctx.rng)];
     let order = Order::new(items, address, geo::currency(a.country));
-    let pay = Payment {
-        card,
-        billing: address,
-    };
+    let pay = Payment { card, billing: address };
     let (id, t) = flows::place(ctx, a, t, &order, &pay);
     let t = flows::pay(ctx, a, t, (id, order.amount(), order.currency), &pay, None);
     if ctx.rng.chance(REFUND_SHARE) {
         let later = ctx.after(t, REFUND_DELAY.0, REFUND_DELAY.1);
-        let back = Actor {
-            session: ctx.rng.next_u64(),
-            ..*a
-        };
-        let reason =
-            ["item_not_received", "damaged", "wrong_item"][ctx.rng.weighted(&[70, 15, 15])];
-        flows::refund(
-            ctx,
-            &back,
-            later,
-            (id, order.amount(), order.currency),
-            reason,
-        );
+        let back = Actor { session: ctx.rng.next_u64(), ..*a };
+        let reason = ["item_not_received", "damaged", "wrong_item"][ctx.rng.weighted(&[70, 15, 15])];
+        flows::refund(ctx, &back, later, (id, order.amount(), order.currency), reason);
     }
 }

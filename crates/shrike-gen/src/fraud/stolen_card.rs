@@ -28,39 +28,23 @@ pub(super) fn plant(ctx: &mut Ctx, now: i64) -> Option<Entity> {
     let card_country = geo::other_country(ctx.rng, ip_country);
     let ship_country = geo::origin_country(ctx.rng, &[ip_country, card_country]);
     let fresh = ctx.rng.chance(FRESH_SHARE);
-    let user = if fresh {
-        ctx.world.fraud_account()
-    } else {
-        ctx.world.aged_account(ctx.rng)
-    };
+    let user = if fresh { ctx.world.fraud_account() } else { ctx.world.aged_account(ctx.rng) };
     let a = stranger(ctx, Some(user), ip_country);
-    let (mut t, history) = if fresh {
-        (sign_up(ctx, &a, now), 0)
-    } else {
-        warm_up(ctx, &a, now)
-    };
+    let (mut t, history) = if fresh { (sign_up(ctx, &a, now), 0) } else { warm_up(ctx, &a, now) };
     if !fresh {
-        let back = Actor {
-            session: ctx.rng.next_u64(),
-            ..a
-        };
+        let back = Actor { session: ctx.rng.next_u64(), ..a };
         t = flows::login(ctx, &back, t);
     }
     let target = (history * MULTIPLE).max(ctx.rng.range(HIT.0, HIT.1));
     let shipping = Address::random(ctx.rng, ship_country);
     let order = Order::new(super::resale_basket(ctx, target), shipping, "USD");
     // No coupon, so the checkout's payment details are not written by `place`.
-    let checkout = Payment {
-        card: Card::issued(ctx.rng, card_country),
-        billing: shipping,
-    };
+    let checkout = Payment { card: Card::issued(ctx.rng, card_country), billing: shipping };
     let (id, mut t) = flows::place(ctx, &a, t, &order, &checkout);
     let money = (id, order.amount(), order.currency);
     for _ in 0..ctx.rng.range(DECLINED_FIRST.0, DECLINED_FIRST.1) {
-        let pay = Payment {
-            card: Card::issued(ctx.rng, card_country),
-            billing: Address::random(ctx.rng, card_country),
-        };
+        let pay =
+            Payment { card: Card::issued(ctx.rng, card_country), billing: Address::random(ctx.rng, card_country) };
         t = flows::pay(ctx, &a, t, money, &pay, Some("do_not_honor"));
         t = ctx.after(t, 20 * SEC, 3 * MIN);
     }
@@ -68,18 +52,9 @@ pub(super) fn plant(ctx: &mut Ctx, now: i64) -> Option<Entity> {
 }
 
 /// The last stolen card goes through (mostly) and is disputed by its real holder.
-fn finish(
-    ctx: &mut Ctx,
-    a: &Actor,
-    t: i64,
-    money: (u64, i64, &'static str),
-    card_country: u8,
-) -> Option<Entity> {
+fn finish(ctx: &mut Ctx, a: &Actor, t: i64, money: (u64, i64, &'static str), card_country: u8) -> Option<Entity> {
     let card = Card::issued(ctx.rng, card_country);
-    let pay = Payment {
-        card,
-        billing: Address::random(ctx.rng, card_country),
-    };
+    let pay = Payment { card, billing: Address::random(ctx.rng, card_country) };
     let approved = ctx.rng.chance(APPROVE_SHARE);
     let t = flows::pay(ctx, a, t, money, &pay, (!approved).then_some("stolen_card"));
     if approved {
@@ -90,11 +65,7 @@ fn finish(
 }
 
 fn sign_up(ctx: &mut Ctx, a: &Actor, now: i64) -> i64 {
-    let email = if ctx.rng.chance(0.5) {
-        Email::person(ctx.rng)
-    } else {
-        Email::random_common(ctx.rng)
-    };
+    let email = if ctx.rng.chance(0.5) { Email::person(ctx.rng) } else { Email::random_common(ctx.rng) };
     let phone = Phone::random(ctx.rng, a.country);
     flows::signup(ctx, a, now, email, phone)
 }
@@ -106,28 +77,15 @@ fn warm_up(ctx: &mut Ctx, a: &Actor, now: i64) -> (i64, i64) {
     let home = Address::random(ctx.rng, a.country);
     let (mut t, mut total, n) = (now, 0, ctx.rng.range(WARMUPS.0, WARMUPS.1));
     for _ in 0..n {
-        let session = Actor {
-            session: ctx.rng.next_u64(),
-            ..*a
-        };
+        let session = Actor { session: ctx.rng.next_u64(), ..*a };
         let s = &ctx.world.shops[ctx.world.pick_shop(ctx.rng)];
         let mut item = s.item(ctx.rng);
         item.price = ctx.rng.range(WARMUP_AMOUNT.0, WARMUP_AMOUNT.1);
         item.quantity = 1;
         let order = Order::new(vec![item], home, "USD");
-        let pay = Payment {
-            card: own,
-            billing: home,
-        };
+        let pay = Payment { card: own, billing: home };
         let (id, after) = flows::place(ctx, &session, t, &order, &pay);
-        flows::pay(
-            ctx,
-            &session,
-            after,
-            (id, order.amount(), "USD"),
-            &pay,
-            None,
-        );
+        flows::pay(ctx, &session, after, (id, order.amount(), "USD"), &pay, None);
         total += order.amount();
         t = ctx.after(t, DAY, 3 * DAY);
     }

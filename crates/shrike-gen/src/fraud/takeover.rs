@@ -51,22 +51,14 @@ pub(super) fn plant(ctx: &mut Ctx, now: i64) -> Option<Entity> {
         let phone = Phone::random(ctx.rng, country);
         t = flows::update(ctx, &a, t, "phone", |d| d.phone = Some(phone));
     }
-    let drop_country = if ctx.rng.chance(0.5) {
-        v.country
-    } else {
-        country
-    };
+    let drop_country = if ctx.rng.chance(0.5) { v.country } else { country };
     let drop = Address::random(ctx.rng, drop_country);
     if ctx.rng.chance(ADDRESS_SHARE) {
         t = flows::update(ctx, &a, t, "address", |d| d.shipping = Some(drop));
     }
-    let target = (v.average_order() * ctx.rng.range(MULTIPLE.0, MULTIPLE.1))
-        .max(ctx.rng.range(FLOOR.0, FLOOR.1));
+    let target = (v.average_order() * ctx.rng.range(MULTIPLE.0, MULTIPLE.1)).max(ctx.rng.range(FLOOR.0, FLOOR.1));
     let order = Order::new(resale_basket(ctx, target), drop, geo::currency(v.country));
-    let pay = Payment {
-        card: v.cards[0],
-        billing: v.address,
-    };
+    let pay = Payment { card: v.cards[0], billing: v.address };
     let t = ctx.after(t, 2 * MIN, 15 * MIN);
     let (id, t) = flows::place(ctx, &a, t, &order, &pay);
     let decline = ctx.rng.chance(DECLINE_SHARE).then_some("do_not_honor");
@@ -74,13 +66,7 @@ pub(super) fn plant(ctx: &mut Ctx, now: i64) -> Option<Entity> {
     let t = flows::pay(ctx, &a, t, money, &pay, decline);
     if decline.is_none() && ctx.rng.chance(CHARGEBACK_SHARE) {
         let at = ctx.after(t, 10 * DAY, 40 * DAY);
-        ctx.push(flows::chargeback(
-            at,
-            Some(v.id),
-            money,
-            pay.card,
-            "unrecognized",
-        ));
+        ctx.push(flows::chargeback(at, Some(v.id), money, pay.card, "unrecognized"));
     }
     Some(Entity::User(v.id))
 }

@@ -39,11 +39,7 @@ impl Mix {
         let side = mix.signup + mix.listing + mix.payout;
         if side > MAX_SIDE_SHARE {
             let k = MAX_SIDE_SHARE / side;
-            mix = Mix {
-                signup: mix.signup * k,
-                listing: mix.listing * k,
-                payout: mix.payout * k,
-            };
+            mix = Mix { signup: mix.signup * k, listing: mix.listing * k, payout: mix.payout * k };
         }
         mix
     }

@@ -63,11 +63,7 @@ pub(crate) fn user_session(ctx: &mut Ctx, now: i64) {
     }
     let via = affiliate_click(ctx, &actor, &mut t);
     t = follow_up(ctx, ui, &actor, t);
-    let order_share = if via.is_some() {
-        ORDER_AFTER_CLICK_SHARE
-    } else {
-        ORDER_SHARE
-    };
+    let order_share = if via.is_some() { ORDER_AFTER_CLICK_SHARE } else { ORDER_SHARE };
     if ctx.rng.chance(order_share) {
         shop_and_pay(ctx, ui, &actor, t, via);
     } else if ctx.rng.chance(UPDATE_SHARE) {
@@ -91,10 +87,7 @@ pub(crate) fn signup_session(ctx: &mut Ctx, now: i64) {
     };
     let u = &ctx.world.users[ui];
     let (email, phone) = (u.email, u.phone);
-    let actor = Actor {
-        device: Some(u.devices[0]),
-        ..presence(ctx.rng, u)
-    };
+    let actor = Actor { device: Some(u.devices[0]), ..presence(ctx.rng, u) };
     let t = flows::signup(ctx, &actor, now, email, phone);
     if ctx.rng.chance(FIRST_ORDER_SHARE) {
         shop_and_pay(ctx, ui, &actor, t, None);
@@ -104,11 +97,7 @@ pub(crate) fn signup_session(ctx: &mut Ctx, now: i64) {
 /// Where a user is this time: usual device and home network, with the honest noise that
 /// keeps single-field rules from working (new devices, mobile networks, travel).
 fn presence(rng: &mut Rng, u: &User) -> Actor {
-    let device = if rng.chance(NEW_DEVICE_SHARE) {
-        rng.next_u64()
-    } else {
-        u.device(rng)
-    };
+    let device = if rng.chance(NEW_DEVICE_SHARE) { rng.next_u64() } else { u.device(rng) };
     let roll = rng.unit();
     let (ip, country) = if roll < TRAVEL_SHARE {
         let c = geo::other_country(rng, u.country);
@@ -118,21 +107,11 @@ fn presence(rng: &mut Rng, u: &User) -> Actor {
     } else {
         (u.net.host(rng, u.seed), u.country)
     };
-    Actor {
-        user: Some(u.id),
-        session: rng.next_u64(),
-        device: Some(device),
-        ip,
-        country,
-    }
+    Actor { user: Some(u.id), session: rng.next_u64(), device: Some(device), ip, country }
 }
 
 fn log_in(ctx: &mut Ctx, a: &Actor, t: i64) -> i64 {
-    let t = if ctx.rng.chance(FAILED_LOGIN_SHARE) {
-        flows::failed_login(ctx, a, t)
-    } else {
-        t
-    };
+    let t = if ctx.rng.chance(FAILED_LOGIN_SHARE) { flows::failed_login(ctx, a, t) } else { t };
     flows::login(ctx, a, t)
 }
 
@@ -154,17 +133,13 @@ fn follow_up(ctx: &mut Ctx, ui: usize, a: &Actor, t: i64) -> i64 {
         return t;
     };
     u.last_order = None;
-    let refund_share = if u.refund_prone {
-        REFUND_PRONE_SHARE
-    } else {
-        REFUND_SHARE
-    };
+    let refund_share = if u.refund_prone { REFUND_PRONE_SHARE } else { REFUND_SHARE };
     if ctx.rng.chance(REVIEW_SHARE) {
         let rating = [5, 4, 3, 2, 1][ctx.rng.weighted(&[55, 22, 9, 5, 9])];
         flows::review(ctx, a, t, last.id, (last.shop, last.sku), rating)
     } else if ctx.rng.chance(refund_share) {
-        let reason = ["damaged", "wrong_item", "changed_mind", "item_not_received"]
-            [ctx.rng.weighted(&[30, 25, 30, 15])];
+        let reason =
+            ["damaged", "wrong_item", "changed_mind", "item_not_received"][ctx.rng.weighted(&[30, 25, 30, 15])];
         flows::refund(ctx, a, t, (last.id, last.amount, last.currency), reason)
     } else {
         t
@@ -181,10 +156,7 @@ fn shop_and_pay(ctx: &mut Ctx, ui: usize, a: &Actor, t: i64, via: Option<u32>) {
         u.coupon_used = order.apply(c);
     }
     let u = &ctx.world.users[ui];
-    let pay = Payment {
-        card: u.card(ctx.rng),
-        billing: u.address,
-    };
+    let pay = Payment { card: u.card(ctx.rng), billing: u.address };
     let (id, t) = flows::place(ctx, a, t, &order, &pay);
     let amount = (id, order.amount(), order.currency);
     let (approved, t) = pay_with_retry(ctx, ui, a, t, amount, pay);
@@ -201,11 +173,7 @@ fn basket(ctx: &mut Ctx, ui: usize) -> Order {
     let u = &ctx.world.users[ui];
     let shipping = if ctx.rng.chance(GIFT_SHARE) {
         let abroad = ctx.rng.chance(GIFT_ABROAD_SHARE);
-        let c = if abroad {
-            geo::other_country(ctx.rng, u.country)
-        } else {
-            u.country
-        };
+        let c = if abroad { geo::other_country(ctx.rng, u.country) } else { u.country };
         Address::random(ctx.rng, c)
     } else {
         u.address
@@ -247,15 +215,9 @@ fn pay_with_retry(
         return (false, t);
     }
     let t = ctx.after(t, 20 * SEC, 3 * MIN);
-    let retry = Payment {
-        card: ctx.world.users[ui].card(ctx.rng),
-        ..pay
-    };
+    let retry = Payment { card: ctx.world.users[ui].card(ctx.rng), ..pay };
     let second = decline(ctx.rng, 0.25);
-    (
-        second.is_none(),
-        flows::pay(ctx, a, t, order, &retry, second),
-    )
+    (second.is_none(), flows::pay(ctx, a, t, order, &retry, second))
 }
 
 /// Books an approved order: user history, shop balance, a possible honest dispute.
@@ -265,30 +227,15 @@ fn remember(ctx: &mut Ctx, ui: usize, o: &Order, id: u64, t: i64, pay: Payment) 
     let u = &mut ctx.world.users[ui];
     u.orders += 1;
     u.spent += amount;
-    u.last_order = Some(LastOrder {
-        id,
-        shop: o.shop,
-        sku,
-        amount,
-        currency: o.currency,
-        at: t,
-    });
+    u.last_order = Some(LastOrder { id, shop: o.shop, sku, amount, currency: o.currency, at: t });
     let user = u.id;
     if let Some(shop) = ctx.world.shop_mut(o.shop) {
         shop.balance += amount;
     }
     if ctx.rng.chance(HONEST_CHARGEBACK_SHARE) {
         let at = ctx.after(t, 15 * DAY, 60 * DAY);
-        let reason = ctx
-            .rng
-            .pick(&["unrecognized", "product_not_received", "duplicate"]);
-        ctx.push(flows::chargeback(
-            at,
-            Some(user),
-            (id, amount, o.currency),
-            pay.card,
-            reason,
-        ));
+        let reason = ctx.rng.pick(&["unrecognized", "product_not_received", "duplicate"]);
+        ctx.push(flows::chargeback(at, Some(user), (id, amount, o.currency), pay.card, reason));
     }
 }
 
@@ -320,8 +267,5 @@ fn profile_update(ctx: &mut Ctx, ui: usize, a: &Actor, t: i64) {
 
 /// Used by shop owners too: the listing and payout code shares the honest presence model.
 pub(crate) fn owner_presence(rng: &mut Rng, u: &User) -> Actor {
-    Actor {
-        device: Some(u.devices[0]),
-        ..presence(rng, u)
-    }
+    Actor { device: Some(u.devices[0]), ..presence(rng, u) }
 }

@@ -28,13 +28,10 @@ pub(crate) fn listing(ctx: &mut Ctx, now: i64) {
         let sku = ctx.rng.below(u64::from(s.skus)) as u32;
         let (id, price, category) = (s.id, s.price(sku), s.category);
         let currency = geo::currency(actor.country);
-        let d = Draft {
-            shop: Some(id),
-            ..actor.draft(KnownType::ListingCreate, t)
-        }
-        .money(price, currency)
-        .attr("sku", Attr::Sku(id, sku))
-        .attr("category", Attr::Str(CATEGORIES[usize::from(category)].0));
+        let d = Draft { shop: Some(id), ..actor.draft(KnownType::ListingCreate, t) }
+            .money(price, currency)
+            .attr("sku", Attr::Sku(id, sku))
+            .attr("category", Attr::Str(CATEGORIES[usize::from(category)].0));
         ctx.push(d);
         t = ctx.after(t, 30 * SEC, 10 * MIN);
     }
@@ -61,17 +58,11 @@ pub(crate) fn payout(ctx: &mut Ctx, now: i64) {
         flows::update(ctx, &actor, now, "bank_account", fill);
         at = ctx.after(now, BANK_CHANGE_DELAY.0, BANK_CHANGE_DELAY.1);
     }
-    let later = Actor {
-        session: ctx.rng.next_u64(),
-        ..actor
-    };
+    let later = Actor { session: ctx.rng.next_u64(), ..actor };
     let currency = geo::currency(actor.country);
-    let d = Draft {
-        shop: Some(id),
-        ..later.draft(KnownType::PayoutRequest, at)
-    }
-    .money(amount, currency)
-    .attr("method", Attr::Str("bank_transfer"));
+    let d = Draft { shop: Some(id), ..later.draft(KnownType::PayoutRequest, at) }
+        .money(amount, currency)
+        .attr("method", Attr::Str("bank_transfer"));
     ctx.push(d);
 }
 

@@ -4,9 +4,7 @@
 use std::fmt::{self, Display, Formatter};
 
 use super::geo;
-use super::names::{
-    COMMON_DOMAINS, DISPOSABLE_DOMAINS, FIRST_NAMES, LAST_NAMES, STREET_KINDS, STREETS,
-};
+use super::names::{COMMON_DOMAINS, DISPOSABLE_DOMAINS, FIRST_NAMES, LAST_NAMES, STREET_KINDS, STREETS};
 use crate::digits;
 use crate::rng::{Rng, mix};
 
@@ -22,11 +20,7 @@ pub(crate) struct Card {
 impl Card {
     /// A card issued in `country` by one of that country's six issuers.
     pub(crate) fn issued(rng: &mut Rng, country: u8) -> Card {
-        Card {
-            key: rng.next_u64(),
-            bin: issuer_bin(country, rng.below(6)),
-            country,
-        }
+        Card { key: rng.next_u64(), bin: issuer_bin(country, rng.below(6)), country }
     }
 
     pub(crate) fn fingerprint(&self) -> Id {
@@ -72,10 +66,7 @@ pub(crate) struct Address {
 
 impl Address {
     pub(crate) fn random(rng: &mut Rng, country: u8) -> Address {
-        Address {
-            key: rng.next_u64(),
-            country,
-        }
+        Address { key: rng.next_u64(), country }
     }
 
     pub(crate) fn line1(&self) -> impl Display + use<> {
@@ -97,13 +88,7 @@ impl Address {
 
     /// `country|postal_code|city|line1`, lower case: how labels name an address.
     pub(crate) fn key_text(&self) -> String {
-        let text = format!(
-            "{}|{}|{}|{}",
-            geo::code(self.country),
-            self.postal_code(),
-            self.city(),
-            self.line1()
-        );
+        let text = format!("{}|{}|{}|{}", geo::code(self.country), self.postal_code(), self.city(), self.line1());
         text.to_lowercase()
     }
 }
@@ -131,30 +116,18 @@ impl Email {
     /// A person's address at an everyday provider.
     pub(crate) fn person(rng: &mut Rng) -> Email {
         let weights: Vec<u32> = COMMON_DOMAINS.iter().map(|d| d.1).collect();
-        Email {
-            seed: rng.next_u64(),
-            domain: rng.weighted(&weights) as u8,
-            style: EmailStyle::Person,
-        }
+        Email { seed: rng.next_u64(), domain: rng.weighted(&weights) as u8, style: EmailStyle::Person }
     }
 
     /// A throwaway address: random local part, disposable provider.
     pub(crate) fn disposable(rng: &mut Rng) -> Email {
-        let domain =
-            (COMMON_DOMAINS.len() as u64 + rng.below(DISPOSABLE_DOMAINS.len() as u64)) as u8;
-        Email {
-            seed: rng.next_u64(),
-            domain,
-            style: EmailStyle::Random,
-        }
+        let domain = (COMMON_DOMAINS.len() as u64 + rng.below(DISPOSABLE_DOMAINS.len() as u64)) as u8;
+        Email { seed: rng.next_u64(), domain, style: EmailStyle::Random }
     }
 
     /// A random local part at an everyday provider (farms that avoid the disposable list).
     pub(crate) fn random_common(rng: &mut Rng) -> Email {
-        Email {
-            style: EmailStyle::Random,
-            ..Email::person(rng)
-        }
+        Email { style: EmailStyle::Random, ..Email::person(rng) }
     }
 
     fn domain_name(&self) -> &'static str {
@@ -217,23 +190,14 @@ impl Phone {
     pub(crate) fn random(rng: &mut Rng, country: u8) -> Phone {
         let digits = u32::from(geo::country(country).digits);
         let low = 10u64.pow(digits - 1);
-        Phone {
-            country,
-            national: low + rng.below(9 * low),
-        }
+        Phone { country, national: low + rng.below(9 * low) }
     }
 }
 
 impl Display for Phone {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
         let c = geo::country(self.country);
-        write!(
-            f,
-            "+{}{:0w$}",
-            c.dial,
-            self.national,
-            w = usize::from(c.digits)
-        )
+        write!(f, "+{}{:0w$}", c.dial, self.national, w = usize::from(c.digits))
     }
 }
 
@@ -347,32 +311,14 @@ mod tests {
 
     #[test]
     fn renders_stable_values() {
-        let card = Card {
-            key: 1,
-            bin: 411_111,
-            country: 0,
-        };
+        let card = Card { key: 1, bin: 411_111, country: 0 };
         assert!(card.fingerprint().to_string().starts_with("cf_"));
         assert_eq!(card.brand(), "visa");
-        let email = Email {
-            seed: 0,
-            domain: 0,
-            style: EmailStyle::Person,
-        };
+        let email = Email { seed: 0, domain: 0, style: EmailStyle::Person };
         assert_eq!(email.to_string(), "anna.smith@gmail.com");
-        let tagged = Email {
-            style: EmailStyle::Tagged(3),
-            ..email
-        };
+        let tagged = Email { style: EmailStyle::Tagged(3), ..email };
         assert_eq!(tagged.to_string(), "anna.smith+3@gmail.com");
-        assert_eq!(
-            Phone {
-                country: 0,
-                national: 5_551_230_000
-            }
-            .to_string(),
-            "+15551230000"
-        );
+        assert_eq!(Phone { country: 0, national: 5_551_230_000 }.to_string(), "+15551230000");
         assert_eq!(Id::Device(0xabc).to_string(), "dv_000000000abc");
         assert_eq!(Id::User(12).to_string(), "u12");
         let addr = Address { key: 5, country: 0 };

@@ -56,9 +56,8 @@ pub(crate) static COUNTRIES: &[Country] = &[
 ];
 
 /// Relative activity by local hour (0–23), peaking in the evening; out of 100.
-pub(crate) const DIURNAL: [u64; 24] = [
-    30, 18, 10, 6, 5, 6, 10, 20, 35, 45, 50, 55, 60, 58, 55, 55, 58, 65, 75, 85, 95, 100, 85, 55,
-];
+pub(crate) const DIURNAL: [u64; 24] =
+    [30, 18, 10, 6, 5, 6, 10, 20, 35, 45, 50, 55, 60, 58, 55, 55, 58, 65, 75, 85, 95, 100, 85, 55];
 
 /// The average of [`DIURNAL`] as a share of its peak: the long-run share of candidate
 /// activity that [`awake`] lets through, whatever the country mix.
@@ -69,10 +68,9 @@ pub(crate) fn awake_share() -> f64 {
 /// First octets that look like ordinary public address space (no private, loopback,
 /// multicast or carrier-grade NAT ranges).
 const FIRST_OCTETS: &[u8] = &[
-    23, 24, 31, 37, 41, 45, 46, 49, 50, 62, 66, 68, 71, 73, 77, 78, 79, 80, 81, 82, 83, 84, 85, 86,
-    87, 88, 89, 90, 91, 92, 93, 94, 95, 98, 99, 102, 103, 105, 109, 110, 112, 114, 116, 118, 121,
-    124, 125, 151, 154, 176, 177, 178, 179, 181, 185, 186, 187, 188, 189, 190, 191, 193, 194, 195,
-    196, 197, 200, 201, 203, 212, 213, 217,
+    23, 24, 31, 37, 41, 45, 46, 49, 50, 62, 66, 68, 71, 73, 77, 78, 79, 80, 81, 82, 83, 84, 85, 86, 87, 88, 89, 90, 91,
+    92, 93, 94, 95, 98, 99, 102, 103, 105, 109, 110, 112, 114, 116, 118, 121, 124, 125, 151, 154, 176, 177, 178, 179,
+    181, 185, 186, 187, 188, 189, 190, 191, 193, 194, 195, 196, 197, 200, 201, 203, 212, 213, 217,
 ];
 
 /// /16 blocks per country.
@@ -98,25 +96,15 @@ pub(crate) fn home_country(rng: &mut Rng) -> u8 {
 
 /// A fraud origin country other than every country in `not`.
 pub(crate) fn origin_country(rng: &mut Rng, not: &[u8]) -> u8 {
-    let weights: Vec<u32> = (0..COUNTRIES.len())
-        .map(|i| {
-            if not.contains(&(i as u8)) {
-                0
-            } else {
-                COUNTRIES[i].origin
-            }
-        })
-        .collect();
+    let weights: Vec<u32> =
+        (0..COUNTRIES.len()).map(|i| if not.contains(&(i as u8)) { 0 } else { COUNTRIES[i].origin }).collect();
     rng.weighted(&weights) as u8
 }
 
 /// Any honest-weighted country other than `not` (travel, gifts, expat cards).
 pub(crate) fn other_country(rng: &mut Rng, not: u8) -> u8 {
-    let weights: Vec<u32> = COUNTRIES
-        .iter()
-        .enumerate()
-        .map(|(i, c)| if i == usize::from(not) { 0 } else { c.home })
-        .collect();
+    let weights: Vec<u32> =
+        COUNTRIES.iter().enumerate().map(|(i, c)| if i == usize::from(not) { 0 } else { c.home }).collect();
     rng.weighted(&weights) as u8
 }
 
@@ -152,9 +140,7 @@ pub(crate) fn net64(rng: &mut Rng, c: u8) -> u64 {
 }
 
 pub(crate) fn v6(prefix: u64, iid: u64) -> IpAddr {
-    IpAddr::V6(Ipv6Addr::from(
-        (u128::from(prefix) << 64) | u128::from(iid | 1),
-    ))
+    IpAddr::V6(Ipv6Addr::from((u128::from(prefix) << 64) | u128::from(iid | 1)))
 }
 
 /// A random host on a random network of country `c`: a one-off IP.

@@ -55,8 +55,7 @@ pub(crate) struct World {
 
 impl World {
     pub(crate) fn new(rng: &mut Rng, events: u64) -> World {
-        let existing =
-            (events / EVENTS_PER_USER).clamp(MIN_EXISTING_USERS, MAX_EXISTING_USERS) as usize;
+        let existing = (events / EVENTS_PER_USER).clamp(MIN_EXISTING_USERS, MAX_EXISTING_USERS) as usize;
         let (mut users, aged_users) = populate(rng, existing);
         let newcomers = existing * NEWCOMERS_PER_TEN / 10;
         users.extend((0..newcomers).map(|_| User::random(rng, 0)));
@@ -66,8 +65,7 @@ impl World {
                 Shop::random(rng, i as u32 + 1, owner)
             })
             .collect();
-        let (affiliates, spare_affiliates) =
-            affiliates(rng, (existing / USERS_PER_AFFILIATE).max(6));
+        let (affiliates, spare_affiliates) = affiliates(rng, (existing / USERS_PER_AFFILIATE).max(6));
         let next_user = (existing + aged_users.len()) as u64 + 1;
         let next_affiliate = (affiliates.len() + spare_affiliates.len()) as u32 + 1;
         World {
@@ -154,9 +152,7 @@ impl World {
 
     /// A random active user with at least one approved order, if one turns up in a few tries.
     pub(crate) fn pick_customer(&self, rng: &mut Rng) -> Option<usize> {
-        (0..32)
-            .map(|_| rng.below(self.active as u64) as usize)
-            .find(|&i| self.users[i].orders > 0)
+        (0..32).map(|_| rng.below(self.active as u64) as usize).find(|&i| self.users[i].orders > 0)
     }
 
     /// A shop; popular shops (low ids) get more traffic.
@@ -204,10 +200,7 @@ fn affiliates(rng: &mut Rng, honest: usize) -> (Vec<Affiliate>, Vec<u32>) {
         if rng.chance(0.3) {
             spare.push(id);
         } else {
-            list.push(Affiliate {
-                id,
-                channel: rng.pick(&CHANNELS[..5]),
-            });
+            list.push(Affiliate { id, channel: rng.pick(&CHANNELS[..5]) });
         }
         id += 1;
     }

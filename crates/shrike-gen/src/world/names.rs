@@ -1,24 +1,22 @@
 //! Word lists the world is drawn from. Plain ASCII so no event needs JSON escapes.
 
 pub(crate) const FIRST_NAMES: &[&str] = &[
-    "anna", "ben", "carla", "david", "emma", "felix", "grace", "hugo", "iris", "jack", "karen",
-    "liam", "maria", "noah", "olivia", "paul", "quinn", "rosa", "sam", "tina", "umar", "vera",
-    "will", "xena", "yusuf", "zoe", "lucas", "mia", "leon", "sofia", "omar", "hana", "ivan",
-    "lena", "marco", "nina", "pedro", "sara", "tom", "yuki",
+    "anna", "ben", "carla", "david", "emma", "felix", "grace", "hugo", "iris", "jack", "karen", "liam", "maria",
+    "noah", "olivia", "paul", "quinn", "rosa", "sam", "tina", "umar", "vera", "will", "xena", "yusuf", "zoe", "lucas",
+    "mia", "leon", "sofia", "omar", "hana", "ivan", "lena", "marco", "nina", "pedro", "sara", "tom", "yuki",
 ];
 
 pub(crate) const LAST_NAMES: &[&str] = &[
-    "smith", "jones", "miller", "brown", "garcia", "martin", "muller", "schmidt", "dubois",
-    "rossi", "jansen", "kowalski", "silva", "tanaka", "nguyen", "johnson", "lee", "walker", "hall",
-    "young", "king", "wright", "lopez", "hill", "scott", "green", "adams", "baker", "nelson",
-    "carter", "fischer", "weber", "moreau", "bianchi", "ferrari", "novak", "sato", "kim", "patel",
-    "singh",
+    "smith", "jones", "miller", "brown", "garcia", "martin", "muller", "schmidt", "dubois", "rossi", "jansen",
+    "kowalski", "silva", "tanaka", "nguyen", "johnson", "lee", "walker", "hall", "young", "king", "wright", "lopez",
+    "hill", "scott", "green", "adams", "baker", "nelson", "carter", "fischer", "weber", "moreau", "bianchi", "ferrari",
+    "novak", "sato", "kim", "patel", "singh",
 ];
 
 pub(crate) const STREETS: &[&str] = &[
-    "main", "oak", "maple", "cedar", "pine", "elm", "park", "lake", "hill", "church", "station",
-    "mill", "river", "high", "king", "queen", "victoria", "garden", "north", "south", "west",
-    "east", "market", "bridge", "castle", "forest", "spring", "meadow", "sunset", "harbor",
+    "main", "oak", "maple", "cedar", "pine", "elm", "park", "lake", "hill", "church", "station", "mill", "river",
+    "high", "king", "queen", "victoria", "garden", "north", "south", "west", "east", "market", "bridge", "castle",
+    "forest", "spring", "meadow", "sunset", "harbor",
 ];
 
 pub(crate) const STREET_KINDS: &[&str] = &["st", "ave", "rd", "ln", "blvd", "way", "dr", "ct"];
@@ -38,13 +36,8 @@ pub(crate) const COMMON_DOMAINS: &[(&str, u32)] = &[
 ];
 
 /// Disposable-mail providers (the spec's list); a few privacy-minded honest users use them too.
-pub(crate) const DISPOSABLE_DOMAINS: &[&str] = &[
-    "mailinator.com",
-    "yopmail.com",
-    "guerrillamail.com",
-    "10minutemail.com",
-    "tempmail.dev",
-];
+pub(crate) const DISPOSABLE_DOMAINS: &[&str] =
+    &["mailinator.com", "yopmail.com", "guerrillamail.com", "10minutemail.com", "tempmail.dev"];
 
 /// Product categories with their price band in cents (low, high). Books, groceries and
 /// beauty go below three dollars, so a small amount alone does not mean card testing.
@@ -65,28 +58,9 @@ pub(crate) const CATEGORIES: &[(&str, i64, i64)] = &[
 pub(crate) const RESALE_CATEGORIES: &[u8] = &[0, 7, 9];
 
 /// Honest affiliate channels; floods come through `display` and `social`.
-pub(crate) const CHANNELS: &[&str] = &[
-    "blog",
-    "youtube",
-    "instagram",
-    "tiktok",
-    "newsletter",
-    "display",
-    "social",
-];
+pub(crate) const CHANNELS: &[&str] = &["blog", "youtube", "instagram", "tiktok", "newsletter", "display", "social"];
 
-pub(crate) const HONEST_DECLINES: &[&str] = &[
-    "insufficient_funds",
-    "do_not_honor",
-    "expired_card",
-    "invalid_cvc",
-];
+pub(crate) const HONEST_DECLINES: &[&str] = &["insufficient_funds", "do_not_honor", "expired_card", "invalid_cvc"];
 
-pub(crate) const TESTING_DECLINES: &[&str] = &[
-    "incorrect_number",
-    "invalid_cvc",
-    "do_not_honor",
-    "card_not_supported",
-    "expired_card",
-    "stolen_card",
-];
+pub(crate) const TESTING_DECLINES: &[&str] =
+    &["incorrect_number", "invalid_cvc", "do_not_honor", "card_not_supported", "expired_card", "stolen_card"];

@@ -33,11 +33,7 @@ pub(crate) enum Net {
 
 impl Net {
     pub(crate) fn random(rng: &mut Rng, country: u8) -> Net {
-        if rng.chance(IPV6_SHARE) {
-            Net::V6(geo::net64(rng, country))
-        } else {
-            Net::V4(geo::net24(rng, country))
-        }
+        if rng.chance(IPV6_SHARE) { Net::V6(geo::net64(rng, country)) } else { Net::V4(geo::net24(rng, country)) }
     }
 
     /// An address on this network: usually the user's stable one (`seed`), sometimes a new
@@ -94,11 +90,7 @@ impl User {
     pub(crate) fn random(rng: &mut Rng, id: u64) -> User {
         let country = geo::home_country(rng);
         let card = |rng: &mut Rng| {
-            let c = if rng.chance(FOREIGN_CARD_SHARE) {
-                geo::other_country(rng, country)
-            } else {
-                country
-            };
+            let c = if rng.chance(FOREIGN_CARD_SHARE) { geo::other_country(rng, country) } else { country };
             Card::issued(rng, c)
         };
         User {
@@ -137,43 +129,24 @@ impl User {
     }
 
     pub(crate) fn card(&self, rng: &mut Rng) -> Card {
-        let i = if self.n_cards > 1 && rng.chance(0.3) {
-            1
-        } else {
-            0
-        };
+        let i = if self.n_cards > 1 && rng.chance(0.3) { 1 } else { 0 };
         self.cards[i]
     }
 
     pub(crate) fn device(&self, rng: &mut Rng) -> u64 {
-        let i = if self.n_devices > 1 && rng.chance(0.35) {
-            1
-        } else {
-            0
-        };
+        let i = if self.n_devices > 1 && rng.chance(0.35) { 1 } else { 0 };
         self.devices[i]
     }
 
     /// Average approved order in cents, or a typical basket for users with no history.
     pub(crate) fn average_order(&self) -> i64 {
-        if self.orders == 0 {
-            4_000
-        } else {
-            self.spent / i64::from(self.orders)
-        }
+        if self.orders == 0 { 4_000 } else { self.spent / i64::from(self.orders) }
     }
 }
 
 fn honest_email(rng: &mut Rng) -> Email {
     let person = Email::person(rng);
-    if rng.chance(DISPOSABLE_EMAIL_SHARE) {
-        Email {
-            domain: Email::disposable(rng).domain,
-            ..person
-        }
-    } else {
-        person
-    }
+    if rng.chance(DISPOSABLE_EMAIL_SHARE) { Email { domain: Email::disposable(rng).domain, ..person } } else { person }
 }
 
 /// A seller.
@@ -217,13 +190,7 @@ impl Shop {
             86..96 => 2,
             _ => 3,
         };
-        Item {
-            shop: self.id,
-            sku,
-            category: self.category,
-            quantity,
-            price: self.price(sku),
-        }
+        Item { shop: self.id, sku, category: self.category, quantity, price: self.price(sku) }
     }
 
     /// Prices skew to the low end of the category band and end in .99 or .00.
@@ -233,23 +200,13 @@ impl Shop {
         let (a, b) = ((h % 1_000) as i64, ((h >> 10) % 1_000) as i64);
         let raw = lo + (hi - lo) * a / 1_000 * b / 1_000;
         let dollars = raw / 100;
-        if h >> 63 == 0 {
-            dollars * 100 + 99
-        } else {
-            dollars.max(1) * 100
-        }
+        if h >> 63 == 0 { dollars * 100 + 99 } else { dollars.max(1) * 100 }
     }
 
     /// The cheapest-looking SKU price band, for brushing's token orders (1–8 units).
     pub(crate) fn token_item(&self, rng: &mut Rng) -> Item {
         let sku = rng.below(u64::from(self.skus)) as u32;
-        Item {
-            shop: self.id,
-            sku,
-            category: self.category,
-            quantity: 1,
-            price: rng.range(1, 7) * 100 + 99,
-        }
+        Item { shop: self.id, sku, category: self.category, quantity: 1, price: rng.range(1, 7) * 100 + 99 }
     }
 }
 

@@ -103,45 +103,22 @@ impl Fixture {
 
     /// Events of one pattern ("honest" for unlabelled ones).
     pub(crate) fn of<'a>(&'a self, pattern: &'a str) -> impl Iterator<Item = &'a Ev> + 'a {
-        self.events
-            .iter()
-            .filter(move |e| self.pattern(e) == pattern)
+        self.events.iter().filter(move |e| self.pattern(e) == pattern)
     }
 }
 
 pub(crate) fn fixture() -> &'static Fixture {
     static FIXTURE: OnceLock<Fixture> = OnceLock::new();
     FIXTURE.get_or_init(|| {
-        let cfg = GenConfig {
-            events: FIXTURE_EVENTS,
-            ..GenConfig::default()
-        };
+        let cfg = GenConfig { events: FIXTURE_EVENTS, ..GenConfig::default() };
         let (mut events_out, mut labels_out) = (Vec::new(), Vec::new());
         let summary = write_stream(&cfg, &mut events_out, &mut labels_out).unwrap();
-        let lines: Vec<String> = std::str::from_utf8(&events_out)
-            .unwrap()
-            .lines()
-            .map(str::to_string)
-            .collect();
+        let lines: Vec<String> = std::str::from_utf8(&events_out).unwrap().lines().map(str::to_string).collect();
         let events: Vec<Ev> = lines.iter().map(|l| parse_event(l)).collect();
-        let labels: Vec<LabelLine> = std::str::from_utf8(&labels_out)
-            .unwrap()
-            .lines()
-            .map(|l| serde_json::from_str(l).unwrap())
-            .collect();
-        let label_of = labels
-            .iter()
-            .enumerate()
-            .map(|(i, l)| (l.event_id.clone(), i))
-            .collect();
-        Fixture {
-            cfg,
-            lines,
-            events,
-            labels,
-            label_of,
-            summary,
-        }
+        let labels: Vec<LabelLine> =
+            std::str::from_utf8(&labels_out).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        let label_of = labels.iter().enumerate().map(|(i, l)| (l.event_id.clone(), i)).collect();
+        Fixture { cfg, lines, events, labels, label_of, summary }
     })
 }
 
@@ -153,26 +130,14 @@ pub(crate) fn fixture_lines() -> &'static [String] {
 pub(crate) fn parse_event(line: &str) -> Ev {
     let mut e: Ev = serde_json::from_str(line).unwrap_or_else(|err| panic!("{err}: {line}"));
     let ts = Timestamp::parse_rfc3339(&e.timestamp).unwrap_or_else(|| panic!("timestamp: {line}"));
-    assert_eq!(
-        ts.to_string(),
-        e.timestamp,
-        "timestamp is canonical RFC 3339 with ms"
-    );
+    assert_eq!(ts.to_string(), e.timestamp, "timestamp is canonical RFC 3339 with ms");
     e.at = ts.millis();
     for key in ["\"amount\":", "\"price\":", "\"coupon_value\":"] {
         for (pos, _) in line.match_indices(key) {
             let rest = &line[pos + key.len()..];
-            let token: String = rest
-                .chars()
-                .take_while(|c| c.is_ascii_digit() || *c == '.' || *c == '-')
-                .collect();
-            let (int, frac) = token
-                .split_once('.')
-                .unwrap_or_else(|| panic!("{key} {token} in {line}"));
-            assert!(
-                !int.is_empty() && frac.len() == 2,
-                "{key} must have two decimals: {line}"
-            );
+            let token: String = rest.chars().take_while(|c| c.is_ascii_digit() || *c == '.' || *c == '-').collect();
+            let (int, frac) = token.split_once('.').unwrap_or_else(|| panic!("{key} {token} in {line}"));
+            assert!(!int.is_empty() && frac.len() == 2, "{key} must have two decimals: {line}");
         }
     }
     e

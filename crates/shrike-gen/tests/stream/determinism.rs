@@ -10,18 +10,12 @@ fn run(cfg: &GenConfig) -> (Vec<u8>, Vec<u8>) {
 
 /// FNV-1a, 64-bit: a hash whose value is fixed by its definition.
 fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    })
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
 }
 
 #[test]
 fn same_config_gives_identical_bytes() {
-    let cfg = GenConfig {
-        events: 30_000,
-        seed: 9,
-        ..GenConfig::default()
-    };
+    let cfg = GenConfig { events: 30_000, seed: 9, ..GenConfig::default() };
     let a = run(&cfg);
     let b = run(&cfg);
     assert_eq!(fnv1a(&a.0), fnv1a(&b.0));
@@ -35,16 +29,9 @@ fn output_is_pinned_forever() {
     // The stream for a seed is part of the contract (tests and benchmarks depend on it).
     // If this fails, the generator's output changed: that needs a deliberate decision and
     // a note in docs/generator.md, not a new constant pasted in.
-    let cfg = GenConfig {
-        events: 5_000,
-        seed: 1,
-        ..GenConfig::default()
-    };
+    let cfg = GenConfig { events: 5_000, seed: 1, ..GenConfig::default() };
     let (events, labels) = run(&cfg);
-    assert_eq!(
-        (fnv1a(&events), fnv1a(&labels)),
-        (PINNED_EVENTS, PINNED_LABELS)
-    );
+    assert_eq!((fnv1a(&events), fnv1a(&labels)), (PINNED_EVENTS, PINNED_LABELS));
 }
 
 const PINNED_EVENTS: u64 = 8_991_383_421_793_595_734;
@@ -52,11 +39,7 @@ const PINNED_LABELS: u64 = 7_389_408_561_975_134_952;
 
 #[test]
 fn iterator_and_writer_agree() {
-    let cfg = GenConfig {
-        events: 5_000,
-        seed: 3,
-        ..GenConfig::default()
-    };
+    let cfg = GenConfig { events: 5_000, seed: 3, ..GenConfig::default() };
     let mut lines = String::new();
     for g in Generator::new(cfg.clone()) {
         lines.push_str(&g.json);
@@ -67,54 +50,25 @@ fn iterator_and_writer_agree() {
 
 #[test]
 fn edge_configs() {
-    assert_eq!(
-        Generator::new(GenConfig {
-            events: 0,
-            ..GenConfig::default()
-        })
-        .count(),
-        0
-    );
-    let honest_only = GenConfig {
-        events: 3_000,
-        fraud_rate: 0.0,
-        ..GenConfig::default()
-    };
+    assert_eq!(Generator::new(GenConfig { events: 0, ..GenConfig::default() }).count(), 0);
+    let honest_only = GenConfig { events: 3_000, fraud_rate: 0.0, ..GenConfig::default() };
     assert!(Generator::new(honest_only).all(|g| g.label.is_none()));
-    let nan = GenConfig {
-        events: 3_000,
-        fraud_rate: f64::NAN,
-        days: 0,
-        ..GenConfig::default()
-    };
+    let nan = GenConfig { events: 3_000, fraud_rate: f64::NAN, days: 0, ..GenConfig::default() };
     assert_eq!(Generator::new(nan).count(), 3_000);
-    let heavy = GenConfig {
-        events: 20_000,
-        fraud_rate: 0.9,
-        ..GenConfig::default()
-    };
+    let heavy = GenConfig { events: 20_000, fraud_rate: 0.9, ..GenConfig::default() };
     let fraud = Generator::new(heavy).filter(|g| g.label.is_some()).count();
-    assert!(
-        fraud > 6_000 && fraud < 14_000,
-        "fraud_rate is clamped to 0.5: {fraud}"
-    );
+    assert!(fraud > 6_000 && fraud < 14_000, "fraud_rate is clamped to 0.5: {fraud}");
 }
 
 #[test]
 fn generator_can_move_to_another_thread() {
     fn send<T: Send>(_: &T) {}
-    send(&Generator::new(GenConfig {
-        events: 1,
-        ..GenConfig::default()
-    }));
+    send(&Generator::new(GenConfig { events: 1, ..GenConfig::default() }));
 }
 
 #[test]
 fn pattern_names_are_snake_case() {
     for p in Pattern::ALL {
-        assert_eq!(
-            serde_json::to_string(&p).unwrap(),
-            format!("\"{}\"", p.name())
-        );
+        assert_eq!(serde_json::to_string(&p).unwrap(), format!("\"{}\"", p.name()));
     }
 }

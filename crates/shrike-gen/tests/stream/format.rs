@@ -48,24 +48,15 @@ fn check_identity(e: &Ev) {
         assert!(ip.parse::<IpAddr>().is_ok(), "ip {ip}");
         assert!(e.ip_country.is_some(), "ip without ip_country");
     }
-    for c in [&e.ip_country, &e.card.as_ref().map(|c| c.country.clone())]
-        .into_iter()
-        .flatten()
-    {
-        assert!(
-            c.len() == 2 && c.bytes().all(|b| b.is_ascii_uppercase()),
-            "country {c}"
-        );
+    for c in [&e.ip_country, &e.card.as_ref().map(|c| c.country.clone())].into_iter().flatten() {
+        assert!(c.len() == 2 && c.bytes().all(|b| b.is_ascii_uppercase()), "country {c}");
     }
     if let Some(email) = &e.email {
         assert_eq!(email, &email.to_lowercase());
         assert_eq!(email.matches('@').count(), 1, "{email}");
     }
     if let Some(phone) = &e.phone {
-        assert!(
-            phone.starts_with('+') && phone[1..].bytes().all(|b| b.is_ascii_digit()),
-            "{phone}"
-        );
+        assert!(phone.starts_with('+') && phone[1..].bytes().all(|b| b.is_ascii_digit()), "{phone}");
     }
     if let Some(s) = &e.session_id {
         assert!(s.starts_with("se_") && s.len() == 15, "{s}");
@@ -75,10 +66,7 @@ fn check_identity(e: &Ev) {
         assert!(card.bin.len() == 6 && card.last4.len() == 4);
         assert!(["visa", "mastercard", "amex", "discover"].contains(&card.brand.as_str()));
     }
-    for a in [&e.shipping_address, &e.billing_address]
-        .into_iter()
-        .flatten()
-    {
+    for a in [&e.shipping_address, &e.billing_address].into_iter().flatten() {
         assert!(!a.line1.is_empty() && !a.city.is_empty() && !a.postal_code.is_empty());
         assert_eq!(a.country.len(), 2);
     }
@@ -88,11 +76,7 @@ fn check_commerce(e: &Ev) {
     if let Some(c) = &e.currency {
         assert!(c == "USD" || c == "EUR", "currency {c}");
     }
-    assert_eq!(
-        e.amount.is_some(),
-        e.currency.is_some(),
-        "amount and currency go together: {e:?}"
-    );
+    assert_eq!(e.amount.is_some(), e.currency.is_some(), "amount and currency go together: {e:?}");
     match e.kind.as_str() {
         "payment.result" => assert!(matches!(e.status.as_deref(), Some("approved" | "declined"))),
         "refund.request" => assert_eq!(e.status.as_deref(), Some("requested")),
@@ -100,35 +84,21 @@ fn check_commerce(e: &Ev) {
     }
     match e.kind.as_str() {
         "account.update" => assert!(
-            matches!(
-                e.change.as_deref(),
-                Some("password" | "email" | "phone" | "address" | "bank_account")
-            ),
+            matches!(e.change.as_deref(), Some("password" | "email" | "phone" | "address" | "bank_account")),
             "{e:?}"
         ),
         _ => assert!(e.change.is_none()),
     }
     if let Some(code) = &e.coupon_code {
-        assert!(
-            matches!(e.kind.as_str(), "coupon.redeem" | "order.create"),
-            "{code} on {}",
-            e.kind
-        );
+        assert!(matches!(e.kind.as_str(), "coupon.redeem" | "order.create"), "{code} on {}", e.kind);
     }
     for item in &e.items {
         assert!(item.sku.starts_with("sk-") && !item.category.is_empty() && item.quantity > 0);
     }
     if e.kind == "order.create" {
         assert!(!e.items.is_empty() && e.order_id.is_some() && e.shop_id.is_some());
-        let gross: f64 = e
-            .items
-            .iter()
-            .map(|i| i.price * f64::from(i.quantity))
-            .sum();
-        assert!(
-            e.amount.unwrap() <= gross + 0.001,
-            "amount is items less coupon"
-        );
+        let gross: f64 = e.items.iter().map(|i| i.price * f64::from(i.quantity)).sum();
+        assert!(e.amount.unwrap() <= gross + 0.001, "amount is items less coupon");
     } else {
         assert!(e.items.is_empty(), "items only on orders");
     }
@@ -144,16 +114,10 @@ fn check_commerce(e: &Ev) {
 #[test]
 fn ids_link_up() {
     let f = fixture();
-    let orders: HashSet<&str> = f
-        .events
-        .iter()
-        .filter(|e| e.kind == "order.create")
-        .filter_map(|e| e.order_id.as_deref())
-        .collect();
+    let orders: HashSet<&str> =
+        f.events.iter().filter(|e| e.kind == "order.create").filter_map(|e| e.order_id.as_deref()).collect();
     let payments = f.events.iter().filter(|e| e.kind == "payment.attempt");
-    let dangling = payments
-        .filter(|e| !orders.contains(e.order_id.as_deref().unwrap()))
-        .count();
+    let dangling = payments.filter(|e| !orders.contains(e.order_id.as_deref().unwrap())).count();
     // An order is stamped before its payment; only a late-delivered order at the very end
     // of the stream could be cut off.
     assert!(dangling <= 2, "{dangling} payments without an order");

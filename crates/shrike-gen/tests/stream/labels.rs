@@ -11,18 +11,10 @@ fn every_label_names_an_event() {
     let f = fixture();
     let ids: HashSet<&str> = f.events.iter().map(|e| e.event_id.as_str()).collect();
     for l in &f.labels {
-        assert!(
-            ids.contains(l.event_id.as_str()),
-            "label for missing {}",
-            l.event_id
-        );
+        assert!(ids.contains(l.event_id.as_str()), "label for missing {}", l.event_id);
         assert_eq!(l.label, "fraud");
     }
-    assert_eq!(
-        f.label_of.len(),
-        f.labels.len(),
-        "one label per event at most"
-    );
+    assert_eq!(f.label_of.len(), f.labels.len(), "one label per event at most");
     assert_eq!(f.labels.len() as u64, f.summary.fraud_events);
 }
 
@@ -63,17 +55,10 @@ fn entities_have_the_documented_kinds() {
 
 #[test]
 fn generated_labels_match_written_labels() {
-    let cfg = GenConfig {
-        events: 20_000,
-        seed: 5,
-        ..GenConfig::default()
-    };
+    let cfg = GenConfig { events: 20_000, seed: 5, ..GenConfig::default() };
     for g in Generator::new(cfg) {
         if let Some(label) = g.label {
-            assert!(
-                g.json
-                    .starts_with(&format!("{{\"event_id\":\"{}\"", label.event_id))
-            );
+            assert!(g.json.starts_with(&format!("{{\"event_id\":\"{}\"", label.event_id)));
             assert!(label.fraud);
             let line: serde_json::Value = serde_json::from_str(&label.to_json()).unwrap();
             assert_eq!(line["pattern"], label.pattern.name());

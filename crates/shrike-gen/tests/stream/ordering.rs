@@ -17,10 +17,7 @@ fn late_events_are_few_and_never_too_late() {
         newest = newest.max(e.at);
     }
     assert!(late > 0, "some events arrive late, as documented");
-    assert!(
-        (late as f64) <= 1.5 * LATE_SHARE * f.events.len() as f64,
-        "{late} late events"
-    );
+    assert!((late as f64) <= 1.5 * LATE_SHARE * f.events.len() as f64, "{late} late events");
     assert!(worst <= MAX_LATENESS_MS, "{worst} ms late");
     assert_eq!(late, f.summary.late_events);
 }
@@ -33,20 +30,14 @@ fn stream_spans_the_period() {
     assert!(f.events.iter().all(|e| e.at >= start));
     let last = f.summary.last_timestamp.unwrap().millis();
     let day = 86_400_000;
-    assert!(
-        (end - 2 * day..end + 2 * day).contains(&last),
-        "the stream fills about `days` days"
-    );
+    assert!((end - 2 * day..end + 2 * day).contains(&last), "the stream fills about `days` days");
 }
 
 #[test]
 fn schedule_stays_small() {
     // Memory is the population plus what is in flight, not the stream: the schedule holds
     // sessions under way, episodes being played out and rare far-future chargebacks.
-    let mut g = Generator::new(GenConfig {
-        events: 200_000,
-        ..GenConfig::default()
-    });
+    let mut g = Generator::new(GenConfig { events: 200_000, ..GenConfig::default() });
     let (mut n, mut most) = (0u64, 0usize);
     while g.next().is_some() {
         n += 1;

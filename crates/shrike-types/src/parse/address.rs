@@ -32,10 +32,7 @@ const COUNTRY: usize = 5;
 
 /// Reads an address object, a plain address string, or `null`. `name` is the field's
 /// name, for error paths.
-pub(crate) fn address<'a>(
-    r: &mut Reader<'a>,
-    name: &'static str,
-) -> Result<Option<Address<'a>>, Fail> {
+pub(crate) fn address<'a>(r: &mut Reader<'a>, name: &'static str) -> Result<Option<Address<'a>>, Fail> {
     let at = r.pos();
     match r.peek() {
         Some(b'"') => {
@@ -62,11 +59,7 @@ fn from_string(s: Str<'_>, at: usize) -> Result<Address<'_>, Fail> {
         Cow::Owned(key)
     };
     check_not_empty(&key, at)?;
-    Ok(Address {
-        key,
-        country: None,
-        postal_code: None,
-    })
+    Ok(Address { key, country: None, postal_code: None })
 }
 
 /// Parts as read: line1, line2, city, region, postal_code, country.
@@ -77,11 +70,7 @@ fn from_object<'a>(r: &mut Reader<'a>, name: &'static str, at: usize) -> Result<
     let mut parts: Parts<'a> = Default::default();
     fields(r, &PARTS, |r, i, part| {
         let path = Path::Sub(name, part);
-        let value = if i == COUNTRY {
-            country(r)
-        } else {
-            part_text(r)
-        };
+        let value = if i == COUNTRY { country(r) } else { part_text(r) };
         if let Some(slot) = parts.get_mut(i) {
             *slot = value.in_field(path)?;
         }
@@ -90,13 +79,7 @@ fn from_object<'a>(r: &mut Reader<'a>, name: &'static str, at: usize) -> Result<
     let [line1, line2, city, _region, postal_code, country] = parts;
     let postal_code = postal_code.map(normalise);
     let mut key = String::with_capacity(64);
-    key.extend(
-        country
-            .as_deref()
-            .unwrap_or_default()
-            .chars()
-            .map(|c| c.to_ascii_lowercase()),
-    );
+    key.extend(country.as_deref().unwrap_or_default().chars().map(|c| c.to_ascii_lowercase()));
     key.push('|');
     key.push_str(postal_code.as_deref().unwrap_or_default());
     for part in [city, line1, line2] {
@@ -105,11 +88,7 @@ fn from_object<'a>(r: &mut Reader<'a>, name: &'static str, at: usize) -> Result<
     }
     check_not_empty(&key, at)?;
     let postal_code = postal_code.filter(|p| !p.is_empty());
-    Ok(Address {
-        key: Cow::Owned(key),
-        country,
-        postal_code,
-    })
+    Ok(Address { key: Cow::Owned(key), country, postal_code })
 }
 
 /// An address part: a string (empty means absent, as forms send `"line2": ""`) or `null`.

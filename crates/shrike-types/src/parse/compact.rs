@@ -76,10 +76,7 @@ mod tests {
     #[test]
     fn compacts_nested_values() {
         let text = r#" { "a" : [ 1 , true , null , "x\"y" ] , "b" : { } } "#;
-        assert_eq!(
-            compact_json(text).as_deref(),
-            Some(r#"{"a":[1,true,null,"x\"y"],"b":{}}"#)
-        );
+        assert_eq!(compact_json(text).as_deref(), Some(r#"{"a":[1,true,null,"x\"y"],"b":{}}"#));
         assert_eq!(compact_json("[1,]"), None);
         assert_eq!(compact_json("1 2"), None);
         assert!(is_json_number("-1.5e3"));

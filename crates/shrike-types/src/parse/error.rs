@@ -60,23 +60,13 @@ impl Fail {
     /// Malformed JSON: never gets a field path.
     #[cold]
     pub(crate) fn syntax(at: usize, message: impl Into<String>) -> Fail {
-        Fail(Box::new(Inner {
-            at,
-            syntax: true,
-            field: None,
-            message: message.into(),
-        }))
+        Fail(Box::new(Inner { at, syntax: true, field: None, message: message.into() }))
     }
 
     /// Well-formed JSON with a wrong value: gets the path of the innermost field around it.
     #[cold]
     pub(crate) fn value(at: usize, message: impl Into<String>) -> Fail {
-        Fail(Box::new(Inner {
-            at,
-            syntax: false,
-            field: None,
-            message: message.into(),
-        }))
+        Fail(Box::new(Inner { at, syntax: false, field: None, message: message.into() }))
     }
 
     /// A value error whose field is already known (e.g. a missing required field).
@@ -104,16 +94,9 @@ impl Fail {
     /// The public error, with the offset turned into a 1-based line and column of `input`.
     #[cold]
     pub(crate) fn into_error(self, input: &[u8]) -> EventError {
-        let Inner {
-            at, field, message, ..
-        } = *self.0;
+        let Inner { at, field, message, .. } = *self.0;
         let (line, column) = line_column(input, at);
-        EventError {
-            field,
-            message,
-            line,
-            column,
-        }
+        EventError { field, message, line, column }
     }
 }
 
@@ -132,10 +115,7 @@ impl<T> InField for Result<T, Fail> {
 /// 1-based line and column (in characters, not bytes) of byte offset `at`.
 fn line_column(input: &[u8], at: usize) -> (u32, u32) {
     let before = input.get(..at).unwrap_or(input);
-    let line_start = before
-        .iter()
-        .rposition(|&b| b == b'\n')
-        .map_or(0, |i| i + 1);
+    let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
     let line = 1 + before.iter().filter(|&&b| b == b'\n').count();
     let tail = before.get(line_start..).unwrap_or_default();
     // Count characters, not bytes: UTF-8 continuation bytes are 0b10xx_xxxx.
@@ -171,10 +151,7 @@ mod tests {
     #[test]
     fn field_paths_render_dotted() {
         assert_eq!(Path::Sub("card", "country").to_string(), "card.country");
-        assert_eq!(
-            Path::Item(2, Some("quantity")).to_string(),
-            "items[2].quantity"
-        );
+        assert_eq!(Path::Item(2, Some("quantity")).to_string(), "items[2].quantity");
         assert_eq!(Path::Item(0, None).to_string(), "items[0]");
         assert_eq!(Path::Attr("x").to_string(), "attributes.x");
     }

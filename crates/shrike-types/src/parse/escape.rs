@@ -62,18 +62,15 @@ fn escape(bytes: &[u8], at: usize, out: &mut String) -> Result<usize, Fail> {
 
 /// Decodes `\uXXXX`, or a `\uD8xx\uDCxx` surrogate pair, at `at`.
 fn unicode(bytes: &[u8], at: usize, out: &mut String) -> Result<usize, Fail> {
-    let high = hex4(bytes, at + 2)
-        .ok_or_else(|| Fail::syntax(at, "invalid \\u escape (expected 4 hex digits)"))?;
+    let high = hex4(bytes, at + 2).ok_or_else(|| Fail::syntax(at, "invalid \\u escape (expected 4 hex digits)"))?;
     let (code, next) = if (0xD800..0xDC00).contains(&high) {
-        let low = low_surrogate(bytes, at + 6)
-            .ok_or_else(|| Fail::syntax(at, "unpaired surrogate in \\u escape"))?;
+        let low = low_surrogate(bytes, at + 6).ok_or_else(|| Fail::syntax(at, "unpaired surrogate in \\u escape"))?;
         (0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00), at + 12)
     } else {
         (high, at + 6)
     };
     // Rejects a lone low surrogate (DC00..DFFF), the only invalid code left at this point.
-    let c =
-        char::from_u32(code).ok_or_else(|| Fail::syntax(at, "unpaired surrogate in \\u escape"))?;
+    let c = char::from_u32(code).ok_or_else(|| Fail::syntax(at, "unpaired surrogate in \\u escape"))?;
     out.push(c);
     Ok(next)
 }
@@ -87,9 +84,7 @@ fn low_surrogate(bytes: &[u8], at: usize) -> Option<u32> {
 
 fn hex4(bytes: &[u8], from: usize) -> Option<u32> {
     let digits = bytes.get(from..from + 4)?;
-    digits
-        .iter()
-        .try_fold(0u32, |acc, &b| Some(acc * 16 + char::from(b).to_digit(16)?))
+    digits.iter().try_fold(0u32, |acc, &b| Some(acc * 16 + char::from(b).to_digit(16)?))
 }
 
 #[cfg(test)]
@@ -98,9 +93,7 @@ mod tests {
 
     fn unescaped(json: &str) -> Result<String, String> {
         let first = json.find('\\').unwrap_or(json.len() - 1);
-        unescape(json, 0, first)
-            .map(|(s, _)| s)
-            .map_err(|f| f.into_error(json.as_bytes()).message)
+        unescape(json, 0, first).map(|(s, _)| s).map_err(|f| f.into_error(json.as_bytes()).message)
     }
 
     #[test]

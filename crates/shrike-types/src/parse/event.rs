@@ -60,10 +60,7 @@ const SLOTS: [u8; 64] = {
     let mut i = 0;
     while i < Top::NAMES.len() {
         let s = slot(Top::NAMES[i].as_bytes());
-        assert!(
-            table[s] == u8::MAX,
-            "two field names share a slot: change `slot`"
-        );
+        assert!(table[s] == u8::MAX, "two field names share a slot: change `slot`");
         table[s] = i as u8;
         i += 1;
     }
@@ -121,11 +118,7 @@ pub(crate) fn read_event<'a>(r: &mut Reader<'a>, event: &mut Event<'a>) -> Resul
     // Malformed input is reported before a missing field: it may be why the field is missing.
     r.finish()?;
     if let Some(missing) = REQUIRED.iter().find(|f| seen & f.bit() == 0) {
-        return Err(Fail::field(
-            start,
-            missing.name(),
-            "required field is missing",
-        ));
+        return Err(Fail::field(start, missing.name(), "required field is missing"));
     }
     Ok(())
 }

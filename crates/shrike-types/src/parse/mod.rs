@@ -49,7 +49,6 @@ fn parse<'a>(input: &'a [u8], event: &mut Event<'a>) -> Result<(), Fail> {
         return Err(Fail::syntax(0, msg));
     }
     // One UTF-8 check for the whole input lets the reader slice `&str`s freely.
-    let text =
-        std::str::from_utf8(input).map_err(|e| Fail::syntax(e.valid_up_to(), "invalid UTF-8"))?;
+    let text = std::str::from_utf8(input).map_err(|e| Fail::syntax(e.valid_up_to(), "invalid UTF-8"))?;
     event::read_event(&mut Reader::new(text), event)
 }

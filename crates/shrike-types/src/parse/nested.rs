@@ -68,10 +68,7 @@ pub(crate) fn items<'a>(r: &mut Reader<'a>) -> Result<Vec<Item<'a>>, Fail> {
     let mut count = 0;
     while r.next_element(&mut count)? {
         if count > MAX_ITEMS {
-            return Err(Fail::value(
-                r.pos(),
-                format!("more than MAX_ITEMS ({MAX_ITEMS}) items"),
-            ));
+            return Err(Fail::value(r.pos(), format!("more than MAX_ITEMS ({MAX_ITEMS}) items")));
         }
         let index = count - 1;
         items.push(item(r, index).in_field(Path::Item(index, None))?);
@@ -84,10 +81,7 @@ fn item<'a>(r: &mut Reader<'a>, index: usize) -> Result<Item<'a>, Fail> {
         return Err(r.type_error("an object"));
     }
     r.enter()?;
-    let mut item = Item {
-        quantity: 1,
-        ..Item::default()
-    };
+    let mut item = Item { quantity: 1, ..Item::default() };
     fields(r, &ITEM_KEYS, |r, i, name| {
         let path = Path::Item(index, Some(name));
         match i {

@@ -89,11 +89,7 @@ fn closest<'n>(key: &str, names: &[&'n str]) -> Option<&'n str> {
     }
     let prefix = |n: &&'n str| key.len() >= 3 && n.starts_with(key);
     let near = |n: &&'n str| distance(key.as_bytes(), n.as_bytes()) <= 2;
-    names
-        .iter()
-        .copied()
-        .find(prefix)
-        .or_else(|| names.iter().copied().find(near))
+    names.iter().copied().find(prefix).or_else(|| names.iter().copied().find(near))
 }
 
 /// Levenshtein distance (single-row dynamic programme).

@@ -54,19 +54,12 @@ const KEY_START: &str = "expected '\"' to start an object key";
 
 /// `"…"` string limit message, shared by the fast and the escaped path.
 pub(crate) fn too_long(at: usize) -> Fail {
-    Fail::value(
-        at,
-        format!("string longer than MAX_STRING_LEN ({MAX_STRING_LEN} bytes)"),
-    )
+    Fail::value(at, format!("string longer than MAX_STRING_LEN ({MAX_STRING_LEN} bytes)"))
 }
 
 impl<'a> Reader<'a> {
     pub(crate) fn new(text: &'a str) -> Self {
-        Reader {
-            text,
-            pos: 0,
-            depth: 0,
-        }
+        Reader { text, pos: 0, depth: 0 }
     }
 
     /// Byte offset of the cursor.
@@ -81,9 +74,7 @@ impl<'a> Reader<'a> {
     pub(crate) fn slice(&self, start: usize, end: usize) -> Result<&'a str, Fail> {
         // Unreachable for offsets this reader produces (see the module doc); an error, not a
         // panic, all the same.
-        self.text
-            .get(start..end)
-            .ok_or_else(|| Fail::syntax(start, "invalid UTF-8"))
+        self.text.get(start..end).ok_or_else(|| Fail::syntax(start, "invalid UTF-8"))
     }
 
     #[inline]
@@ -102,10 +93,7 @@ impl<'a> Reader<'a> {
     pub(crate) fn finish(&mut self) -> Result<(), Fail> {
         match self.peek() {
             None => Ok(()),
-            Some(_) => Err(Fail::syntax(
-                self.pos,
-                "unexpected characters after the event object",
-            )),
+            Some(_) => Err(Fail::syntax(self.pos, "unexpected characters after the event object")),
         }
     }
 
@@ -135,11 +123,7 @@ impl<'a> Reader<'a> {
             Some(b't' | b'f' | b'n') => probe.literal()?.text().into(),
             Some(b'-' | b'0'..=b'9') => {
                 let n = probe.number()?;
-                if n.len() > 40 {
-                    format!("a {}-character number", n.len())
-                } else {
-                    n.to_owned()
-                }
+                if n.len() > 40 { format!("a {}-character number", n.len()) } else { n.to_owned() }
             }
             _ => return Err(self.unexpected()),
         })
@@ -180,11 +164,7 @@ impl<'a> Reader<'a> {
             Some(b'"') if *count == 0 => {}
             _ => {
                 self.pos = i;
-                let msg = if *count > 0 {
-                    "expected ',' or '}' after object value"
-                } else {
-                    KEY_START
-                };
+                let msg = if *count > 0 { "expected ',' or '}' after object value" } else { KEY_START };
                 return Err(self.delimiter_error(msg));
             }
         }
@@ -192,18 +172,10 @@ impl<'a> Reader<'a> {
         if bytes.get(i) == Some(&b'"') {
             let start = i + 1;
             let end = start + plain_run(bytes.get(start..).unwrap_or_default());
-            let name = self
-                .text
-                .get(start..end)
-                .filter(|n| n.len() <= MAX_STRING_LEN);
-            if let (Some(b'"'), Some(b':'), Some(name)) = (bytes.get(end), bytes.get(end + 1), name)
-            {
+            let name = self.text.get(start..end).filter(|n| n.len() <= MAX_STRING_LEN);
+            if let (Some(b'"'), Some(b':'), Some(name)) = (bytes.get(end), bytes.get(end + 1), name) {
                 self.pos = skip_ws(bytes, end + 2);
-                return Ok(Some(Key {
-                    name: Cow::Borrowed(name),
-                    at: i,
-                    end: end + 1,
-                }));
+                return Ok(Some(Key { name: Cow::Borrowed(name), at: i, end: end + 1 }));
             }
         }
         self.pos = i;
@@ -344,10 +316,7 @@ impl<'a> Reader<'a> {
             i = j;
         }
         // `01`, `1.2.3`, `12abc`: the number ran into something that cannot follow it.
-        if bytes
-            .get(i)
-            .is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'.')
-        {
+        if bytes.get(i).is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'.') {
             return Err(invalid());
         }
         self.pos = i;
@@ -360,20 +329,13 @@ impl<'a> Reader<'a> {
         let lit = [Lit::True, Lit::False, Lit::Null]
             .into_iter()
             .find(|l| rest.starts_with(l.text().as_bytes()))
-            .filter(|l| {
-                !rest
-                    .get(l.text().len())
-                    .is_some_and(u8::is_ascii_alphanumeric)
-            });
+            .filter(|l| !rest.get(l.text().len()).is_some_and(u8::is_ascii_alphanumeric));
         match lit {
             Some(l) => {
                 self.pos += l.text().len();
                 Ok(l)
             }
-            None => Err(Fail::syntax(
-                self.pos,
-                "invalid literal (expected true, false or null)",
-            )),
+            None => Err(Fail::syntax(self.pos, "invalid literal (expected true, false or null)")),
         }
     }
 
@@ -384,10 +346,7 @@ impl<'a> Reader<'a> {
         }
         match self.literal()? {
             Lit::Null => Ok(true),
-            _ => Err(Fail::syntax(
-                self.pos,
-                "invalid literal (expected true, false or null)",
-            )),
+            _ => Err(Fail::syntax(self.pos, "invalid literal (expected true, false or null)")),
         }
     }
 }

@@ -25,10 +25,7 @@ pub(crate) fn plain_run(bytes: &[u8]) -> usize {
         done += 8;
     }
     let tail = chunks.remainder();
-    done + tail
-        .iter()
-        .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
-        .unwrap_or(tail.len())
+    done + tail.iter().position(|&b| b == b'"' || b == b'\\' || b < 0x20).unwrap_or(tail.len())
 }
 
 #[inline]
@@ -65,9 +62,6 @@ mod tests {
                 assert_eq!(plain_run(&vec![b'a'; len]), len);
             }
         }
-        assert_eq!(
-            plain_run("é€😀 !~\x7f\u{ff}\"".as_bytes()),
-            "é€😀 !~\x7f\u{ff}".len()
-        );
+        assert_eq!(plain_run("é€😀 !~\x7f\u{ff}\"".as_bytes()), "é€😀 !~\x7f\u{ff}".len());
     }
 }

@@ -92,15 +92,11 @@ pub(crate) fn event_type<'a>(r: &mut Reader<'a>) -> Result<EventType<'a>, Fail> 
     }
     let valid = |b: u8| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'.';
     if s.is_empty() || !s.bytes().all(valid) {
-        let msg = format!(
-            "expected a known event type or a name of [a-z0-9_.], got {}",
-            quote(&s)
-        );
+        let msg = format!("expected a known event type or a name of [a-z0-9_.], got {}", quote(&s));
         return Err(Fail::value(at, msg));
     }
     if s.len() > MAX_TYPE_NAME_LEN {
-        let msg =
-            format!("custom type name longer than MAX_TYPE_NAME_LEN ({MAX_TYPE_NAME_LEN} bytes)");
+        let msg = format!("custom type name longer than MAX_TYPE_NAME_LEN ({MAX_TYPE_NAME_LEN} bytes)");
         return Err(Fail::value(at, msg));
     }
     Ok(EventType::Custom(s))
@@ -140,9 +136,7 @@ pub(crate) fn money(r: &mut Reader<'_>) -> Result<Option<Money>, Fail> {
             None => return Ok(None),
         },
     };
-    parse_money(&text)
-        .map(Some)
-        .map_err(|e| bad_money(at, e, &text))
+    parse_money(&text).map(Some).map_err(|e| bad_money(at, e, &text))
 }
 
 /// The general path of [`money`]: an escaped string, a number, or `null` (→ `None`).
@@ -180,12 +174,7 @@ fn parse_money(text: &str) -> Result<Money, MoneyError> {
 
 pub(crate) fn ip(r: &mut Reader<'_>) -> Result<Option<IpAddr>, Fail> {
     optional(r, "an IP address string", |s, at| {
-        s.parse().map_err(|_| {
-            Fail::value(
-                at,
-                format!("expected an IPv4 or IPv6 address, got {}", quote(&s)),
-            )
-        })
+        s.parse().map_err(|_| Fail::value(at, format!("expected an IPv4 or IPv6 address, got {}", quote(&s))))
     })
 }
 
@@ -200,27 +189,18 @@ pub(crate) fn country_code(s: Str<'_>, at: usize) -> Result<Str<'_>, Fail> {
 
 /// An ISO 4217 code, upper-cased.
 pub(crate) fn currency<'a>(r: &mut Reader<'a>) -> Result<Option<Str<'a>>, Fail> {
-    optional(r, "a currency code string", |s, at| {
-        letters(s, at, 3, "a 3-letter currency code such as \"USD\"")
-    })
+    optional(r, "a currency code string", |s, at| letters(s, at, 3, "a 3-letter currency code such as \"USD\""))
 }
 
 fn letters<'a>(s: Str<'a>, at: usize, len: usize, expected: &str) -> Result<Str<'a>, Fail> {
     if s.len() != len || !s.bytes().all(|b| b.is_ascii_alphabetic()) {
-        return Err(Fail::value(
-            at,
-            format!("expected {expected}, got {}", quote(&s)),
-        ));
+        return Err(Fail::value(at, format!("expected {expected}, got {}", quote(&s))));
     }
     Ok(upper(s))
 }
 
 fn upper(s: Str<'_>) -> Str<'_> {
-    if s.bytes().any(|b| b.is_ascii_lowercase()) {
-        Cow::Owned(s.to_ascii_uppercase())
-    } else {
-        s
-    }
+    if s.bytes().any(|b| b.is_ascii_lowercase()) { Cow::Owned(s.to_ascii_uppercase()) } else { s }
 }
 
 /// An e-mail address, lower-cased (owned only when that changed it).
@@ -229,16 +209,9 @@ pub(crate) fn email<'a>(r: &mut Reader<'a>) -> Result<Option<Str<'a>>, Fail> {
 }
 
 fn lower(s: Str<'_>) -> Str<'_> {
-    let has_upper = if s.is_ascii() {
-        s.bytes().any(|b| b.is_ascii_uppercase())
-    } else {
-        s.chars().any(char::is_uppercase)
-    };
-    if has_upper {
-        Cow::Owned(s.to_lowercase())
-    } else {
-        s
-    }
+    let has_upper =
+        if s.is_ascii() { s.bytes().any(|b| b.is_ascii_uppercase()) } else { s.chars().any(char::is_uppercase) };
+    if has_upper { Cow::Owned(s.to_lowercase()) } else { s }
 }
 
 /// A non-negative integer that fits `u32` (`items[].quantity`); `null` is `None`.
@@ -270,10 +243,7 @@ mod tests {
 
     #[test]
     fn guards_money_exponents() {
-        assert_eq!(
-            parse_money("1e-9223372036854775808"),
-            Err(MoneyError::Range)
-        );
+        assert_eq!(parse_money("1e-9223372036854775808"), Err(MoneyError::Range));
         assert_eq!(parse_money("1.5e2"), Ok(Money(150_000_000)));
     }
 }

@@ -146,13 +146,7 @@ fn key_parts<'k>(a: &'k Address<'_>) -> Option<[&'k str; 5]> {
         return None;
     }
     let mut split = a.key.split('|');
-    let parts = [
-        split.next()?,
-        split.next()?,
-        split.next()?,
-        split.next()?,
-        split.next()?,
-    ];
+    let parts = [split.next()?, split.next()?, split.next()?, split.next()?, split.next()?];
     let country_ok = parts[0].eq_ignore_ascii_case(a.country.as_deref().unwrap_or_default());
     let postal_ok = parts[1] == a.postal_code.as_deref().unwrap_or_default();
     (split.next().is_none() && country_ok && postal_ok).then_some(parts)
@@ -324,16 +318,7 @@ mod tests {
 
     #[test]
     fn writes_numbers_without_fmt() {
-        let cases = [
-            0,
-            1,
-            -1,
-            12_340_000,
-            -5_000_000,
-            120_000,
-            i64::MAX,
-            i64::MIN,
-        ];
+        let cases = [0, 1, -1, 12_340_000, -5_000_000, 120_000, i64::MAX, i64::MIN];
         for micros in cases {
             let mut out = String::new();
             push_money(&mut out, Money(micros));
@@ -344,13 +329,7 @@ mod tests {
             push_i64(&mut out, v);
             assert_eq!(out, v.to_string());
         }
-        for ip in [
-            "0.0.0.0",
-            "203.0.113.7",
-            "255.255.255.255",
-            "2001:db8::1",
-            "::ffff:1.2.3.4",
-        ] {
+        for ip in ["0.0.0.0", "203.0.113.7", "255.255.255.255", "2001:db8::1", "::ffff:1.2.3.4"] {
             let mut out = String::new();
             push_ip(&mut out, ip.parse().expect("test ip"));
             assert_eq!(out, format!("\"{ip}\""));
