@@ -39,9 +39,7 @@ impl CompileErrors {
         parts.join("\n\n")
     }
 
-    fn from(stage: Stage, items: impl IntoIterator<Item = (String, Span)>) -> CompileErrors {
-        let mut errors: Vec<CompileError> =
-            items.into_iter().map(|(message, span)| CompileError { stage, message, span }).collect();
+    fn new(mut errors: Vec<CompileError>) -> CompileErrors {
         errors.sort_by_key(|e| (e.span.start, e.span.end));
         CompileErrors { errors }
     }
@@ -49,11 +47,20 @@ impl CompileErrors {
 
 /// Compiles policy source text into an immutable plan. Called once per publish, never per event.
 pub fn compile(source: &str) -> Result<CompiledPolicy, CompileErrors> {
-    let ast = parser::parse(source).map_err(|e| CompileErrors::from(Stage::Parse, [(e.message, e.span)]))?;
-    let checked = check::check(&ast)
-        .map_err(|errs| CompileErrors::from(Stage::Type, errs.into_iter().map(|e| (e.message, e.span))))?;
-    planner::plan(checked, &source_hash(source))
-        .map_err(|errs| CompileErrors::from(Stage::Plan, errs.into_iter().map(|e| (e.message, e.span))))
+    let ast = parser::parse(source).map_err(|e| {
+        CompileErrors::new(vec![CompileError { stage: Stage::Parse, message: e.message, span: e.span }])
+    })?;
+    let (mut checked, type_errors) = check::check(&ast);
+    let plan_errors = planner::validate(&mut checked);
+    let errors: Vec<CompileError> = type_errors
+        .into_iter()
+        .map(|e| CompileError { stage: Stage::Type, message: e.message, span: e.span })
+        .chain(plan_errors.into_iter().map(|e| CompileError { stage: Stage::Plan, message: e.message, span: e.span }))
+        .collect();
+    if !errors.is_empty() {
+        return Err(CompileErrors::new(errors));
+    }
+    Ok(planner::plan(checked, &source_hash(source)))
 }
 
 /// A short, stable content hash of the source, used as the default version.

@@ -30,20 +30,23 @@ pub struct PlanError {
     pub span: Span,
 }
 
-/// Builds the plan from a checked policy.
-pub fn plan(checked: CheckedPolicy, version_hint: &str) -> Result<CompiledPolicy, Vec<PlanError>> {
+/// Validates lateness, windows and limits, filling in default resolutions. Runs on every
+/// checked policy, even one with type errors, so all errors are reported at once.
+pub fn validate(checked: &mut CheckedPolicy) -> Vec<PlanError> {
     let mut errors = Vec::new();
-    let lateness = lateness(&checked, &mut errors);
-    let mut checked = checked;
+    lateness(checked, &mut errors);
     for f in &mut checked.features {
         if let Err(e) = resolve_window(f) {
             errors.push(e);
         }
     }
-    limits(&checked, &mut errors);
-    if !errors.is_empty() {
-        return Err(errors);
-    }
+    limits(checked, &mut errors);
+    errors
+}
+
+/// Builds the plan from a checked policy that [`validate`] accepted.
+pub fn plan(checked: CheckedPolicy, version_hint: &str) -> CompiledPolicy {
+    let lateness = lateness(&checked, &mut Vec::new());
     let name: Arc<str> = checked.name.as_deref().unwrap_or("policy").into();
     let (features, groups) = group_features(&checked);
     let mut policy = CompiledPolicy {
@@ -60,7 +63,7 @@ pub fn plan(checked: CheckedPolicy, version_hint: &str) -> Result<CompiledPolicy
         per_type: Vec::new(),
     };
     policy.per_type = (0..policy.type_count()).map(|t| type_plan(&policy, t)).collect();
-    Ok(policy)
+    policy
 }
 
 fn lateness(checked: &CheckedPolicy, errors: &mut Vec<PlanError>) -> Duration {

@@ -468,7 +468,6 @@ fn lets_are_inlined_into_rule_conditions() {
 /// decisions show and serialise it as `-0`. Fix: start the sum from `0.0`
 /// (`fold(0.0, |a, i| a + f64::from(i.quantity))`). Not in this crate.
 #[test]
-#[ignore = "bug in shrike-types: items.quantity of no items is -0"]
 fn items_quantity_of_no_items_is_zero_not_negative_zero() {
     let policy = compile("rule r { when is_missing(items.quantity) then block }");
     let event = order_at(EVENT_TIME);

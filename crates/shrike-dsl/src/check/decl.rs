@@ -10,8 +10,10 @@ use crate::ast::{self, Item, Span};
 use crate::ir::{Cidr, ListId};
 use crate::plan::{Aggregate, FeatureDef, ListDef, MAX_CUSTOM_TYPES, RuleDef, TypeSet};
 
-/// Checks a parsed policy. Returns every error found.
-pub fn check(policy: &ast::Policy) -> Result<CheckedPolicy, Vec<TypeError>> {
+/// Checks a parsed policy. Returns what could be checked together with every error found, so
+/// that the planner can still report its own errors (windows, limits) for a policy with type
+/// errors; the policy is usable only when the error list is empty.
+pub fn check(policy: &ast::Policy) -> (CheckedPolicy, Vec<TypeError>) {
     let mut ck = Checker {
         names: HashMap::new(),
         lets: Vec::new(),
@@ -27,7 +29,7 @@ pub fn check(policy: &ast::Policy) -> Result<CheckedPolicy, Vec<TypeError>> {
         ck.resolve_let(i);
     }
     ck.check_rules(policy, &mut out);
-    if ck.errors.is_empty() { Ok(out) } else { Err(ck.errors) }
+    (out, ck.errors)
 }
 
 impl<'p> Checker<'p> {
