@@ -110,7 +110,7 @@ impl<S: FeatureStore> Engine<S> {
         self.compute_features(event, t, !late);
         self.run_rules(event, t);
         let decision = self.build_decision(event, late);
-        self.stats.record(&decision, &self.scratch.fired, &self.policy);
+        self.stats.record(&decision, &self.scratch.fired);
         if late {
             self.stats.late += 1;
         } else {

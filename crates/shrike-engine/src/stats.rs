@@ -33,7 +33,7 @@ impl EngineStats {
         EngineStats { rules, ..EngineStats::default() }
     }
 
-    pub(crate) fn record(&mut self, d: &Decision, fired: &[u16], _policy: &CompiledPolicy) {
+    pub(crate) fn record(&mut self, d: &Decision, fired: &[u16]) {
         self.events += 1;
         self.outcomes[d.outcome as usize] += 1;
         for &r in fired {
