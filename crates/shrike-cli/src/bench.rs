@@ -1,6 +1,7 @@
 //! `shrike bench --policy P [--events N] [--json]`: single-core throughput on a generated
 //! stream, split into parse, features and rules by running three passes over the same lines
-//! (parse only; parse + features; parse + features + rules), each on a fresh engine.
+//! (parse only; parse + features; parse + features + rules), each on a fresh engine, `--runs`
+//! times; each pass's median is reported.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -25,6 +26,9 @@ pub(crate) struct Args {
     /// Generator seed.
     #[arg(long, default_value_t = 42)]
     seed: u64,
+    /// Repetitions of each pass; the median is reported (the machine may be shared).
+    #[arg(long, default_value_t = 3)]
+    runs: usize,
     /// Print the result as JSON.
     #[arg(long)]
     json: bool,
@@ -42,6 +46,7 @@ struct NsPerEvent {
 struct Report {
     policy: String,
     events: u64,
+    runs: usize,
     events_per_sec: f64,
     ns_per_event: NsPerEvent,
     features: usize,
@@ -53,20 +58,29 @@ struct Report {
 pub(crate) fn run(args: Args) -> Result<ExitCode> {
     let policy = setup::load_policy(&args.policy)?;
     let lines = generate(args.events, args.seed);
-    let parse = pass(&lines, |_| {})?;
-    let clock = Arc::new(ManualClock::new(Timestamp(0)));
-    let mut engine = setup::memory_engine(Arc::clone(&policy), clock.clone())?;
-    let with_features = pass(&lines, |e| engine.features_only(e))?;
-    let mut engine = setup::memory_engine(Arc::clone(&policy), clock.clone())?;
-    let full = pass(&lines, |e| {
-        clock.set(e.timestamp);
-        let _ = engine.decide(e);
-    })?;
+    let runs = args.runs.max(1);
+    let (mut parse, mut with_features, mut full) = (Vec::new(), Vec::new(), Vec::new());
+    let mut outcomes = [0u64; 4];
+    for _ in 0..runs {
+        parse.push(pass(&lines, |_| {})?);
+        let clock = Arc::new(ManualClock::new(Timestamp(0)));
+        let mut engine = setup::memory_engine(Arc::clone(&policy), clock.clone())?;
+        with_features.push(pass(&lines, |e| engine.features_only(e))?);
+        drop(engine);
+        let mut engine = setup::memory_engine(Arc::clone(&policy), clock.clone())?;
+        full.push(pass(&lines, |e| {
+            clock.set(e.timestamp);
+            let _ = engine.decide(e);
+        })?);
+        outcomes = Outcome::ALL.map(|o| engine.stats().outcome_count(o));
+    }
+    let (parse, with_features, full) = (median(parse), median(with_features), median(full));
     let n = lines.len() as f64;
     let ns = |secs: f64| secs * 1e9 / n;
     let report = Report {
         policy: args.policy.display().to_string(),
         events: lines.len() as u64,
+        runs,
         events_per_sec: n / full,
         ns_per_event: NsPerEvent {
             parse: ns(parse),
@@ -77,10 +91,15 @@ pub(crate) fn run(args: Args) -> Result<ExitCode> {
         features: policy.features.len(),
         key_groups: policy.groups.len(),
         rules: policy.rules.len(),
-        outcomes: Outcome::ALL.map(|o| engine.stats().outcome_count(o)),
+        outcomes,
     };
     print(&report, args.json)?;
     Ok(ExitCode::SUCCESS)
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
 }
 
 fn generate(events: u64, seed: u64) -> Vec<String> {
@@ -106,7 +125,7 @@ fn print(r: &Report, json: bool) -> Result<()> {
         return Ok(());
     }
     println!("policy {}: {} features in {} key groups, {} rules", r.policy, r.features, r.key_groups, r.rules);
-    println!("{} events on one core: {:.0} events/s", r.events, r.events_per_sec);
+    println!("{} events on one core, median of {} runs: {:.0} events/s", r.events, r.runs, r.events_per_sec);
     let n = &r.ns_per_event;
     println!("ns/event: parse {:.0}, features {:.0}, rules {:.0}, total {:.0}", n.parse, n.features, n.rules, n.total);
     Ok(())
