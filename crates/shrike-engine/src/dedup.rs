@@ -1,8 +1,11 @@
 //! Idempotency by `event_id`: a bounded memory of recently applied ids.
 //!
 //! Ids are remembered by a 128-bit hash (a false duplicate needs ~2^64 ids) together with the
-//! original outcome and score, for as long as `retention` of event time behind the watermark.
-//! An id older than that would be rejected as late anyway when retention >= lateness.
+//! original outcome and score. Memory is two generations of ids, each covering `retention` of
+//! event time: when the watermark leaves the current generation's span, the older generation
+//! is dropped whole and the current one becomes the older. So every id is remembered for at
+//! least `retention` and at most twice that, with no per-entry sweeping. An id older than the
+//! lateness would be rejected as late anyway, since retention >= lateness.
 
 use hashbrown::HashMap;
 use shrike_types::{Duration, Outcome, Timestamp};
@@ -14,43 +17,76 @@ pub struct Seen {
     pub score: u8,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Dedup {
-    seen: HashMap<u128, Seen>,
+    current: HashMap<u128, Seen>,
+    older: HashMap<u128, Seen>,
     retention: Duration,
-    last_sweep: i64,
+    /// Event time at which the current generation ends.
+    rotate_at: Option<Timestamp>,
 }
 
 impl Dedup {
     pub fn new(retention: Duration) -> Dedup {
-        Dedup { seen: HashMap::new(), retention, last_sweep: i64::MIN }
+        let retention = Duration(retention.0.max(1));
+        Dedup { current: HashMap::new(), older: HashMap::new(), retention, rotate_at: None }
     }
 
     pub fn get(&self, id: u128) -> Option<Seen> {
-        self.seen.get(&id).copied()
+        self.current.get(&id).or_else(|| self.older.get(&id)).copied()
     }
 
     pub fn insert(&mut self, id: u128, seen: Seen) {
-        self.seen.insert(id, seen);
+        self.current.insert(id, seen);
     }
 
     pub fn len(&self) -> usize {
-        self.seen.len()
+        self.current.len() + self.older.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.seen.is_empty()
+        self.len() == 0
     }
 
-    /// Forgets ids older than the retention; runs at most once per hour of event time so the
-    /// cost is amortised.
+    /// Advances the generations to the watermark.
     pub fn sweep(&mut self, watermark: Timestamp) {
-        let hour = watermark.0.div_euclid(Duration::HOUR.0);
-        if hour <= self.last_sweep {
+        let rotate_at = *self.rotate_at.get_or_insert(watermark.plus(self.retention));
+        if watermark < rotate_at {
             return;
         }
-        self.last_sweep = hour;
-        let horizon = watermark.minus(self.retention);
-        self.seen.retain(|_, s| s.at >= horizon);
+        self.older = std::mem::take(&mut self.current);
+        if watermark >= rotate_at.plus(self.retention) {
+            // A jump of more than a generation: everything remembered is past retention.
+            self.older.clear();
+        }
+        self.rotate_at = Some(watermark.plus(self.retention));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn seen(at: i64) -> Seen {
+        Seen { at: Timestamp(at), outcome: Outcome::Allow, score: 0 }
+    }
+
+    #[test]
+    fn ids_live_at_least_retention_and_at_most_twice() {
+        let mut d = Dedup::new(Duration(100));
+        d.sweep(Timestamp(0));
+        d.insert(1, seen(0));
+        d.sweep(Timestamp(99));
+        assert!(d.get(1).is_some());
+        d.sweep(Timestamp(100)); // rotation: id 1 is now in the older generation
+        assert!(d.get(1).is_some());
+        d.insert(2, seen(150));
+        d.sweep(Timestamp(199));
+        assert!(d.get(1).is_some());
+        d.sweep(Timestamp(200)); // second rotation drops id 1, keeps id 2
+        assert!(d.get(1).is_none());
+        assert!(d.get(2).is_some());
+        d.sweep(Timestamp(10_000)); // a long jump forgets everything
+        assert!(d.is_empty());
     }
 }
