@@ -10,6 +10,11 @@
 use hashbrown::HashMap;
 use shrike_types::{Duration, Outcome, Timestamp};
 
+/// Most ids one generation holds (~32 bytes each, so ≤ ~700 MiB per generation with the
+/// table's overhead). Past it the generations rotate early: at extreme event rates the
+/// idempotency horizon shrinks below `retention` rather than memory growing without bound.
+pub const MAX_IDS_PER_GENERATION: usize = 20_000_000;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Seen {
     pub at: Timestamp,
@@ -24,12 +29,18 @@ pub struct Dedup {
     retention: Duration,
     /// Event time at which the current generation ends.
     rotate_at: Option<Timestamp>,
+    cap: usize,
 }
 
 impl Dedup {
     pub fn new(retention: Duration) -> Dedup {
+        Dedup::with_cap(retention, MAX_IDS_PER_GENERATION)
+    }
+
+    /// With a smaller cap per generation (tests).
+    pub fn with_cap(retention: Duration, cap: usize) -> Dedup {
         let retention = Duration(retention.0.max(1));
-        Dedup { current: HashMap::new(), older: HashMap::new(), retention, rotate_at: None }
+        Dedup { current: HashMap::new(), older: HashMap::new(), retention, rotate_at: None, cap: cap.max(1) }
     }
 
     pub fn get(&self, id: u128) -> Option<Seen> {
@@ -37,6 +48,9 @@ impl Dedup {
     }
 
     pub fn insert(&mut self, id: u128, seen: Seen) {
+        if self.current.len() >= self.cap {
+            self.older = std::mem::take(&mut self.current);
+        }
         self.current.insert(id, seen);
     }
 
@@ -88,5 +102,16 @@ mod tests {
         assert!(d.get(2).is_some());
         d.sweep(Timestamp(10_000)); // a long jump forgets everything
         assert!(d.is_empty());
+    }
+
+    #[test]
+    fn memory_is_capped_by_count_too() {
+        let mut d = Dedup::with_cap(Duration(1_000_000), 3);
+        for id in 0..10 {
+            d.insert(id, seen(0));
+        }
+        assert!(d.len() <= 6, "two generations of at most 3 ids, got {}", d.len());
+        assert!(d.get(9).is_some(), "the newest ids are kept");
+        assert!(d.get(0).is_none());
     }
 }
