@@ -35,6 +35,18 @@ impl Money {
         if let Some(m) = parse_plain(text.as_bytes()) {
             return Ok(m);
         }
+        Money::parse_general(text)
+    }
+
+    /// [`Money::parse`] for the common shape `-?digits(.digits)?` (at most 15 integer
+    /// digits and 6 decimals) only: `None` for anything else, which `parse` still reads.
+    #[inline]
+    pub(crate) fn parse_plain(text: &str) -> Option<Money> {
+        parse_plain(text.as_bytes())
+    }
+
+    #[inline(never)]
+    fn parse_general(text: &str) -> Result<Money, MoneyError> {
         let (mantissa, exp) = split_exponent(text)?;
         let (neg, digits) = match mantissa.as_bytes().first() {
             Some(b'-') => (true, &mantissa[1..]),
@@ -52,11 +64,12 @@ impl Money {
             if !b.is_ascii_digit() {
                 return Err(MoneyError::Syntax);
             }
-            value = value * 10 + i128::from(b - b'0');
+            // 38 digits always fit an i128; more is out of range whatever the exponent.
             count += 1;
-            if count > 40 {
+            if count > 38 {
                 return Err(MoneyError::Range);
             }
+            value = value * 10 + i128::from(b - b'0');
         }
         let scale = i64::from(MONEY_SCALE_DIGITS) + exp - frac_part.len() as i64;
         let value = rescale(value, scale)?;
@@ -83,26 +96,42 @@ impl Money {
     }
 }
 
+/// `10^(6 - n)` for `n` fractional digits.
+const FRAC_SCALE: [i64; 7] = [1_000_000, 100_000, 10_000, 1_000, 100, 10, 1];
+
 /// The fast path for the common shape `-?digits(.digits)?` with at most 6 decimals and
-/// 15 integer digits (no overflow possible); anything else takes the general path.
+/// 12 integer digits, so at most 18 digits in all: no overflow possible (the range has 13
+/// integer digits; 14 or 15 overflowed `i64` here before). Anything else takes the general
+/// path.
 fn parse_plain(b: &[u8]) -> Option<Money> {
-    let (neg, b) = match b.first()? {
-        b'-' => (true, &b[1..]),
-        _ => (false, b),
-    };
-    let dot = b.iter().position(|&c| c == b'.').unwrap_or(b.len());
-    let (int, frac) = (&b[..dot], b.get(dot + 1..).unwrap_or(&[]));
-    if int.is_empty() || int.len() > 15 || frac.len() > 6 || (dot < b.len() && frac.is_empty()) {
+    let neg = b.first() == Some(&b'-');
+    let digits = b.get(usize::from(neg)..)?;
+    // 12 integer digits, a dot and 6 decimals at most.
+    if digits.is_empty() || digits.len() > 19 {
         return None;
     }
     let mut v: i64 = 0;
-    for &c in int.iter().chain(frac) {
-        if !c.is_ascii_digit() {
+    let mut dot = None;
+    for (i, &c) in digits.iter().enumerate() {
+        let d = c.wrapping_sub(b'0');
+        if d < 10 {
+            // Wrapping: 19 digits without a dot can exceed i64, but such input is refused by
+            // the length check below before `v` is used.
+            v = v.wrapping_mul(10).wrapping_add(i64::from(d));
+        } else if c == b'.' && dot.is_none() {
+            dot = Some(i);
+        } else {
             return None;
         }
-        v = v * 10 + i64::from(c - b'0');
     }
-    v *= 10i64.pow(6 - frac.len() as u32);
+    let (int_len, frac_len) = match dot {
+        Some(i) => (i, digits.len() - i - 1),
+        None => (digits.len(), 0),
+    };
+    if int_len == 0 || int_len > 12 || (dot.is_some() && frac_len == 0) {
+        return None;
+    }
+    let v = v * *FRAC_SCALE.get(frac_len)?;
     Some(Money(if neg { -v } else { v }))
 }
 
@@ -178,6 +207,10 @@ mod tests {
         assert_eq!(Money::parse("-"), Err(MoneyError::Syntax));
         assert_eq!(Money::parse("99999999999999999999"), Err(MoneyError::Range));
         assert_eq!(Money::parse("1e-9223372036854775808"), Err(MoneyError::Range));
+        // Found by the event_json fuzz target: 40 digits overflowed the i128 accumulator.
+        assert_eq!(Money::parse(&"7".repeat(45)), Err(MoneyError::Range));
+        assert_eq!(Money::parse(&"9".repeat(19)), Err(MoneyError::Range));
+        assert_eq!(Money::parse(&format!("0.{}", "0".repeat(39))), Err(MoneyError::Range));
         assert_eq!(Money::parse("-5.25"), Ok(Money(-5_250_000)));
     }
 
@@ -188,7 +221,22 @@ mod tests {
         assert_eq!(Money(5_000_000).to_string(), "5");
     }
 
+    #[test]
+    fn fast_path_stays_in_range() {
+        assert_eq!(Money::parse("99999999999999"), Err(MoneyError::Range));
+        assert_eq!(Money::parse("-9223372036854.775808"), Ok(Money(i64::MIN)));
+        assert_eq!(Money::parse("9223372036854.775807"), Ok(Money(i64::MAX)));
+        assert_eq!(Money::parse("999999999999.999999"), Ok(Money(999_999_999_999_999_999)));
+    }
+
     proptest::proptest! {
+        #[test]
+        fn fast_path_agrees_with_general(text in "-?[0-9]{0,17}(\\.[0-9]{0,8})?") {
+            if let Some(fast) = parse_plain(text.as_bytes()) {
+                proptest::prop_assert_eq!(Money::parse_general(&text), Ok(fast));
+            }
+        }
+
         #[test]
         fn display_parse_roundtrip(v in proptest::num::i64::ANY) {
             let m = Money(v);
