@@ -79,6 +79,15 @@ pub trait FeatureStore {
         out: &mut [AggValue],
     );
 
+    /// A hint that a call for `key` of `group` follows soon. It changes no state and no value;
+    /// a store may use it to start loading the key's state. An engine that knows every key of
+    /// an event should call this for each of them *before* the event's first `apply_and_read`,
+    /// so that their cache misses overlap instead of being waited for one after another.
+    /// The default does nothing.
+    fn prefetch(&self, group: usize, key: &[u8]) {
+        let _ = (group, key);
+    }
+
     /// Drops keys whose newest event time is more than their group's longest window plus the
     /// allowed lateness before `watermark`, and returns how many were dropped. Reads are
     /// unchanged as long as no later call has `at < watermark - allowed_lateness`.

@@ -4,7 +4,47 @@
 //! Bucket numbers are stored as `u32` (`b(t) as u32`, wrapping). All buckets of a key lie
 //! within `keep` of each other, far below 2^31, so wrapping differences compare them exactly.
 
+use smallvec::SmallVec;
+
 use crate::spec::Span;
+
+/// A feature's cells: the first 16 bytes of cells live inline in the feature's state (two
+/// `Count` cells, one cell of the other kinds), so the common key with one or two non-empty
+/// buckets needs no allocation and no pointer chase; more spill to the heap.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Cells<C: Cell>(SmallVec<C::Inline>);
+
+impl<C: Cell> Cells<C> {
+    pub(crate) fn new() -> Self {
+        Cells(SmallVec::new())
+    }
+
+    pub(crate) fn from_slice(cells: &[C]) -> Self {
+        Cells(SmallVec::from_slice(cells))
+    }
+
+    pub(crate) fn heap_bytes(&self) -> usize {
+        heap_bytes(&self.0)
+    }
+}
+
+impl<C: Cell> std::ops::Deref for Cells<C> {
+    type Target = SmallVec<C::Inline>;
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+impl<C: Cell> std::ops::DerefMut for Cells<C> {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.0
+    }
+}
+
+/// Heap bytes of a cell vector (capacity, not length); 0 while inline.
+pub(crate) fn heap_bytes<A: smallvec::Array>(v: &SmallVec<A>) -> usize {
+    if v.spilled() { v.capacity() * size_of::<A::Item>() + crate::state::ALLOC_OVERHEAD } else { 0 }
+}
 
 /// Bucket numbers of one call for one resolution, wrapped to `u32`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -41,6 +81,8 @@ pub(crate) trait Bucketed {
 pub(crate) trait Cell: Copy + Bucketed {
     /// What one event contributes.
     type In: Copy;
+    /// Inline storage of [`Cells`]: 16 bytes of cells.
+    type Inline: smallvec::Array<Item = Self>;
     fn start(bucket: u32, x: Self::In) -> Self;
     fn merge(&mut self, x: Self::In);
 }
@@ -99,6 +141,7 @@ impl Bucketed for CountCell {
 
 impl Cell for CountCell {
     type In = ();
+    type Inline = [CountCell; 2];
     fn start(bucket: u32, _: ()) -> Self {
         CountCell { bucket, count: 1 }
     }
@@ -115,6 +158,7 @@ impl<T> Bucketed for SumCell<T> {
 
 impl<T: Scalar> Cell for SumCell<T> {
     type In = T;
+    type Inline = [SumCell<T>; 1];
     fn start(bucket: u32, x: T) -> Self {
         SumCell { bucket, count: 1, sum: x }
     }
@@ -132,6 +176,7 @@ impl<T> Bucketed for MinCell<T> {
 
 impl<T: Scalar> Cell for MinCell<T> {
     type In = T;
+    type Inline = [MinCell<T>; 1];
     fn start(bucket: u32, value: T) -> Self {
         MinCell { bucket, value }
     }
@@ -150,6 +195,7 @@ impl<T> Bucketed for MaxCell<T> {
 
 impl<T: Scalar> Cell for MaxCell<T> {
     type In = T;
+    type Inline = [MaxCell<T>; 1];
     fn start(bucket: u32, value: T) -> Self {
         MaxCell { bucket, value }
     }
@@ -161,24 +207,18 @@ impl<T: Scalar> Cell for MaxCell<T> {
 }
 
 /// Adds one event at bucket `pos.bt`, first pruning cells no read can reach any more.
-pub(crate) fn add<C: Cell>(cells: &mut Vec<C>, pos: Pos, span: Span, x: C::In) {
+pub(crate) fn add<C: Cell>(cells: &mut Cells<C>, pos: Pos, span: Span, x: C::In) {
     prune(cells, pos, span);
     let b = pos.bt;
     match cells.last_mut() {
         Some(last) if last.bucket() == b => last.merge(x),
         Some(last) if !is_after(b, last.bucket()) => insert_late(cells, b, x),
-        last => {
-            if last.is_none() {
-                // Most keys never see a second bucket: don't pay for four cells up front.
-                cells.reserve_exact(1);
-            }
-            cells.push(C::start(b, x))
-        }
+        _ => cells.push(C::start(b, x)),
     }
 }
 
 /// A late event: its bucket is at or before the newest cell; cells are short, scan back.
-fn insert_late<C: Cell>(cells: &mut Vec<C>, b: u32, x: C::In) {
+fn insert_late<C: Cell>(cells: &mut Cells<C>, b: u32, x: C::In) {
     let after = cells.iter().rev().take_while(|c| is_after(c.bucket(), b)).count();
     let at = cells.len() - after;
     match at.checked_sub(1).and_then(|i| cells.get_mut(i)) {
@@ -189,7 +229,7 @@ fn insert_late<C: Cell>(cells: &mut Vec<C>, b: u32, x: C::In) {
 
 /// Drops the oldest cells once they are `keep` or more buckets older than the newest bucket:
 /// every allowed read has `b(t) >= bn - lat`, so its window starts after them.
-pub(crate) fn prune<C: Cell>(cells: &mut Vec<C>, pos: Pos, span: Span) {
+pub(crate) fn prune<C: Cell>(cells: &mut Cells<C>, pos: Pos, span: Span) {
     let dead = cells.iter().take_while(|c| pos.age(c.bucket()) >= span.keep).count();
     if dead > 0 {
         cells.drain(..dead);
@@ -219,7 +259,7 @@ mod tests {
 
     #[test]
     fn keeps_cells_sorted_and_sparse() {
-        let mut cells = Vec::new();
+        let mut cells = Cells::<CountCell>::new();
         for b in [10, 10, 12, 11, 9, 12] {
             add(&mut cells, Pos { bt: b, bn: 12 }, SPAN, ());
         }
@@ -241,7 +281,7 @@ mod tests {
 
     #[test]
     fn wraps_around_zero() {
-        let mut cells: Vec<CountCell> = Vec::new();
+        let mut cells = Cells::<CountCell>::new();
         for b in [u32::MAX - 1, u32::MAX, 0, 1] {
             add(&mut cells, Pos { bt: b, bn: b }, SPAN, ());
         }

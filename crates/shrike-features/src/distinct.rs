@@ -5,6 +5,8 @@
 //! writable and readable as the newest bucket of a late read) plus only the newest settled one
 //! (age `>= lat`, before every readable `b(t)`): at most `64 * (lat + 1)` entries of 16 bytes.
 
+use smallvec::SmallVec;
+
 use crate::cells::{Pos, in_window};
 use crate::hll::SlidingHll;
 use crate::spec::Span;
@@ -21,18 +23,21 @@ pub(crate) struct Occurrence {
     pub(crate) bucket: u32,
 }
 
+/// Exact-mode occurrences; the first lives inline (most keys see one value).
+pub(crate) type Occurrences = SmallVec<[Occurrence; 1]>;
+
 /// The state of one distinct feature for one key.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum Distinct {
     /// Occurrences sorted by hash (bucket order within a hash is free).
-    Exact(Vec<Occurrence>),
+    Exact(Occurrences),
     /// Boxed: rare (only keys above the cap) and large.
     Sketch(Box<SlidingHll>),
 }
 
 impl Default for Distinct {
     fn default() -> Self {
-        Distinct::Exact(Vec::new())
+        Distinct::Exact(Occurrences::new())
     }
 }
 
@@ -74,7 +79,7 @@ fn group_of(v: &[Occurrence], hash: u64) -> (usize, usize) {
 }
 
 /// Inserts into exact mode; `false` when a new value would exceed the cap.
-fn insert_exact(v: &mut Vec<Occurrence>, hash: u64, pos: Pos, span: Span) -> bool {
+fn insert_exact(v: &mut Occurrences, hash: u64, pos: Pos, span: Span) -> bool {
     let (lo, hi) = group_of(v, hash);
     if v[lo..hi].iter().any(|e| e.bucket == pos.bt) {
         return true; // repeat in the same bucket: the common case, no work
@@ -97,16 +102,13 @@ fn insert_exact(v: &mut Vec<Occurrence>, hash: u64, pos: Pos, span: Span) -> boo
             return true;
         }
     }
-    if v.capacity() == 0 {
-        v.reserve_exact(1); // most keys see one value: don't pay for four
-    }
     v.insert(hi, Occurrence { hash, bucket: pos.bt });
     true
 }
 
 /// Drops unreachable occurrences (age `>= keep`) and all but the newest settled occurrence of
 /// each value. Returns the number of distinct values left.
-fn prune_exact(v: &mut Vec<Occurrence>, pos: Pos, span: Span) -> usize {
+fn prune_exact(v: &mut Occurrences, pos: Pos, span: Span) -> usize {
     let (mut write, mut read, mut distinct) = (0, 0, 0);
     while read < v.len() {
         let (_, end) = group_of(&v[read..], v[read].hash);
@@ -195,7 +197,7 @@ mod tests {
         }
         assert!(matches!(d, Distinct::Sketch(_)));
         d.insert(7, at(20), SPAN);
-        assert_eq!(d, Distinct::Exact(vec![Occurrence { hash: 7, bucket: 20 }]));
+        assert_eq!(d, Distinct::Exact(vec![Occurrence { hash: 7, bucket: 20 }].into()));
     }
 
     #[test]

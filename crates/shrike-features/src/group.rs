@@ -13,23 +13,75 @@ use crate::state::{ALLOC_OVERHEAD, FeatureState, empty_value};
 /// window or lateness) resets or reads nothing, so `u32` bucket differences never wrap.
 const JUMP_LIMIT_MS: i64 = 1 << 40;
 
-/// All features of one group for one key.
+/// All features of one group for one key. `F` holds the feature states: an array for groups
+/// of up to [`INLINE_FEATURES`] features, so they live in the table slot next to the key (one
+/// dependent cache miss less per call), else a boxed slice.
 #[derive(Clone, Debug, PartialEq)]
-pub(crate) struct EntityState {
+pub(crate) struct EntityState<F> {
     /// Newest event time applied to this key (ms): lateness, pruning and expiry count from it.
     pub(crate) newest: i64,
-    /// One state per feature of the group, in layout order.
-    pub(crate) features: Box<[FeatureState]>,
+    /// One state per feature of the group, in layout order (arrays may have unused states
+    /// past the group's features; they are never touched).
+    pub(crate) features: F,
 }
 
-impl EntityState {
+/// Largest group whose feature states are stored inline in the table slot.
+pub(crate) const INLINE_FEATURES: usize = 8;
+
+/// Storage of a key's feature states: `[FeatureState; N]` or `Box<[FeatureState]>`.
+pub(crate) trait Features: Sized {
+    /// Whether the states are on the heap (counted by `heap_bytes`) rather than in the slot.
+    const BOXED: bool;
+    /// The empty states of a group's features (`states.len() == def.features.len()`).
+    fn from_states(states: Vec<FeatureState>) -> Self;
+    /// Every stored state, possibly more than the group has.
+    fn all(&self) -> &[FeatureState];
+    fn all_mut(&mut self) -> &mut [FeatureState];
+}
+
+impl<const N: usize> Features for [FeatureState; N] {
+    const BOXED: bool = false;
+    fn from_states(states: Vec<FeatureState>) -> Self {
+        let mut states = states.into_iter();
+        std::array::from_fn(|_| states.next().unwrap_or(FeatureState::Seen(Default::default())))
+    }
+    fn all(&self) -> &[FeatureState] {
+        self
+    }
+    fn all_mut(&mut self) -> &mut [FeatureState] {
+        self
+    }
+}
+
+impl Features for Box<[FeatureState]> {
+    const BOXED: bool = true;
+    fn from_states(states: Vec<FeatureState>) -> Self {
+        states.into()
+    }
+    fn all(&self) -> &[FeatureState] {
+        self
+    }
+    fn all_mut(&mut self) -> &mut [FeatureState] {
+        self
+    }
+}
+
+impl<F: Features> EntityState<F> {
     pub(crate) fn new(def: &GroupDef, at: i64) -> Self {
-        EntityState { newest: at, features: def.features.iter().map(FeatureState::new).collect() }
+        let states = def.features.iter().map(FeatureState::new).collect();
+        EntityState { newest: at, features: F::from_states(states) }
     }
 
-    fn heap_bytes(&self) -> usize {
-        let own = self.features.len() * size_of::<FeatureState>() + ALLOC_OVERHEAD;
-        own + self.features.iter().map(FeatureState::heap_bytes).sum::<usize>()
+    /// The states of the group's features.
+    pub(crate) fn states<'a>(&'a self, def: &GroupDef) -> &'a [FeatureState] {
+        let all = self.features.all();
+        &all[..def.features.len().min(all.len())]
+    }
+
+    fn heap_bytes(&self, def: &GroupDef) -> usize {
+        let states = self.states(def).iter().map(FeatureState::heap_bytes).sum::<usize>();
+        let own = if F::BOXED { def.features.len() * size_of::<FeatureState>() + ALLOC_OVERHEAD } else { 0 };
+        own + states
     }
 }
 
@@ -41,11 +93,63 @@ enum Pass {
     All,
 }
 
+/// One group's table, its slot type chosen by the number of features.
+#[derive(Debug)]
+pub(crate) enum Table {
+    F1(HashMap<Key, EntityState<[FeatureState; 1]>>),
+    F2(HashMap<Key, EntityState<[FeatureState; 2]>>),
+    F3(HashMap<Key, EntityState<[FeatureState; 3]>>),
+    F4(HashMap<Key, EntityState<[FeatureState; 4]>>),
+    F5(HashMap<Key, EntityState<[FeatureState; 5]>>),
+    F6(HashMap<Key, EntityState<[FeatureState; 6]>>),
+    F7(HashMap<Key, EntityState<[FeatureState; 7]>>),
+    F8(HashMap<Key, EntityState<[FeatureState; INLINE_FEATURES]>>),
+    Boxed(HashMap<Key, EntityState<Box<[FeatureState]>>>),
+}
+
+/// Runs `$body` with `$t` bound to the table of whatever slot type.
+macro_rules! with_table {
+    ($table:expr, $t:ident => $body:expr) => {
+        match $table {
+            Table::F1($t) => $body,
+            Table::F2($t) => $body,
+            Table::F3($t) => $body,
+            Table::F4($t) => $body,
+            Table::F5($t) => $body,
+            Table::F6($t) => $body,
+            Table::F7($t) => $body,
+            Table::F8($t) => $body,
+            Table::Boxed($t) => $body,
+        }
+    };
+}
+pub(crate) use with_table;
+
+impl Table {
+    fn new(features: usize) -> Self {
+        match features {
+            0 | 1 => Table::F1(HashMap::new()),
+            2 => Table::F2(HashMap::new()),
+            3 => Table::F3(HashMap::new()),
+            4 => Table::F4(HashMap::new()),
+            5 => Table::F5(HashMap::new()),
+            6 => Table::F6(HashMap::new()),
+            7 => Table::F7(HashMap::new()),
+            8 => Table::F8(HashMap::new()),
+            _ => Table::Boxed(HashMap::new()),
+        }
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        with_table!(self, t => t.len())
+    }
+}
+
 /// One group's definition, keys and per-call scratch.
 #[derive(Debug)]
 pub(crate) struct GroupStore {
     pub(crate) def: GroupDef,
-    pub(crate) table: HashMap<Key, EntityState>,
+    pub(crate) table: Table,
     /// Bucket positions of the current call, one per distinct resolution (reused: no
     /// allocation per call).
     scratch: Vec<Pos>,
@@ -57,7 +161,8 @@ impl GroupStore {
     pub(crate) fn new(def: GroupDef) -> Self {
         let scratch = Vec::with_capacity(def.resolutions.len());
         let buckets = vec![BucketCache::default(); def.resolutions.len()].into();
-        GroupStore { def, table: HashMap::new(), scratch, buckets }
+        let table = Table::new(def.features.len());
+        GroupStore { def, table, scratch, buckets }
     }
 
     /// `FeatureStore::apply_and_read` for this group.
@@ -71,11 +176,72 @@ impl GroupStore {
         out: &mut [AggValue],
     ) {
         let GroupStore { def, table, scratch, buckets } = self;
+        let mut cx = Call { def, scratch, buckets, lateness_ms, key, at, updates, reads, out };
+        with_table!(table, t => cx.run(t))
+    }
+
+    /// Looks `key` up and loads its slot and first cells, so that a following call
+    /// finds it in cache. Plain loads: the out-of-order core overlaps the misses of several
+    /// prefetches, which a call cannot do since it depends on what it loads.
+    pub(crate) fn prefetch(&self, key: &[u8]) {
+        with_table!(&self.table, table => {
+            if let Some(e) = table.get(&KeyRef(key)) {
+                let touched = e.states(&self.def).iter().fold(e.newest, |t, s| t ^ s.touch());
+                std::hint::black_box(touched);
+            }
+        })
+    }
+
+    /// Drops keys idle for longer than the group's longest window plus lateness.
+    pub(crate) fn expire(&mut self, watermark: i64) -> usize {
+        let idle_ms = self.def.idle_ms;
+        with_table!(&mut self.table, table => {
+            let before = table.len();
+            table.retain(|_, e| watermark.saturating_sub(e.newest) <= idle_ms);
+            // Give memory back after a large expiry, keeping room to grow without rehashing.
+            if table.len() * 4 < table.capacity() && table.capacity() > 1024 {
+                table.shrink_to(table.len() * 2);
+            }
+            before - table.len()
+        })
+    }
+
+    /// Table slots, key bytes and feature states.
+    pub(crate) fn heap_bytes(&self) -> usize {
+        let def = &self.def;
+        with_table!(&self.table, table => {
+            let slot = slot_size(table) + 1;
+            let keys: usize = table.iter().map(|(k, e)| k.heap_bytes() + e.heap_bytes(def)).sum();
+            table.capacity() * slot + keys
+        })
+    }
+}
+
+fn slot_size<K, V>(_: &HashMap<K, V>) -> usize {
+    size_of::<(K, V)>()
+}
+
+/// The arguments of one call.
+struct Call<'a> {
+    def: &'a GroupDef,
+    scratch: &'a mut Vec<Pos>,
+    buckets: &'a mut [BucketCache],
+    lateness_ms: i64,
+    key: &'a [u8],
+    at: i64,
+    updates: &'a [Update],
+    reads: &'a [u16],
+    out: &'a mut [AggValue],
+}
+
+impl Call<'_> {
+    fn run<F: Features>(&mut self, table: &mut HashMap<Key, EntityState<F>>) {
+        let Call { def, ref mut scratch, ref mut buckets, lateness_ms, key, at, updates, reads, ref mut out } = *self;
         if updates.is_empty() {
             match table.get(&KeyRef(key)) {
                 Some(e) => {
                     let pos = positions(def, at, e.newest, buckets, scratch);
-                    read(def, e, pos, at, reads, out, Pass::All);
+                    read(def, e.newest, e.features.all(), pos, at, reads, out, Pass::All);
                 }
                 None => read_empty(def, reads, out),
             }
@@ -86,35 +252,16 @@ impl GroupStore {
         if at < e.newest.saturating_sub(lateness_ms) {
             // Too late: the engine's watermark should have rejected it; ignore the updates.
             let pos = positions(def, at, e.newest, buckets, scratch);
-            return read(def, e, pos, at, reads, out, Pass::All);
+            return read(def, e.newest, e.features.all(), pos, at, reads, out, Pass::All);
         }
         if at.saturating_sub(e.newest) > JUMP_LIMIT_MS {
             *e = EntityState::new(def, at);
         }
         let pos = positions(def, at, e.newest, buckets, scratch);
-        read(def, e, pos, at, reads, out, Pass::BeforeUpdates);
-        apply(def, e, pos, at, updates);
+        read(def, e.newest, e.features.all(), pos, at, reads, out, Pass::BeforeUpdates);
+        apply(def, e.features.all_mut(), pos, at, updates);
         e.newest = e.newest.max(at);
-        read(def, e, pos, at, reads, out, Pass::AfterUpdates);
-    }
-
-    /// Drops keys idle for longer than the group's longest window plus lateness.
-    pub(crate) fn expire(&mut self, watermark: i64) -> usize {
-        let before = self.table.len();
-        let idle_ms = self.def.idle_ms;
-        self.table.retain(|_, e| watermark.saturating_sub(e.newest) <= idle_ms);
-        // Give memory back after a large expiry, keeping room to grow without rehashing.
-        if self.table.len() * 4 < self.table.capacity() && self.table.capacity() > 1024 {
-            self.table.shrink_to(self.table.len() * 2);
-        }
-        before - self.table.len()
-    }
-
-    /// Table slots, key bytes and feature states.
-    pub(crate) fn heap_bytes(&self) -> usize {
-        let slot = size_of::<(Key, EntityState)>() + 1;
-        let keys: usize = self.table.iter().map(|(k, e)| k.heap_bytes() + e.heap_bytes()).sum();
-        self.table.capacity() * slot + keys
+        read(def, e.newest, e.features.all(), pos, at, reads, out, Pass::AfterUpdates);
     }
 }
 
@@ -162,26 +309,36 @@ impl BucketCache {
     }
 }
 
-fn apply(def: &GroupDef, e: &mut EntityState, pos: &[Pos], at: i64, updates: &[Update]) {
+fn apply(def: &GroupDef, states: &mut [FeatureState], pos: &[Pos], at: i64, updates: &[Update]) {
     for u in updates {
         let i = usize::from(u.feature);
-        if let (Some(fd), Some(state)) = (def.features.get(i), e.features.get_mut(i)) {
+        if let (Some(fd), Some(state)) = (def.features.get(i), states.get_mut(i)) {
             // `fd.res` indexes `pos` by construction (one position per resolution).
             state.apply(fd, pos[fd.res], at, u.input);
         }
     }
 }
 
-fn read(def: &GroupDef, e: &EntityState, pos: &[Pos], at: i64, reads: &[u16], out: &mut [AggValue], pass: Pass) {
+#[allow(clippy::too_many_arguments)]
+fn read(
+    def: &GroupDef,
+    newest: i64,
+    states: &[FeatureState],
+    pos: &[Pos],
+    at: i64,
+    reads: &[u16],
+    out: &mut [AggValue],
+    pass: Pass,
+) {
     for (slot, &f) in out.iter_mut().zip(reads) {
         let i = usize::from(f);
-        let (Some(fd), Some(state)) = (def.features.get(i), e.features.get(i)) else {
+        let (Some(fd), Some(state)) = (def.features.get(i), states.get(i)) else {
             *slot = AggValue::Missing;
             continue;
         };
         let before = fd.agg.reads_before_update();
         if pass == Pass::All || before == (pass == Pass::BeforeUpdates) {
-            *slot = read_one(fd, state, pos[fd.res], at, e.newest);
+            *slot = read_one(fd, state, pos[fd.res], at, newest);
         }
     }
 }

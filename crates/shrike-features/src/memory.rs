@@ -45,6 +45,12 @@ impl FeatureStore for MemoryStore {
         }
     }
 
+    fn prefetch(&self, group: usize, key: &[u8]) {
+        if let Some(g) = self.groups.get(group) {
+            g.prefetch(key);
+        }
+    }
+
     fn expire(&mut self, watermark: Timestamp) -> usize {
         self.groups.iter_mut().map(|g| g.expire(watermark.0)).sum()
     }

@@ -23,10 +23,10 @@
 
 use std::mem::discriminant;
 
-use crate::cells::{Bucketed, is_after};
+use crate::cells::{Cell, Cells, is_after};
 use crate::codec::{Reader, Wire, put_vec};
 use crate::distinct::{DISTINCT_EXACT_CAP, Distinct, Occurrence};
-use crate::group::EntityState;
+use crate::group::{EntityState, Features, Table, with_table};
 use crate::hll::{HLL_PRECISION, HLL_REGISTERS, HllEntry, SlidingHll};
 use crate::key::Key;
 use crate::memory::MemoryStore;
@@ -68,14 +68,16 @@ impl MemoryStore {
         put_layout(&mut out, &self.layout);
         for g in &self.groups {
             (g.table.len() as u64).put(&mut out);
-            for (key, e) in &g.table {
-                let key = key.as_bytes();
-                // Keys come from event fields bounded far below 4 GiB by the engine.
-                (key.len() as u32).put(&mut out);
-                out.extend_from_slice(key);
-                e.newest.put(&mut out);
-                e.features.iter().for_each(|s| put_state(&mut out, s));
-            }
+            with_table!(&g.table, table => {
+                for (key, e) in table {
+                    let key = key.as_bytes();
+                    // Keys come from event fields bounded far below 4 GiB by the engine.
+                    (key.len() as u32).put(&mut out);
+                    out.extend_from_slice(key);
+                    e.newest.put(&mut out);
+                    e.states(&g.def).iter().for_each(|s| put_state(&mut out, s));
+                }
+            });
         }
         out
     }
@@ -98,12 +100,15 @@ impl MemoryStore {
         }
         for g in &mut store.groups {
             let keys: u64 = r.get()?;
-            for _ in 0..keys {
-                let (key, entity) = get_entity(&mut r, &g.def.features)?;
-                if g.table.insert(key, entity).is_some() {
-                    return Err(SnapshotError::Corrupt("duplicate key"));
+            let features = &g.def.features;
+            with_table!(&mut g.table, table => {
+                for _ in 0..keys {
+                    let (key, entity) = get_entity(&mut r, features)?;
+                    if table.insert(key, entity).is_some() {
+                        return Err(SnapshotError::Corrupt("duplicate key"));
+                    }
                 }
-            }
+            });
         }
         if r.remaining() != 0 {
             return Err(SnapshotError::Corrupt("trailing bytes"));
@@ -127,12 +132,12 @@ fn put_layout(out: &mut Vec<u8>, layout: &StoreLayout) {
     }
 }
 
-fn get_entity(r: &mut Reader<'_>, defs: &[FeatureDef]) -> Result<(Key, EntityState), SnapshotError> {
+fn get_entity<F: Features>(r: &mut Reader<'_>, defs: &[FeatureDef]) -> Result<(Key, EntityState<F>), SnapshotError> {
     let len = r.get::<u32>()? as usize;
     let key = Key::from(r.take(len)?);
     let newest: i64 = r.get()?;
-    let features = defs.iter().map(|fd| get_state(r, fd)).collect::<Result<_, _>>()?;
-    Ok((key, EntityState { newest, features }))
+    let states = defs.iter().map(|fd| get_state(r, fd)).collect::<Result<_, _>>()?;
+    Ok((key, EntityState { newest, features: F::from_states(states) }))
 }
 
 fn put_state(out: &mut Vec<u8>, state: &FeatureState) {
@@ -173,7 +178,7 @@ fn get_state(r: &mut Reader<'_>, fd: &FeatureDef) -> Result<FeatureState, Snapsh
         4 => FeatureState::MaxNum(cells(r, fd)?),
         5 => FeatureState::MinMoney(cells(r, fd)?),
         6 => FeatureState::MaxMoney(cells(r, fd)?),
-        7 => FeatureState::Distinct(Distinct::Exact(occurrences(r)?)),
+        7 => FeatureState::Distinct(Distinct::Exact(occurrences(r)?.as_slice().into())),
         8 => FeatureState::Distinct(Distinct::Sketch(Box::new(sketch(r)?))),
         9 => FeatureState::Seen(seen(r)?),
         _ => return Err(SnapshotError::Corrupt("unknown state tag")),
@@ -185,13 +190,13 @@ fn get_state(r: &mut Reader<'_>, fd: &FeatureDef) -> Result<FeatureState, Snapsh
 }
 
 /// Cells strictly increasing by bucket, at most `keep` of them.
-fn cells<C: Bucketed + Wire>(r: &mut Reader<'_>, fd: &FeatureDef) -> Result<Vec<C>, SnapshotError> {
+fn cells<C: Cell + Wire>(r: &mut Reader<'_>, fd: &FeatureDef) -> Result<Cells<C>, SnapshotError> {
     let cells: Vec<C> = r.vec()?;
     let sorted = cells.windows(2).all(|w| is_after(w[1].bucket(), w[0].bucket()));
     if !sorted || cells.len() > fd.span.keep as usize {
         return Err(SnapshotError::Corrupt("cells out of order or beyond retention"));
     }
-    Ok(cells)
+    Ok(Cells::from_slice(&cells))
 }
 
 fn occurrences(r: &mut Reader<'_>) -> Result<Vec<Occurrence>, SnapshotError> {

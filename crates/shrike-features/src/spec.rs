@@ -132,26 +132,8 @@ pub fn default_resolution(window: Duration) -> Duration {
     if ms % 1_000 != 0 {
         return Duration(ms);
     }
-    let secs = ms / 1_000;
-    let cap = (secs / 60).max(1);
-    Duration(largest_divisor_at_most(secs, cap) * 1_000)
-}
-
-/// Largest divisor of `n` that is `<= cap` (`n, cap >= 1`), in O(sqrt n).
-fn largest_divisor_at_most(n: i64, cap: i64) -> i64 {
-    let mut best = 1;
-    let mut d = 1;
-    while d * d <= n {
-        if n % d == 0 {
-            for c in [d, n / d] {
-                if c <= cap && c > best {
-                    best = c;
-                }
-            }
-        }
-        d += 1;
-    }
-    best
+    // One rule for the whole engine: the policy planner uses the same function.
+    Duration(ms).default_resolution()
 }
 
 /// A feature compiled for the hot path: bucket counts precomputed, no durations left.

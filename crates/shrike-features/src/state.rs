@@ -4,7 +4,7 @@
 use shrike_types::{Money, Timestamp};
 
 use crate::api::{AggValue, Input};
-use crate::cells::{self, CountCell, MaxCell, MinCell, Pos, SumCell};
+use crate::cells::{self, Cells, CountCell, MaxCell, MinCell, Pos, SumCell};
 use crate::distinct::Distinct;
 use crate::spec::{AggKind, FeatureDef, ValueKind};
 
@@ -45,15 +45,15 @@ pub(crate) const ALLOC_OVERHEAD: usize = 16;
 /// One feature of one key. Money amounts are stored as raw micros.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) enum FeatureState {
-    Count(Vec<CountCell>),
+    Count(Cells<CountCell>),
     /// `Sum` and `Avg` of numbers.
-    SumNum(Vec<SumCell<f64>>),
+    SumNum(Cells<SumCell<f64>>),
     /// `Sum` and `Avg` of money.
-    SumMoney(Vec<SumCell<i64>>),
-    MinNum(Vec<MinCell<f64>>),
-    MaxNum(Vec<MaxCell<f64>>),
-    MinMoney(Vec<MinCell<i64>>),
-    MaxMoney(Vec<MaxCell<i64>>),
+    SumMoney(Cells<SumCell<i64>>),
+    MinNum(Cells<MinCell<f64>>),
+    MaxNum(Cells<MaxCell<f64>>),
+    MinMoney(Cells<MinCell<i64>>),
+    MaxMoney(Cells<MaxCell<i64>>),
     Distinct(Distinct),
     Seen(Seen),
 }
@@ -63,15 +63,15 @@ impl FeatureState {
     pub(crate) fn new(def: &FeatureDef) -> Self {
         use {AggKind as A, ValueKind as V};
         match (def.agg, def.value_kind) {
-            (A::Sum | A::Avg, V::Number) => FeatureState::SumNum(Vec::new()),
-            (A::Sum | A::Avg, _) => FeatureState::SumMoney(Vec::new()),
-            (A::Min, V::Number) => FeatureState::MinNum(Vec::new()),
-            (A::Min, _) => FeatureState::MinMoney(Vec::new()),
-            (A::Max, V::Number) => FeatureState::MaxNum(Vec::new()),
-            (A::Max, _) => FeatureState::MaxMoney(Vec::new()),
+            (A::Sum | A::Avg, V::Number) => FeatureState::SumNum(Cells::new()),
+            (A::Sum | A::Avg, _) => FeatureState::SumMoney(Cells::new()),
+            (A::Min, V::Number) => FeatureState::MinNum(Cells::new()),
+            (A::Min, _) => FeatureState::MinMoney(Cells::new()),
+            (A::Max, V::Number) => FeatureState::MaxNum(Cells::new()),
+            (A::Max, _) => FeatureState::MaxMoney(Cells::new()),
             (A::Distinct, _) => FeatureState::Distinct(Distinct::default()),
             (A::FirstSeen | A::LastSeen, _) => FeatureState::Seen(Seen::default()),
-            (A::Count, _) => FeatureState::Count(Vec::new()),
+            (A::Count, _) => FeatureState::Count(Cells::new()),
         }
     }
 
@@ -109,9 +109,29 @@ impl FeatureState {
         }
     }
 
+    /// A word read from the state (and from its cells when few): used only to pull the state
+    /// into cache ahead of a call.
+    pub(crate) fn touch(&self) -> i64 {
+        match self {
+            FeatureState::Count(c) => c.first().map_or(0, |c| i64::from(c.count)),
+            FeatureState::SumNum(c) => c.first().map_or(0, |c| i64::from(c.count)),
+            FeatureState::SumMoney(c) => c.first().map_or(0, |c| c.sum),
+            FeatureState::MinNum(c) => c.first().map_or(0, |c| i64::from(c.bucket)),
+            FeatureState::MaxNum(c) => c.first().map_or(0, |c| i64::from(c.bucket)),
+            FeatureState::MinMoney(c) => c.first().map_or(0, |c| c.value),
+            FeatureState::MaxMoney(c) => c.first().map_or(0, |c| c.value),
+            FeatureState::Distinct(Distinct::Exact(v)) => v.first().map_or(0, |e| i64::from(e.bucket)),
+            FeatureState::Distinct(Distinct::Sketch(h)) => i64::from(h.pruned_at),
+            FeatureState::Seen(s) => s.last,
+        }
+    }
+
     /// Heap bytes owned by this state (capacities, not lengths).
     pub(crate) fn heap_bytes(&self) -> usize {
-        fn vec<T>(v: &Vec<T>) -> usize {
+        fn vec<C: cells::Cell>(v: &Cells<C>) -> usize {
+            v.heap_bytes()
+        }
+        fn heap_vec<T>(v: &Vec<T>) -> usize {
             match v.capacity() {
                 0 => 0,
                 cap => cap * size_of::<T>() + ALLOC_OVERHEAD,
@@ -125,8 +145,8 @@ impl FeatureState {
             FeatureState::MaxNum(c) => vec(c),
             FeatureState::MinMoney(c) => vec(c),
             FeatureState::MaxMoney(c) => vec(c),
-            FeatureState::Distinct(Distinct::Exact(v)) => vec(v),
-            FeatureState::Distinct(Distinct::Sketch(h)) => size_of_val(&**h) + ALLOC_OVERHEAD + vec(&h.entries),
+            FeatureState::Distinct(Distinct::Exact(v)) => cells::heap_bytes(v),
+            FeatureState::Distinct(Distinct::Sketch(h)) => size_of_val(&**h) + ALLOC_OVERHEAD + heap_vec(&h.entries),
             FeatureState::Seen(_) => 0,
         }
     }
