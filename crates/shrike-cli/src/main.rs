@@ -13,6 +13,12 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+/// mimalloc instead of the system allocator: the engine allocates small, short-lived strings
+/// and vectors per event, and `shrike bench` measured glibc malloc/free and fresh-page faults
+/// as a visible share of the time (BENCHMARKS.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Shrike: real-time risk decisions for e-commerce marketplaces.
 #[derive(Parser)]
 #[command(name = "shrike", version, about)]
