@@ -27,11 +27,7 @@ impl Duration {
     /// buckets, `1h` in 1 min, `24h` in 24 min, `30d` in 12 h, `90d` in 36 h.
     pub fn default_resolution(self) -> Duration {
         let secs = (self.0 / 1_000).max(1);
-        let mut r = (secs / 60).max(1);
-        while secs % r != 0 {
-            r -= 1;
-        }
-        Duration(r * 1_000)
+        Duration(largest_divisor_at_most(secs, (secs / 60).max(1)) * 1_000)
     }
 
     /// Parses a duration literal such as `30s`, `10m`, `1h`, `7d`, `2w` or `500ms`.
@@ -96,28 +92,81 @@ impl Timestamp {
     /// Parses RFC 3339 (`2026-11-25T18:24:19Z`, `2026-11-25T18:24:19.123+01:00`).
     pub fn parse_rfc3339(text: &str) -> Option<Timestamp> {
         let b = text.as_bytes();
-        if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't' | b' ') {
-            return None;
+        if let Ok(fixed) = <&[u8; 24]>::try_from(b)
+            && let Some(t) = parse_utc_millis(fixed)
+        {
+            return Some(t);
         }
-        if b[13] != b':' || b[16] != b':' {
-            return None;
-        }
-        let year = digits(&b[0..4])?;
-        let month = digits(&b[5..7])?;
-        let day = digits(&b[8..10])?;
-        let (hour, min, sec) = (digits(&b[11..13])?, digits(&b[14..16])?, digits(&b[17..19])?);
-        if !(1..=12).contains(&month) || day < 1 || day > days_in_month(year, month) {
-            return None;
-        }
-        if hour > 23 || min > 59 || sec > 60 {
-            return None;
-        }
-        let (millis, rest) = fraction(&b[19..])?;
-        let offset_min = offset(rest)?;
-        let days = days_from_civil(year, month, day);
-        let secs = days * 86_400 + hour * 3_600 + min * 60 + sec.min(59) - offset_min * 60;
-        Some(Timestamp(secs * 1_000 + millis))
+        parse_general(b)
     }
+}
+
+/// [`Timestamp::parse_rfc3339`] for any shape.
+fn parse_general(b: &[u8]) -> Option<Timestamp> {
+    if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't' | b' ') {
+        return None;
+    }
+    if b[13] != b':' || b[16] != b':' {
+        return None;
+    }
+    let year = digits(&b[0..4])?;
+    let month = digits(&b[5..7])?;
+    let day = digits(&b[8..10])?;
+    let (hour, min, sec) = (digits(&b[11..13])?, digits(&b[14..16])?, digits(&b[17..19])?);
+    if !(1..=12).contains(&month) || day < 1 || day > days_in_month(year, month) {
+        return None;
+    }
+    if hour > 23 || min > 59 || sec > 60 {
+        return None;
+    }
+    let (millis, rest) = fraction(&b[19..])?;
+    let offset_min = offset(rest)?;
+    let days = days_from_civil(year, month, day);
+    let secs = days * 86_400 + hour * 3_600 + min * 60 + sec.min(59) - offset_min * 60;
+    Some(Timestamp(secs * 1_000 + millis))
+}
+
+/// The common shape `YYYY-MM-DDTHH:MM:SS.mmmZ` (what Shrike and most encoders write), read
+/// with fixed offsets. `None` for anything else, including invalid dates, which the general
+/// path then decides (so the answer is the same either way).
+#[inline]
+fn parse_utc_millis(b: &[u8; 24]) -> Option<Timestamp> {
+    let [y0, y1, y2, y3, b'-', m0, m1, b'-', d0, d1, b'T', h0, h1, b':', i0, i1, b':', s0, s1, b'.', f0, f1, f2, b'Z'] =
+        *b
+    else {
+        return None;
+    };
+    let all = [y0, y1, y2, y3, m0, m1, d0, d1, h0, h1, i0, i1, s0, s1, f0, f1, f2];
+    if !all.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let n = |c: u8| i64::from(c - b'0');
+    let year = n(y0) * 1000 + n(y1) * 100 + n(y2) * 10 + n(y3);
+    let (month, day) = (n(m0) * 10 + n(m1), n(d0) * 10 + n(d1));
+    let (hour, min, sec) = (n(h0) * 10 + n(h1), n(i0) * 10 + n(i1), n(s0) * 10 + n(s1));
+    if !(1..=12).contains(&month) || day < 1 || day > days_in_month(year, month) || hour > 23 || min > 59 || sec > 59 {
+        return None;
+    }
+    let millis = n(f0) * 100 + n(f1) * 10 + n(f2);
+    let secs = days_from_civil(year, month, day) * 86_400 + hour * 3_600 + min * 60 + sec;
+    Some(Timestamp(secs * 1_000 + millis))
+}
+
+/// Largest divisor of `n` that is `<= cap` (`n, cap >= 1`), in O(sqrt n).
+fn largest_divisor_at_most(n: i64, cap: i64) -> i64 {
+    let mut best = 1;
+    let mut d = 1;
+    while d * d <= n {
+        if n % d == 0 {
+            for c in [d, n / d] {
+                if c <= cap && c > best {
+                    best = c;
+                }
+            }
+        }
+        d += 1;
+    }
+    best
 }
 
 fn digits(b: &[u8]) -> Option<i64> {
@@ -274,7 +323,36 @@ mod tests {
         assert_eq!(Duration(45_000).default_resolution(), Duration(1_000));
     }
 
+    #[test]
+    fn fast_path_agrees_with_general_path() {
+        for text in [
+            "2026-11-25T18:24:19.250Z",
+            "2024-02-29T23:59:59.999Z",
+            "2023-02-29T00:00:00.000Z",
+            "2026-11-25T18:24:60.000Z",
+            "0000-01-01T00:00:00.000Z",
+            "2026-11-25t18:24:19.250Z",
+            "2026-11-25T18:24:19.250z",
+            "2026-00-25T18:24:19.250Z",
+            "2026-11-25T18:24:1x.250Z",
+        ] {
+            let general = parse_general(text.as_bytes());
+            let fast = <&[u8; 24]>::try_from(text.as_bytes()).ok().and_then(parse_utc_millis);
+            assert!(fast.is_none() || fast == general, "{text}");
+        }
+        assert_eq!(Timestamp::parse_rfc3339("2026-11-25T18:24:19.250Z"), Some(Timestamp(1_795_631_059_250)));
+    }
+
     proptest::proptest! {
+        #[test]
+        fn fast_path_agrees(ms in -62_000_000_000_000i64..250_000_000_000_000i64) {
+            let text = Timestamp(ms).to_string();
+            if let Ok(fixed) = <&[u8; 24]>::try_from(text.as_bytes()) {
+                proptest::prop_assert_eq!(parse_utc_millis(fixed), parse_general(fixed));
+                proptest::prop_assert_eq!(parse_utc_millis(fixed), Some(Timestamp(ms)));
+            }
+        }
+
         #[test]
         fn display_parse_roundtrip(ms in -62_000_000_000_000i64..250_000_000_000_000i64) {
             let t = Timestamp(ms);

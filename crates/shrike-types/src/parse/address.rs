@@ -16,18 +16,7 @@ use super::reader::Reader;
 use super::values;
 
 /// The fields of an address object, in the order of `Parts`.
-const PARTS: Keys = Keys {
-    names: &["line1", "line2", "city", "region", "postal_code", "country"],
-    lookup: |key| match key {
-        "line1" => Some(0),
-        "line2" => Some(1),
-        "city" => Some(2),
-        "region" => Some(3),
-        "postal_code" => Some(4),
-        "country" => Some(COUNTRY),
-        _ => None,
-    },
-};
+const PARTS: Keys = Keys { names: &["line1", "line2", "city", "region", "postal_code", "country"] };
 const COUNTRY: usize = 5;
 
 /// Reads an address object, a plain address string, or `null`. `name` is the field's
@@ -79,7 +68,12 @@ fn from_object<'a>(r: &mut Reader<'a>, name: &'static str, at: usize) -> Result<
     let [line1, line2, city, _region, postal_code, country] = parts;
     let postal_code = postal_code.map(normalise);
     let mut key = String::with_capacity(64);
-    key.extend(country.as_deref().unwrap_or_default().chars().map(|c| c.to_ascii_lowercase()));
+    // A country code is two ASCII letters (checked by `country`).
+    let country_text = country.as_deref().unwrap_or_default();
+    key.push_str(country_text);
+    if let Some(lowered) = key.get_mut(..country_text.len()) {
+        lowered.make_ascii_lowercase();
+    }
     key.push('|');
     key.push_str(postal_code.as_deref().unwrap_or_default());
     for part in [city, line1, line2] {
@@ -92,7 +86,11 @@ fn from_object<'a>(r: &mut Reader<'a>, name: &'static str, at: usize) -> Result<
 }
 
 /// An address part: a string (empty means absent, as forms send `"line2": ""`) or `null`.
+#[inline]
 fn part_text<'a>(r: &mut Reader<'a>) -> Result<Option<Str<'a>>, Fail> {
+    if let Some(s) = r.plain_string() {
+        return Ok(Some(Cow::Borrowed(s)));
+    }
     if r.peek() == Some(b'"') {
         let s = r.string()?;
         return Ok(Some(s).filter(|s| !s.is_empty()));
@@ -130,7 +128,38 @@ fn normalise(part: Str<'_>) -> Str<'_> {
 }
 
 /// Appends `part`, normalised (see the module doc), to `out`.
+#[inline]
 pub(crate) fn normalise_into(out: &mut String, part: &str) {
+    if is_normal(part) {
+        out.push_str(part);
+    } else if part.is_ascii() {
+        normalise_ascii_into(out, part.as_bytes());
+    } else {
+        normalise_chars_into(out, part);
+    }
+}
+
+/// [`normalise_chars_into`] for ASCII text, a byte at a time. For ASCII, `char::is_whitespace`
+/// is exactly `\t`, `\n`, `\x0b`, `\x0c`, `\r` and space, and `char::is_alphanumeric` is
+/// `is_ascii_alphanumeric`.
+fn normalise_ascii_into(out: &mut String, part: &[u8]) {
+    let start = out.len();
+    let mut space = false;
+    for &b in part {
+        if matches!(b, b' ' | b'\t'..=b'\r') {
+            space = out.len() > start;
+        } else if b.is_ascii_alphanumeric() {
+            if space {
+                out.push(' ');
+                space = false;
+            }
+            out.push(char::from(b.to_ascii_lowercase()));
+        }
+    }
+}
+
+/// The general case of [`normalise_into`], a character at a time.
+fn normalise_chars_into(out: &mut String, part: &str) {
     let start = out.len();
     let mut space = false;
     for c in part.chars() {
@@ -150,14 +179,26 @@ pub(crate) fn normalise_into(out: &mut String, part: &str) {
     }
 }
 
-/// Whether an ASCII part is already normal. Non-ASCII parts are always re-normalised: the
-/// check would cost as much as the work.
+/// Whether an ASCII part is already normal: only `[a-z0-9]` and single spaces between
+/// them. Non-ASCII parts are always re-normalised: the check would cost as much as the work.
+#[inline]
 fn is_normal(part: &str) -> bool {
     let b = part.as_bytes();
-    let word = |c: &u8| c.is_ascii_lowercase() || c.is_ascii_digit();
-    let first_last_ok = b.first().is_none_or(word) && b.last().is_none_or(word);
-    let no_double_space = !b.windows(2).any(|w| w == b"  ");
-    first_last_ok && no_double_space && b.iter().all(|c| word(c) || *c == b' ')
+    // `space` starts true so that a leading space fails like a double one.
+    let mut space = true;
+    for &c in b {
+        if c == b' ' {
+            if space {
+                return false;
+            }
+            space = true;
+        } else if c.is_ascii_lowercase() || c.is_ascii_digit() {
+            space = false;
+        } else {
+            return false;
+        }
+    }
+    !space || b.is_empty()
 }
 
 fn is_normal_key(key: &str) -> bool {
@@ -192,6 +233,27 @@ mod tests {
         }
         assert!(!is_normal("1 Main St"));
         assert!(!is_normal(" 1"));
+    }
+
+    #[test]
+    fn ascii_fast_paths_agree_with_chars() {
+        let mut samples: Vec<String> = (0u8..128).map(|b| format!("a{}B {}c", char::from(b), char::from(b))).collect();
+        samples.extend(
+            ["", " ", "a", "a ", " a", "a  b", "a b", "1957 south rd", "96783-938", "SAO PAULO", "x\x0by", "x\x1cy"]
+                .map(String::from),
+        );
+        for s in &samples {
+            let mut chars = String::from("k|");
+            normalise_chars_into(&mut chars, s);
+            let mut fast = String::from("k|");
+            normalise_into(&mut fast, s);
+            assert_eq!(fast, chars, "{s:?}");
+            let mut ascii = String::from("k|");
+            normalise_ascii_into(&mut ascii, s.as_bytes());
+            assert_eq!(ascii, chars, "{s:?}");
+            let normal = chars.get(2..).unwrap_or_default();
+            assert_eq!(is_normal(s), s == normal, "{s:?}");
+        }
     }
 
     #[test]

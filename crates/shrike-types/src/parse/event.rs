@@ -7,6 +7,7 @@ use super::address::address;
 use super::error::{Fail, InField, Path};
 use super::object::{duplicate_field, unknown_field};
 use super::reader::Reader;
+use super::scan::{const_key_words, key_words};
 use super::{nested, values};
 
 macro_rules! top_fields {
@@ -52,16 +53,28 @@ top_fields! {
 /// The fields that must be present, in the order they are reported when missing.
 const REQUIRED: [Top; 3] = [Top::EventId, Top::Type, Top::Timestamp];
 
+/// One hash slot: the field whose name hashes there, with the name's length and
+/// [`key_words`], so that checking a key is one table load and three comparisons (no
+/// chain of loads from slot to field to name).
+#[derive(Clone, Copy)]
+struct Slot {
+    len: usize,
+    words: (u64, u64),
+    field: Option<Top>,
+}
+
 /// Hash slots of the field names, built at compile time (a collision fails the build).
 /// Finding a field is then a table load and one comparison: no jump table, whose
 /// mispredictions cost more than the rest of reading a field when events vary in shape.
-const SLOTS: [u8; 64] = {
-    let mut table = [u8::MAX; 64];
+const SLOTS: [Slot; 64] = {
+    let mut table = [Slot { len: usize::MAX, words: (0, 0), field: None }; 64];
     let mut i = 0;
     while i < Top::NAMES.len() {
-        let s = slot(Top::NAMES[i].as_bytes());
-        assert!(table[s] == u8::MAX, "two field names share a slot: change `slot`");
-        table[s] = i as u8;
+        let name = Top::NAMES[i].as_bytes();
+        let s = slot(name);
+        assert!(table[s].field.is_none(), "two field names share a slot: change `slot`");
+        assert!(name.len() <= 16, "`key_words` identifies keys of at most 16 bytes");
+        table[s] = Slot { len: name.len(), words: const_key_words(name), field: Some(Top::ALL[i]) };
         i += 1;
     }
     table
@@ -76,10 +89,15 @@ const fn slot(key: &[u8]) -> usize {
 }
 
 impl Top {
+    #[inline(always)]
     fn lookup(key: &str) -> Option<Top> {
-        let index = *SLOTS.get(slot(key.as_bytes()))?;
-        let field = *Top::ALL.get(usize::from(index))?;
-        (field.name() == key).then_some(field)
+        let key = key.as_bytes();
+        let slot = SLOTS.get(slot(key))?;
+        // Length first: `key_words` only identifies keys of up to 16 bytes.
+        if slot.len != key.len() || slot.words != key_words(key) {
+            return None;
+        }
+        slot.field
     }
 
     /// A table load rather than a `match`, for the same reason as `SLOTS`.
@@ -183,5 +201,14 @@ mod tests {
             assert_eq!(Top::lookup(other), None, "{other}");
         }
         assert!(Top::ALL.len() <= 32, "`seen` is a u32 bit set");
+        for name in Top::NAMES {
+            assert_eq!(key_words(name.as_bytes()), const_key_words(name.as_bytes()), "{name}");
+        }
+        // Keys that share a slot, length and some bytes with a field name.
+        for other in
+            ["event_iX", "Xvent_id", "shipping_addresX", "shipping_Xddress", "iX", "Xp", "typX", "shipping_address_"]
+        {
+            assert_eq!(Top::lookup(other), None, "{other}");
+        }
     }
 }

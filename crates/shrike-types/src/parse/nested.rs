@@ -10,28 +10,9 @@ use super::object::{Keys, duplicate_field, fields, object_or_null};
 use super::reader::{Lit, Reader};
 use super::values;
 
-const CARD_KEYS: Keys = Keys {
-    names: &["fingerprint", "bin", "last4", "country", "brand"],
-    lookup: |key| match key {
-        "fingerprint" => Some(0),
-        "bin" => Some(1),
-        "last4" => Some(2),
-        "country" => Some(3),
-        "brand" => Some(4),
-        _ => None,
-    },
-};
+const CARD_KEYS: Keys = Keys { names: &["fingerprint", "bin", "last4", "country", "brand"] };
 
-const ITEM_KEYS: Keys = Keys {
-    names: &["sku", "category", "quantity", "price"],
-    lookup: |key| match key {
-        "sku" => Some(0),
-        "category" => Some(1),
-        "quantity" => Some(2),
-        "price" => Some(3),
-        _ => None,
-    },
-};
+const ITEM_KEYS: Keys = Keys { names: &["sku", "category", "quantity", "price"] };
 
 /// Reads `card` into `slot`, in place (a card is 120 bytes; moving it through `Result`s
 /// costs more than reading its fields).

@@ -4,6 +4,7 @@
 
 use super::error::{Fail, quote};
 use super::reader::{Key, Reader};
+use super::scan::eq_short;
 
 /// Enters the object under the cursor (`true`), consumes `null` (`false`), or fails with
 /// "expected {expected}".
@@ -15,12 +16,22 @@ pub(crate) fn object_or_null(r: &mut Reader<'_>, expected: &str) -> Result<bool,
     }
 }
 
-/// The keys of a fixed-key object: the names (for messages, in index order) and a lookup
-/// from key to index. The lookup is a `match` on literals, which compiles to inline
-/// comparisons; `keys_agree` in the tests keeps it in step with the names.
+/// The keys of a fixed-key object: the names, for lookup and messages, in index order.
+/// Lookup is a linear scan of at most a handful of short names, compared inline (lengths
+/// first, see [`eq_short`]): no indirect call, no `memcmp`.
 pub(crate) struct Keys {
     pub(crate) names: &'static [&'static str],
-    pub(crate) lookup: fn(&str) -> Option<usize>,
+}
+
+impl Keys {
+    /// The index and name of `key`, if it is one of these keys.
+    #[inline(always)]
+    pub(crate) fn lookup(&self, key: &str) -> Option<(usize, &'static str)> {
+        self.names
+            .iter()
+            .position(|n| eq_short(n.as_bytes(), key.as_bytes()))
+            .and_then(|i| Some((i, *self.names.get(i)?)))
+    }
 }
 
 /// Walks the entries of an object already entered. Each key must be one of `keys` (at most
@@ -34,8 +45,7 @@ pub(crate) fn fields<'a>(
     let mut seen = 0u64;
     let mut count = 0;
     while let Some(key) = r.next_key(&mut count)? {
-        let found = (keys.lookup)(&key.name).and_then(|i| Some((i, *keys.names.get(i)?)));
-        let Some((i, name)) = found else {
+        let Some((i, name)) = keys.lookup(&key.name) else {
             return Err(unknown_field(&key, keys.names));
         };
         let bit = 1u64 << (i % 64);
@@ -52,8 +62,8 @@ pub(crate) fn fields<'a>(
 #[cfg(test)]
 pub(crate) fn keys_agree(keys: &Keys) {
     for (i, name) in keys.names.iter().enumerate() {
-        assert_eq!((keys.lookup)(name), Some(i), "{name}");
-        assert_eq!((keys.lookup)(&format!("{name}_")), None);
+        assert_eq!(keys.lookup(name), Some((i, *name)), "{name}");
+        assert_eq!(keys.lookup(&format!("{name}_")), None);
     }
     assert!(keys.names.len() <= 64);
 }

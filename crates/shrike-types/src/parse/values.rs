@@ -2,7 +2,7 @@
 //! its typed, normalised form, or fails with "expected …, got …" at the value's position.
 
 use std::borrow::Cow;
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv4Addr};
 
 use crate::event::{EventType, KnownType, Str};
 use crate::limits::{MAX_EVENT_ID_LEN, MAX_TYPE_NAME_LEN};
@@ -11,6 +11,7 @@ use crate::time::Timestamp;
 
 use super::error::{Fail, quote};
 use super::reader::Reader;
+use super::scan::{const_key_words, key_words};
 
 const EXPECTED_TIME: &str = "RFC 3339 or epoch milliseconds";
 const EXPECTED_MONEY: &str = "a decimal amount such as 12.50";
@@ -87,7 +88,7 @@ pub(crate) fn event_id<'a>(r: &mut Reader<'a>) -> Result<Str<'a>, Fail> {
 
 pub(crate) fn event_type<'a>(r: &mut Reader<'a>) -> Result<EventType<'a>, Fail> {
     let (s, at) = required(r, "a string")?;
-    if let Some(known) = KnownType::from_name(&s) {
+    if let Some(known) = known_type(&s) {
         return Ok(EventType::Known(known));
     }
     let valid = |b: u8| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'.';
@@ -101,6 +102,65 @@ pub(crate) fn event_type<'a>(r: &mut Reader<'a>) -> Result<EventType<'a>, Fail> 
     }
     Ok(EventType::Custom(s))
 }
+
+/// [`KnownType::from_name`] as one table load and three comparisons: the known names hash
+/// to distinct slots of `TYPE_SLOTS` (checked at compile time).
+#[inline]
+fn known_type(name: &str) -> Option<KnownType> {
+    let name = name.as_bytes();
+    let entry = TYPE_SLOTS.get(type_slot(name)?)?;
+    // Length first: `key_words` only identifies names of up to 16 bytes.
+    if entry.0 != name.len() || entry.1 != key_words(name) {
+        return None;
+    }
+    entry.2
+}
+
+/// A hash of a type name into `TYPE_SLOTS`, collision-free for the known names (found by
+/// search); `None` for names shorter than any known one.
+const fn type_slot(name: &[u8]) -> Option<usize> {
+    let n = name.len();
+    if n < 10 {
+        return None;
+    }
+    Some((2 * n + name[0] as usize + 3 * name[n - 6] as usize) & 31)
+}
+
+/// Length, [`key_words`] and type of each known name, at its hash slot.
+type TypeSlot = (usize, (u64, u64), Option<KnownType>);
+
+/// The known types and their names (`KnownType::name` is not a `const fn`; the tests check
+/// that this list agrees with it).
+const KNOWN_NAMES: [(KnownType, &str); 13] = [
+    (KnownType::AccountSignup, "account.signup"),
+    (KnownType::AccountLogin, "account.login"),
+    (KnownType::AccountUpdate, "account.update"),
+    (KnownType::OrderCreate, "order.create"),
+    (KnownType::PaymentAttempt, "payment.attempt"),
+    (KnownType::PaymentResult, "payment.result"),
+    (KnownType::RefundRequest, "refund.request"),
+    (KnownType::Chargeback, "chargeback"),
+    (KnownType::CouponRedeem, "coupon.redeem"),
+    (KnownType::ReviewCreate, "review.create"),
+    (KnownType::PayoutRequest, "payout.request"),
+    (KnownType::ListingCreate, "listing.create"),
+    (KnownType::AffiliateClick, "affiliate.click"),
+];
+
+const TYPE_SLOTS: [TypeSlot; 32] = {
+    let mut table: [TypeSlot; 32] = [(usize::MAX, (0, 0), None); 32];
+    let mut i = 0;
+    while i < KNOWN_NAMES.len() {
+        let (known, name) = KNOWN_NAMES[i];
+        let name = name.as_bytes();
+        assert!(name.len() <= 16, "`key_words` identifies names of at most 16 bytes");
+        let Some(slot) = type_slot(name) else { panic!("a known type name is shorter than `type_slot` reads") };
+        assert!(table[slot].2.is_none(), "two type names share a slot: change `type_slot`");
+        table[slot] = (name.len(), const_key_words(name), Some(known));
+        i += 1;
+    }
+    table
+};
 
 /// An RFC 3339 string or an integer of epoch milliseconds.
 pub(crate) fn timestamp(r: &mut Reader<'_>) -> Result<Timestamp, Fail> {
@@ -162,6 +222,10 @@ fn bad_money(at: usize, e: MoneyError, text: &str) -> Fail {
 }
 
 fn parse_money(text: &str) -> Result<Money, MoneyError> {
+    // The common shape, which has no exponent: no need to look for one.
+    if let Some(m) = Money::parse_plain(text) {
+        return Ok(m);
+    }
     // `Money::parse` reads the exponent as an i64 and negates it; keep absurd exponents
     // (`1e-9223372036854775808`) away from that arithmetic. Any exponent this long is out
     // of range anyway.
@@ -173,9 +237,50 @@ fn parse_money(text: &str) -> Result<Money, MoneyError> {
 }
 
 pub(crate) fn ip(r: &mut Reader<'_>) -> Result<Option<IpAddr>, Fail> {
-    optional(r, "an IP address string", |s, at| {
-        s.parse().map_err(|_| Fail::value(at, format!("expected an IPv4 or IPv6 address, got {}", quote(&s))))
+    optional(r, "an IP address string", |s, at| match ipv4(s.as_bytes()) {
+        Some(v4) => Ok(IpAddr::V4(v4)),
+        None => s.parse().map_err(|_| bad_ip(at, &s)),
     })
+}
+
+#[cold]
+fn bad_ip(at: usize, s: &str) -> Fail {
+    Fail::value(at, format!("expected an IPv4 or IPv6 address, got {}", quote(s)))
+}
+
+/// The common case of an IP address: a dotted quad of decimal octets without leading
+/// zeros. `None` for anything else, which std's parser then decides (so this accepts a
+/// subset of what std accepts, with the same value).
+#[inline]
+fn ipv4(s: &[u8]) -> Option<Ipv4Addr> {
+    if s.len() < 7 || s.len() > 15 {
+        return None;
+    }
+    let mut octets = [0u8; 4];
+    let mut i = 0;
+    for (n, octet) in octets.iter_mut().enumerate() {
+        if n > 0 {
+            if s.get(i) != Some(&b'.') {
+                return None;
+            }
+            i += 1;
+        }
+        let start = i;
+        let mut v = 0u32;
+        while let Some(&c) = s.get(i) {
+            if !c.is_ascii_digit() || i - start == 3 {
+                break;
+            }
+            v = v * 10 + u32::from(c - b'0');
+            i += 1;
+        }
+        let len = i - start;
+        if len == 0 || v > 255 || (len > 1 && s.get(start) == Some(&b'0')) {
+            return None;
+        }
+        *octet = v as u8;
+    }
+    (i == s.len()).then_some(Ipv4Addr::from(octets))
 }
 
 /// An ISO 3166-1 alpha-2 code, upper-cased.
@@ -192,7 +297,17 @@ pub(crate) fn currency<'a>(r: &mut Reader<'a>) -> Result<Option<Str<'a>>, Fail> 
     optional(r, "a currency code string", |s, at| letters(s, at, 3, "a 3-letter currency code such as \"USD\""))
 }
 
+#[inline]
 fn letters<'a>(s: Str<'a>, at: usize, len: usize, expected: &str) -> Result<Str<'a>, Fail> {
+    // The usual case, already upper case: nothing to change.
+    if s.len() == len && s.bytes().all(|b| b.is_ascii_uppercase()) {
+        return Ok(s);
+    }
+    letters_slow(s, at, len, expected)
+}
+
+#[inline(never)]
+fn letters_slow<'a>(s: Str<'a>, at: usize, len: usize, expected: &str) -> Result<Str<'a>, Fail> {
     if s.len() != len || !s.bytes().all(|b| b.is_ascii_alphabetic()) {
         return Err(Fail::value(at, format!("expected {expected}, got {}", quote(&s))));
     }
@@ -221,6 +336,10 @@ pub(crate) fn count(r: &mut Reader<'_>) -> Result<Option<u32>, Fail> {
     match r.peek() {
         Some(b'-' | b'0'..=b'9') => {
             let n = r.number()?;
+            // The common case, up to 9 digits (no overflow), without `str::parse`.
+            if n.len() <= 9 && n.bytes().all(|b| b.is_ascii_digit()) {
+                return Ok(Some(n.bytes().fold(0, |v, b| v * 10 + u32::from(b - b'0'))));
+            }
             let msg = || format!("expected {EXPECTED}, got {n}");
             n.parse().map(Some).map_err(|_| Fail::value(at, msg()))
         }
@@ -239,6 +358,78 @@ mod tests {
         assert_eq!(upper("us".into()), "US");
         assert!(matches!(lower("a@b.com".into()), Cow::Borrowed(_)));
         assert_eq!(lower("Ä@B.com".into()), "ä@b.com");
+    }
+
+    #[test]
+    fn known_types_are_found() {
+        assert_eq!(KNOWN_NAMES.map(|(k, _)| k), KnownType::ALL);
+        for (known, name) in KNOWN_NAMES {
+            assert_eq!(known.name(), name);
+        }
+        for known in KnownType::ALL {
+            assert_eq!(known_type(known.name()), Some(known));
+            assert_eq!(known_type(&format!("{}_", known.name())), None);
+            assert_eq!(known_type(&known.name()[1..]), None);
+        }
+        for other in ["", "a", "wishlist.add", "payment.attemps", "Payment.attempt", "chargebacks", "chargebacK"] {
+            assert_eq!(known_type(other), KnownType::from_name(other), "{other}");
+        }
+    }
+
+    #[test]
+    fn fast_ipv4_agrees_with_std() {
+        let cases = [
+            "203.0.113.7",
+            "0.0.0.0",
+            "255.255.255.255",
+            "256.1.1.1",
+            "1.2.3",
+            "1.2.3.4.5",
+            "01.2.3.4",
+            "1.2.3.04",
+            "1.2.3.4 ",
+            " 1.2.3.4",
+            "1..2.3",
+            "1.2.3.",
+            ".1.2.3",
+            "1234.1.1.1",
+            "1.2.3.4a",
+            "::1",
+            "2001:db8::1",
+            "999.999.999.999",
+            "1.02.3.4",
+            "10.0.0.255",
+            "1.2.3.-4",
+            "+1.2.3.4",
+        ];
+        for case in cases {
+            let fast = ipv4(case.as_bytes());
+            let std = case.parse::<Ipv4Addr>().ok();
+            assert!(fast.is_none() || fast == std, "{case}: {fast:?} vs {std:?}");
+        }
+        assert_eq!(ipv4(b"203.0.113.7"), Some(Ipv4Addr::new(203, 0, 113, 7)));
+        for a in [0u8, 1, 9, 10, 99, 100, 199, 255] {
+            for b in [0u8, 7, 42, 250] {
+                let text = format!("{a}.{b}.{b}.{a}");
+                assert_eq!(ipv4(text.as_bytes()), text.parse().ok(), "{text}");
+            }
+        }
+        // Every string of up to 15 characters from a small alphabet that std reads as IPv4
+        // is read the same, and nothing else is read.
+        let alphabet = [b'0', b'1', b'2', b'5', b'9', b'.', b'a'];
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        for _ in 0..200_000 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let len = 7 + (state % 9) as usize;
+            let text: Vec<u8> = (0..len).map(|i| alphabet[((state >> (i * 3 + 5)) % 7) as usize]).collect();
+            let text = String::from_utf8(text).unwrap_or_default();
+            assert_eq!(ipv4(text.as_bytes()), text.parse().ok(), "{text}");
+        }
+        for text in ["255.255.255.255", "256.0.0.0", "1.1.1.1", "100.200.250.199", "0.0.0.00", "00.0.0.0"] {
+            assert_eq!(ipv4(text.as_bytes()), text.parse().ok(), "{text}");
+        }
     }
 
     #[test]
