@@ -79,16 +79,28 @@ fn group_of(v: &[Occurrence], hash: u64) -> (usize, usize) {
 }
 
 /// Inserts into exact mode; `false` when a new value would exceed the cap.
+///
+/// A value already retained only prunes its own occurrences; the others are pruned when a new
+/// value arrives (which needs the count of retained values for the cap). Until then they may keep
+/// occurrences no allowed read can reach, or older settled ones: no allowed window counts those
+/// (a window containing an older settled occurrence contains the newest one too), and each value
+/// still holds at most `lat + 1` occurrences from its last prune, so the memory bound holds.
 fn insert_exact(v: &mut Occurrences, hash: u64, pos: Pos, span: Span) -> bool {
     let (lo, hi) = group_of(v, hash);
     if v[lo..hi].iter().any(|e| e.bucket == pos.bt) {
         return true; // repeat in the same bucket: the common case, no work
     }
-    let distinct = prune_exact(v, pos, span);
-    let (lo, hi) = group_of(v, hash);
-    if lo == hi && distinct >= DISTINCT_EXACT_CAP {
-        return false;
-    }
+    let (lo, hi) = if lo < hi {
+        // Known value: at most 64 values were retained with it, so the cap cannot be exceeded
+        // even if all its occurrences aged out.
+        (lo, prune_value(v, lo, hi, pos, span))
+    } else {
+        let distinct = prune_exact(v, pos, span);
+        if distinct >= DISTINCT_EXACT_CAP {
+            return false;
+        }
+        group_of(v, hash)
+    };
     let age = pos.age(pos.bt);
     if age >= span.lat {
         // Settled: a newer-or-equal settled occurrence makes this one useless, and this one
@@ -104,6 +116,25 @@ fn insert_exact(v: &mut Occurrences, hash: u64, pos: Pos, span: Span) -> bool {
     }
     v.insert(hi, Occurrence { hash, bucket: pos.bt });
     true
+}
+
+/// Prunes the occurrences `v[lo..hi]` of one value: drops unreachable ones (age `>= keep`) and
+/// all but the newest settled one. Returns the new end of the value's range.
+fn prune_value(v: &mut Occurrences, lo: usize, hi: usize, pos: Pos, span: Span) -> usize {
+    let settled = |e: &Occurrence| (span.lat..span.keep).contains(&pos.age(e.bucket));
+    let newest_settled = v[lo..hi].iter().filter(|e| settled(e)).map(|e| pos.age(e.bucket)).min();
+    let mut write = lo;
+    for i in lo..hi {
+        let age = pos.age(v[i].bucket);
+        if age < span.lat || Some(age) == newest_settled {
+            v[write] = v[i];
+            write += 1;
+        }
+    }
+    if write < hi {
+        v.drain(write..hi);
+    }
+    write
 }
 
 /// Drops unreachable occurrences (age `>= keep`) and all but the newest settled occurrence of

@@ -150,19 +150,16 @@ impl Table {
 pub(crate) struct GroupStore {
     pub(crate) def: GroupDef,
     pub(crate) table: Table,
-    /// Bucket positions of the current call, one per distinct resolution (reused: no
-    /// allocation per call).
-    scratch: Vec<Pos>,
-    /// One per distinct resolution: the last bucket computed.
-    buckets: Box<[BucketCache]>,
+    /// One per distinct resolution: the last buckets computed for the call's time and for the
+    /// key's newest time. Positions are computed only for the features a call touches.
+    buckets: Box<[BucketPair]>,
 }
 
 impl GroupStore {
     pub(crate) fn new(def: GroupDef) -> Self {
-        let scratch = Vec::with_capacity(def.resolutions.len());
-        let buckets = vec![BucketCache::default(); def.resolutions.len()].into();
+        let buckets = vec![BucketPair::default(); def.resolutions.len()].into();
         let table = Table::new(def.features.len());
-        GroupStore { def, table, scratch, buckets }
+        GroupStore { def, table, buckets }
     }
 
     /// `FeatureStore::apply_and_read` for this group.
@@ -175,8 +172,8 @@ impl GroupStore {
         reads: &[u16],
         out: &mut [AggValue],
     ) {
-        let GroupStore { def, table, scratch, buckets } = self;
-        let mut cx = Call { def, scratch, buckets, lateness_ms, key, at, updates, reads, out };
+        let GroupStore { def, table, buckets } = self;
+        let mut cx = Call { def, buckets, lateness_ms, key, at, updates, reads, out };
         with_table!(table, t => cx.run(t))
     }
 
@@ -224,8 +221,7 @@ fn slot_size<K, V>(_: &HashMap<K, V>) -> usize {
 /// The arguments of one call.
 struct Call<'a> {
     def: &'a GroupDef,
-    scratch: &'a mut Vec<Pos>,
-    buckets: &'a mut [BucketCache],
+    buckets: &'a mut [BucketPair],
     lateness_ms: i64,
     key: &'a [u8],
     at: i64,
@@ -236,13 +232,10 @@ struct Call<'a> {
 
 impl Call<'_> {
     fn run<F: Features>(&mut self, table: &mut HashMap<Key, EntityState<F>>) {
-        let Call { def, ref mut scratch, ref mut buckets, lateness_ms, key, at, updates, reads, ref mut out } = *self;
+        let Call { def, ref mut buckets, lateness_ms, key, at, updates, reads, ref mut out } = *self;
         if updates.is_empty() {
             match table.get(&KeyRef(key)) {
-                Some(e) => {
-                    let pos = positions(def, at, e.newest, buckets, scratch);
-                    read(def, e.newest, e.features.all(), pos, at, reads, out, Pass::All);
-                }
+                Some(e) => read(def, e.newest, e.features.all(), buckets, at, reads, out, Pass::All),
                 None => read_empty(def, reads, out),
             }
             return;
@@ -251,36 +244,39 @@ impl Call<'_> {
         let e = table.entry_ref(&KeyRef(key)).or_insert_with(|| EntityState::new(def, at));
         if at < e.newest.saturating_sub(lateness_ms) {
             // Too late: the engine's watermark should have rejected it; ignore the updates.
-            let pos = positions(def, at, e.newest, buckets, scratch);
-            return read(def, e.newest, e.features.all(), pos, at, reads, out, Pass::All);
+            return read(def, e.newest, e.features.all(), buckets, at, reads, out, Pass::All);
         }
         if at.saturating_sub(e.newest) > JUMP_LIMIT_MS {
             *e = EntityState::new(def, at);
         }
-        let pos = positions(def, at, e.newest, buckets, scratch);
-        read(def, e.newest, e.features.all(), pos, at, reads, out, Pass::BeforeUpdates);
-        apply(def, e.features.all_mut(), pos, at, updates);
-        e.newest = e.newest.max(at);
-        read(def, e.newest, e.features.all(), pos, at, reads, out, Pass::AfterUpdates);
+        if def.reads_before {
+            read(def, e.newest, e.features.all(), buckets, at, reads, out, Pass::BeforeUpdates);
+        }
+        // Positions count ages from the newest bucket once this call is applied.
+        let newest = e.newest.max(at);
+        apply(def, e.features.all_mut(), buckets, at, newest, updates);
+        e.newest = newest;
+        read(def, newest, e.features.all(), buckets, at, reads, out, Pass::AfterUpdates);
     }
 }
 
-/// Fills `scratch` with `b(at)` and `b(max(newest, at))` for each resolution.
-fn positions<'s>(
-    def: &GroupDef,
-    at: i64,
-    newest: i64,
-    cache: &mut [BucketCache],
-    scratch: &'s mut Vec<Pos>,
-) -> &'s [Pos] {
-    scratch.clear();
-    scratch.extend(def.resolutions.iter().zip(cache).map(|(&r, c)| {
-        let bt = c.bucket(at, r);
-        let bn = if at >= newest { bt } else { c.bucket(newest, r) };
-        // Truncation to u32 is the wrapping bucket encoding (see `cells`).
-        Pos { bt: bt as u32, bn: bn as u32 }
-    }));
-    scratch
+/// `b(at)` and `b(max(newest, at))` at feature `fd`'s resolution.
+fn position(fd: &FeatureDef, buckets: &mut [BucketPair], at: i64, newest: i64) -> Pos {
+    let r = fd.resolution_ms;
+    // `fd.res` indexes `buckets` by construction (one pair per resolution).
+    let pair = &mut buckets[fd.res];
+    let bt = pair.at.bucket(at, r);
+    let bn = if at >= newest { bt } else { pair.newest.bucket(newest, r) };
+    // Truncation to u32 is the wrapping bucket encoding (see `cells`).
+    Pos { bt: bt as u32, bn: bn as u32 }
+}
+
+/// Bucket caches for the call's time and for the key's newest time (which differ only for late
+/// events), so that a late event does not evict the other's entry.
+#[derive(Clone, Copy, Debug, Default)]
+struct BucketPair {
+    at: BucketCache,
+    newest: BucketCache,
 }
 
 /// The last bucket computed at one resolution, as a time range. Calls arrive nearly in event
@@ -309,12 +305,18 @@ impl BucketCache {
     }
 }
 
-fn apply(def: &GroupDef, states: &mut [FeatureState], pos: &[Pos], at: i64, updates: &[Update]) {
+fn apply(
+    def: &GroupDef,
+    states: &mut [FeatureState],
+    buckets: &mut [BucketPair],
+    at: i64,
+    newest: i64,
+    updates: &[Update],
+) {
     for u in updates {
         let i = usize::from(u.feature);
         if let (Some(fd), Some(state)) = (def.features.get(i), states.get_mut(i)) {
-            // `fd.res` indexes `pos` by construction (one position per resolution).
-            state.apply(fd, pos[fd.res], at, u.input);
+            state.apply(fd, position(fd, buckets, at, newest), at, u.input);
         }
     }
 }
@@ -324,7 +326,7 @@ fn read(
     def: &GroupDef,
     newest: i64,
     states: &[FeatureState],
-    pos: &[Pos],
+    buckets: &mut [BucketPair],
     at: i64,
     reads: &[u16],
     out: &mut [AggValue],
@@ -338,13 +340,16 @@ fn read(
         };
         let before = fd.agg.reads_before_update();
         if pass == Pass::All || before == (pass == Pass::BeforeUpdates) {
-            *slot = read_one(fd, state, pos[fd.res], at, newest);
+            *slot = read_one(fd, state, buckets, at, newest);
         }
     }
 }
 
-fn read_one(fd: &FeatureDef, state: &FeatureState, pos: Pos, at: i64, newest: i64) -> AggValue {
-    if fd.agg.reads_before_update() || reachable(fd, at, newest) { state.read(fd, pos.bt, at) } else { empty_value(fd) }
+fn read_one(fd: &FeatureDef, state: &FeatureState, buckets: &mut [BucketPair], at: i64, newest: i64) -> AggValue {
+    if let FeatureState::Seen(s) = state {
+        return s.read(fd.agg, at, fd.window_ms);
+    }
+    if reachable(fd, at, newest) { state.read(fd, position(fd, buckets, at, newest).bt, at) } else { empty_value(fd) }
 }
 
 /// Whether a read at `at` can see any stored bucket: not a whole window past the newest one,

@@ -6,8 +6,10 @@ use std::hash::{Hash, Hasher};
 
 use hashbrown::Equivalent;
 
-/// Longest key stored inline (the slot stays 24 bytes, like a `Box<[u8]>` plus a tag).
-pub(crate) const INLINE_KEY: usize = 22;
+/// Longest key stored inline (the key takes 40 bytes of the slot). Composite keys such as
+/// `user_id, device_id` or `user_id, card.fingerprint` encode to 27-34 bytes: inline, a hit
+/// compares them without a dependent miss on a heap copy.
+pub(crate) const INLINE_KEY: usize = 38;
 
 /// An owned key.
 #[derive(Clone, Debug)]
@@ -38,7 +40,7 @@ impl From<&[u8]> for Key {
         if key.len() <= INLINE_KEY {
             let mut bytes = [0; INLINE_KEY];
             bytes[..key.len()].copy_from_slice(key);
-            // len <= 22 fits in u8.
+            // len <= INLINE_KEY fits in u8.
             Key::Inline { len: key.len() as u8, bytes }
         } else {
             Key::Heap(key.into())
@@ -103,9 +105,10 @@ mod tests {
         let short = Key::from(&b"card:4242"[..]);
         assert!(matches!(short, Key::Inline { len: 9, .. }));
         assert_eq!(short.as_bytes(), b"card:4242");
-        let long = Key::from(&[7u8; 23][..]);
+        let long = Key::from(&[7u8; INLINE_KEY + 1][..]);
         assert!(matches!(long, Key::Heap(_)));
-        assert_eq!(long.heap_bytes(), 23);
+        assert_eq!(long.heap_bytes(), INLINE_KEY + 1);
+        assert_eq!(size_of::<Key>(), 40);
     }
 
     #[test]

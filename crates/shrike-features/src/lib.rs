@@ -34,7 +34,7 @@
 //!
 //! ## Invariants
 //!
-//! - No allocation per call except a new key's state (keys up to 22 bytes are stored inline)
+//! - No allocation per call except a new key's state (keys up to 38 bytes are stored inline)
 //!   and amortised growth of a cell vector when a new bucket starts; no dynamic dispatch.
 //! - A call without updates never creates a key; nothing on the request path panics.
 //! - All buckets of a key are within `u32` wrapping distance of each other (see `cells`).

@@ -166,6 +166,8 @@ pub(crate) struct GroupDef {
     pub(crate) features: Box<[FeatureDef]>,
     /// Distinct resolutions (ms) of the group: one division per resolution per call.
     pub(crate) resolutions: Box<[i64]>,
+    /// Whether any feature is read before the call's updates (first/last seen).
+    pub(crate) reads_before: bool,
     /// A key idle (by event time) for longer than this can be dropped: longest window + `L`.
     pub(crate) idle_ms: i64,
 }
@@ -197,7 +199,13 @@ fn compile_group(group: usize, spec: &GroupSpec, lateness_ms: i64) -> Result<Gro
         features.push(compile_feature(f, res, lateness_ms));
     }
     let longest = spec.features.iter().map(|f| f.window.0).max().unwrap_or(0);
-    Ok(GroupDef { features: features.into(), resolutions: resolutions.into(), idle_ms: longest + lateness_ms })
+    let reads_before = spec.features.iter().any(|f| f.agg.reads_before_update());
+    Ok(GroupDef {
+        features: features.into(),
+        resolutions: resolutions.into(),
+        reads_before,
+        idle_ms: longest + lateness_ms,
+    })
 }
 
 fn compile_feature(f: &FeatureSpec, res: usize, lateness_ms: i64) -> FeatureDef {

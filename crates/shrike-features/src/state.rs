@@ -29,7 +29,7 @@ impl Seen {
         }
     }
 
-    fn read(&self, agg: AggKind, at: i64, window_ms: i64) -> AggValue {
+    pub(crate) fn read(&self, agg: AggKind, at: i64, window_ms: i64) -> AggValue {
         if !self.any || at.saturating_sub(self.last) > window_ms {
             return AggValue::Missing;
         }
