@@ -48,7 +48,7 @@ impl KnownType {
         KnownType::AffiliateClick,
     ];
 
-    pub fn name(self) -> &'static str {
+    pub const fn name(self) -> &'static str {
         match self {
             KnownType::AccountSignup => "account.signup",
             KnownType::AccountLogin => "account.login",
