@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::{Result, bail};
+use shrike_engine::replay::REPLAY_BATCH;
 use shrike_gen::{GenConfig, Generator};
 use shrike_types::clock::{ManualClock, Stopwatch};
 use shrike_types::parse::parse_event;
@@ -65,13 +66,10 @@ pub(crate) fn run(args: Args) -> Result<ExitCode> {
         parse.push(pass(&lines, |_| {})?);
         let clock = Arc::new(ManualClock::new(Timestamp(0)));
         let mut engine = setup::memory_engine(Arc::clone(&policy), clock.clone())?;
-        with_features.push(pass(&lines, |e| engine.features_only(e))?);
+        with_features.push(pass(&lines, |events| engine.features_only_batch(events))?);
         drop(engine);
         let mut engine = setup::memory_engine(Arc::clone(&policy), clock.clone())?;
-        full.push(pass(&lines, |e| {
-            clock.set(e.timestamp);
-            let _ = engine.decide(e);
-        })?);
+        full.push(pass(&lines, |events| engine.decide_batch(events, Some(&clock), |_, d| drop(d)))?);
         outcomes = Outcome::ALL.map(|o| engine.stats().outcome_count(o));
     }
     let (parse, with_features, full) = (median(parse), median(with_features), median(full));
@@ -107,14 +105,20 @@ fn generate(events: u64, seed: u64) -> Vec<String> {
     Generator::new(cfg).map(|g| g.json).collect()
 }
 
-/// Runs `f` on every parsed line; returns the seconds it took.
-fn pass(lines: &[String], mut f: impl FnMut(&shrike_types::Event<'_>)) -> Result<f64> {
+/// Runs `f` on the parsed lines, a batch of [`REPLAY_BATCH`] at a time as replay does;
+/// returns the seconds it took.
+fn pass(lines: &[String], mut f: impl FnMut(&[shrike_types::Event<'_>])) -> Result<f64> {
     let watch = Stopwatch::start();
-    for line in lines {
-        match parse_event(line.as_bytes()) {
-            Ok(e) => f(&e),
-            Err(e) => bail!("generated event did not parse: {e}"),
+    let mut events = Vec::with_capacity(REPLAY_BATCH);
+    for chunk in lines.chunks(REPLAY_BATCH) {
+        for line in chunk {
+            match parse_event(line.as_bytes()) {
+                Ok(e) => events.push(e),
+                Err(e) => bail!("generated event did not parse: {e}"),
+            }
         }
+        f(&events);
+        events.clear();
     }
     Ok(watch.elapsed_secs_f64())
 }

@@ -7,7 +7,8 @@
 //! least `retention` and at most twice that, with no per-entry sweeping. An id older than the
 //! lateness would be rejected as late anyway, since retention >= lateness.
 
-use hashbrown::HashMap;
+use hashbrown::HashTable;
+use hashbrown::hash_table::Entry;
 use shrike_types::{Duration, Outcome, Timestamp};
 
 /// Most ids one generation holds (~32 bytes each, so ≤ ~700 MiB per generation with the
@@ -22,10 +23,18 @@ pub struct Seen {
     pub score: u8,
 }
 
+/// One generation: ids (already uniformly hashed) with what was decided for them.
+type Generation = HashTable<(u128, Seen)>;
+
+/// The table hash of an id: its low half (ids are XXH3-128 hashes already).
+fn table_hash(id: u128) -> u64 {
+    id as u64
+}
+
 #[derive(Debug)]
 pub struct Dedup {
-    current: HashMap<u128, Seen>,
-    older: HashMap<u128, Seen>,
+    current: Generation,
+    older: Generation,
     retention: Duration,
     /// Event time at which the current generation ends.
     rotate_at: Option<Timestamp>,
@@ -40,18 +49,32 @@ impl Dedup {
     /// With a smaller cap per generation (tests).
     pub fn with_cap(retention: Duration, cap: usize) -> Dedup {
         let retention = Duration(retention.0.max(1));
-        Dedup { current: HashMap::new(), older: HashMap::new(), retention, rotate_at: None, cap: cap.max(1) }
+        Dedup { current: Generation::new(), older: Generation::new(), retention, rotate_at: None, cap: cap.max(1) }
     }
 
     pub fn get(&self, id: u128) -> Option<Seen> {
-        self.current.get(&id).or_else(|| self.older.get(&id)).copied()
+        let find = |g: &Generation| g.find(table_hash(id), |e| e.0 == id).map(|e| e.1);
+        find(&self.current).or_else(|| find(&self.older))
     }
 
+    /// Remembers `id` (or updates what is remembered of it in the current generation).
     pub fn insert(&mut self, id: u128, seen: Seen) {
         if self.current.len() >= self.cap {
-            self.older = std::mem::take(&mut self.current);
+            self.rotate();
         }
-        self.current.insert(id, seen);
+        match self.current.entry(table_hash(id), |e| e.0 == id, |e| table_hash(e.0)) {
+            Entry::Occupied(mut o) => o.get_mut().1 = seen,
+            Entry::Vacant(v) => {
+                v.insert((id, seen));
+            }
+        }
+    }
+
+    /// The current generation becomes the older one. The new one starts with room for as
+    /// many ids as the last held, so it does not rehash its way up through every size again.
+    fn rotate(&mut self) {
+        let room = Generation::with_capacity(self.current.len().min(self.cap));
+        self.older = std::mem::replace(&mut self.current, room);
     }
 
     pub fn len(&self) -> usize {
@@ -68,7 +91,7 @@ impl Dedup {
         if watermark < rotate_at {
             return;
         }
-        self.older = std::mem::take(&mut self.current);
+        self.rotate();
         if watermark >= rotate_at.plus(self.retention) {
             // A jump of more than a generation: everything remembered is past retention.
             self.older.clear();

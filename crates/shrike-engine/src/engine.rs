@@ -15,10 +15,11 @@ use std::sync::Arc;
 
 use shrike_dsl::eval::{EvalCtx, eval, is_true};
 use shrike_dsl::plan::{Aggregate, CompiledPolicy, FeatureDef, GroupWork};
-use shrike_features::{AggValue, FeatureStore, Input, Update};
+use shrike_features::{AggValue, FeatureStore, Input, KeyHash, Update};
 use shrike_types::clock::Clock;
 use shrike_types::{Decision, Duration, Event, FeatureReading, NotApplied, Outcome, RuleHit, Timestamp, Value};
 
+use crate::batch::Prepared;
 use crate::dedup::{Dedup, Seen};
 use crate::keys;
 use crate::lists::MemoryLists;
@@ -41,14 +42,16 @@ pub struct Engine<S> {
     watermark: Timestamp,
     last_expiry_period: i64,
     stats: EngineStats,
-    scratch: Scratch,
+    pub(crate) scratch: Scratch,
+    /// Prepared events of a batch in flight ([`crate::batch`]); one for a single decide.
+    pub(crate) ring: Vec<Prepared>,
 }
 
 /// Buffers reused across events so the hot path does not allocate.
 #[derive(Default)]
-struct Scratch {
+pub(crate) struct Scratch {
     features: Vec<Value<'static>>,
-    key: Vec<u8>,
+    pub(crate) key: Vec<u8>,
     hash: Vec<u8>,
     updates: Vec<Update>,
     out: Vec<AggValue>,
@@ -74,6 +77,7 @@ impl<S: FeatureStore> Engine<S> {
             last_expiry_period: i64::MIN,
             stats,
             scratch,
+            ring: Vec::new(),
         }
     }
 
@@ -99,43 +103,65 @@ impl<S: FeatureStore> Engine<S> {
     }
 
     /// Decides one event (and applies it to the feature state unless duplicate or late).
+    /// [`Engine::decide_batch`] gives the same decisions for a run of events, faster.
     pub fn decide(&mut self, event: &Event<'_>) -> Decision {
-        let id = keys::hash_id(&event.event_id);
-        if let Some(seen) = self.dedup.get(id) {
-            self.stats.duplicates += 1;
-            return self.duplicate(event, seen);
-        }
-        let late = event.timestamp < self.watermark.minus(self.policy.lateness);
-        let t = self.policy.type_index(&event.event_type);
-        self.compute_features(event, t, !late);
-        self.run_rules(event, t);
-        let decision = self.build_decision(event, late);
-        self.stats.record(&decision, &self.scratch.fired);
-        if late {
-            self.stats.late += 1;
-        } else {
-            let seen = Seen { at: event.timestamp, outcome: decision.outcome, score: decision.score };
-            self.dedup.insert(id, seen);
-            self.advance(event.timestamp);
-        }
+        let mut p = self.ring.pop().unwrap_or_default();
+        self.prepare(event, &mut p);
+        let decision = self.decide_prepared(event, &p);
+        self.ring.push(p);
         decision
     }
 
     /// Applies an event to the features without running rules: the benchmark uses it to
     /// split time between features and rules. Idempotency and lateness apply as in `decide`.
     pub fn features_only(&mut self, event: &Event<'_>) {
-        let id = keys::hash_id(&event.event_id);
-        if self.dedup.get(id).is_some() {
+        let mut p = self.ring.pop().unwrap_or_default();
+        self.prepare(event, &mut p);
+        self.features_only_prepared(event, &p);
+        self.ring.push(p);
+    }
+
+    pub(crate) fn decide_prepared(&mut self, event: &Event<'_>, p: &Prepared) -> Decision {
+        if let Some(seen) = self.dedup.get(p.id) {
+            self.stats.duplicates += 1;
+            return self.duplicate(event, seen);
+        }
+        let late = event.timestamp < self.watermark.minus(self.policy.lateness);
+        self.compute_features(event, p, !late);
+        self.run_rules(event, p.type_index);
+        let decision = self.build_decision(event, late);
+        self.stats.record(&decision, &self.scratch.fired);
+        if late {
+            self.stats.late += 1;
+        } else {
+            let seen = Seen { at: event.timestamp, outcome: decision.outcome, score: decision.score };
+            self.dedup.insert(p.id, seen);
+            self.advance(event.timestamp);
+        }
+        decision
+    }
+
+    pub(crate) fn features_only_prepared(&mut self, event: &Event<'_>, p: &Prepared) {
+        if self.dedup.get(p.id).is_some() {
             return;
         }
         let late = event.timestamp < self.watermark.minus(self.policy.lateness);
-        let t = self.policy.type_index(&event.event_type);
-        self.compute_features(event, t, !late);
+        self.compute_features(event, p, !late);
         if !late {
             let seen = Seen { at: event.timestamp, outcome: Outcome::Allow, score: 0 };
-            self.dedup.insert(id, seen);
+            self.dedup.insert(p.id, seen);
             self.advance(event.timestamp);
         }
+    }
+
+    /// What [`Engine::prepare`] reads and its key buffer.
+    pub(crate) fn prepare_parts(&mut self) -> (&CompiledPolicy, &MemoryLists, &mut Vec<u8>) {
+        (&self.policy, &self.lists, &mut self.scratch.key)
+    }
+
+    /// The store, for the batch pipeline's prefetches.
+    pub(crate) fn store_ref(&self) -> &S {
+        &self.store
     }
 
     fn advance(&mut self, at: Timestamp) {
@@ -151,10 +177,10 @@ impl<S: FeatureStore> Engine<S> {
         }
     }
 
-    fn compute_features(&mut self, event: &Event<'_>, t: usize, apply: bool) {
+    fn compute_features(&mut self, event: &Event<'_>, p: &Prepared, apply: bool) {
         let Engine { policy, store, lists, scratch, .. } = self;
-        for work in &policy.per_type[t].groups {
-            group(event, policy, work, apply, store, lists, scratch);
+        for (work, key) in policy.per_type[p.type_index].groups.iter().zip(&p.keys) {
+            group(event, policy, work, *key, apply, store, lists, scratch);
         }
     }
 
@@ -228,25 +254,26 @@ impl<S: FeatureStore> Engine<S> {
     }
 }
 
-/// One key group: encode the key, collect matching updates, apply and read.
+/// One key group: collect matching updates, apply and read. `key` is the group's key for
+/// this event ([`crate::batch`]), `None` when a key value is missing.
+#[allow(clippy::too_many_arguments)]
 fn group<S: FeatureStore>(
     event: &Event<'_>,
     policy: &CompiledPolicy,
     work: &GroupWork,
+    key: Option<KeyHash>,
     apply: bool,
     store: &mut S,
     lists: &MemoryLists,
     s: &mut Scratch,
 ) {
     let ctx = EvalCtx { event, features: &[], lists };
-    s.key.clear();
-    let keyed = policy.groups[work.group].keys.iter().all(|k| keys::encode(&eval(k, &ctx), &mut s.key));
-    if !keyed {
+    let Some(key) = key else {
         for f in &work.reads {
             s.features[f.0 as usize] = Value::Missing;
         }
         return;
-    }
+    };
     s.updates.clear();
     if apply {
         for f in &work.updates {
@@ -258,7 +285,7 @@ fn group<S: FeatureStore>(
     }
     s.out.clear();
     s.out.resize(work.reads.len(), AggValue::Missing);
-    store.apply_and_read(work.group, &s.key, event.timestamp, &s.updates, &work.read_slots, &mut s.out);
+    store.apply_and_read(work.group, key, event.timestamp, &s.updates, &work.read_slots, &mut s.out);
     for (f, v) in work.reads.iter().zip(&s.out) {
         s.features[f.0 as usize] = to_value(*v);
     }
@@ -271,9 +298,10 @@ fn update_input(def: &FeatureDef, ctx: &EvalCtx<'_, '_>, scratch: &mut Vec<u8>) 
         return None;
     }
     let Some((arg, _)) = &def.arg else { return Some(Input::None) };
-    let v = eval(arg, ctx);
-    match (def.agg, v) {
-        (Aggregate::Distinct, v) => keys::hash_value(&v, scratch).map(Input::Hash),
+    if def.agg == Aggregate::Distinct {
+        return keys::hash_expr(arg, ctx, scratch).map(Input::Hash);
+    }
+    match (def.agg, eval(arg, ctx)) {
         (_, Value::Num(n)) if n.is_finite() => Some(Input::Num(n)),
         (_, Value::Money(m)) => Some(Input::Money(m)),
         _ => None,

@@ -2,19 +2,41 @@
 //! that distinct counts use. Each value is tagged with its type and length-delimited, so
 //! composite keys (`by user_id, device_id`) can never collide by concatenation.
 
-use std::hash::{BuildHasher, Hasher};
+use shrike_dsl::eval::{EvalCtx, eval};
+use shrike_dsl::ir::Expr;
+use shrike_features::KeyHash;
+use shrike_types::{Type, Value};
 
-use shrike_types::Value;
+/// Appends the canonical encoding of `expr`'s value; returns false for a missing value. The
+/// same bytes as [`encode`] of [`eval`], without building a [`Value`] for the commonest key
+/// and distinct argument: a string field (`device_id`, `card.fingerprint`).
+pub fn encode_expr(expr: &Expr, ctx: &EvalCtx<'_, '_>, out: &mut Vec<u8>) -> bool {
+    match expr {
+        Expr::Field(f) if f.ty() == Type::String => match f.get_str(ctx.event) {
+            Some(s) => {
+                encode_str(s, out);
+                true
+            }
+            None => false,
+        },
+        _ => encode(&eval(expr, ctx), out),
+    }
+}
+
+/// A string's encoding: tag, length, bytes.
+fn encode_str(s: &str, out: &mut Vec<u8>) {
+    // Strings are bounded by the event size limit, far below 4 GiB.
+    let len = (s.len() as u32).to_le_bytes();
+    let head = [b's', len[0], len[1], len[2], len[3]];
+    out.extend_from_slice(&head);
+    out.extend_from_slice(s.as_bytes());
+}
 
 /// Appends the canonical encoding of `v`; returns false for a missing value.
 pub fn encode(v: &Value<'_>, out: &mut Vec<u8>) -> bool {
     match v {
         Value::Missing => return false,
-        Value::Str(s) => {
-            out.push(b's');
-            out.extend_from_slice(&(s.len() as u32).to_le_bytes());
-            out.extend_from_slice(s.as_bytes());
-        }
+        Value::Str(s) => encode_str(s, out),
         Value::Bool(b) => out.extend_from_slice(&[b'b', u8::from(*b)]),
         Value::Num(n) => {
             out.push(b'n');
@@ -45,25 +67,27 @@ pub fn encode(v: &Value<'_>, out: &mut Vec<u8>) -> bool {
     true
 }
 
-/// Seeds of the fixed hashers: stable across runs so that state snapshots stay valid.
-const SEED_A: u64 = 0x5157_4b45_0000_0001;
-const SEED_B: u64 = 0x5157_4b45_0000_0002;
+/// The store key of an encoded key (see [`encode`]).
+pub fn key_hash(encoded: &[u8]) -> KeyHash {
+    KeyHash::of(encoded)
+}
 
-/// A stable 64-bit hash of a value's canonical encoding (for distinct counts).
+/// A stable 64-bit hash of a value's canonical encoding (for distinct counts): XXH3-64, so
+/// hashes kept in snapshots and shared stores mean the same on every build and machine.
 pub fn hash_value(v: &Value<'_>, scratch: &mut Vec<u8>) -> Option<u64> {
     scratch.clear();
-    encode(v, scratch).then(|| hash_bytes(SEED_A, scratch))
+    encode(v, scratch).then(|| xxhash_rust::xxh3::xxh3_64(scratch))
 }
 
-/// A stable 128-bit hash of an event id (for idempotency).
+/// [`hash_value`] of `expr`'s value, through [`encode_expr`].
+pub fn hash_expr(expr: &Expr, ctx: &EvalCtx<'_, '_>, scratch: &mut Vec<u8>) -> Option<u64> {
+    scratch.clear();
+    encode_expr(expr, ctx, scratch).then(|| xxhash_rust::xxh3::xxh3_64(scratch))
+}
+
+/// A stable 128-bit hash of an event id (for idempotency): XXH3-128.
 pub fn hash_id(id: &str) -> u128 {
-    (u128::from(hash_bytes(SEED_A, id.as_bytes())) << 64) | u128::from(hash_bytes(SEED_B, id.as_bytes()))
-}
-
-fn hash_bytes(seed: u64, bytes: &[u8]) -> u64 {
-    let mut h = foldhash::quality::FixedState::with_seed(seed).build_hasher();
-    h.write(bytes);
-    h.finish()
+    xxhash_rust::xxh3::xxh3_128(id.as_bytes())
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@
 //!   events and the injected clock only.
 //! - Never depends on an HTTP framework or a storage backend; state is behind traits.
 
+pub mod batch;
 pub mod dedup;
 pub mod engine;
 pub mod keys;

@@ -40,8 +40,12 @@ pub trait ReplaySink {
 /// How often [`ReplaySink::progress`] is called.
 pub const PROGRESS_EVERY: u64 = 65_536;
 
+/// Lines read and decided together: [`Engine::decide_batch`] prefetches within a batch.
+pub const REPLAY_BATCH: usize = 256;
+
 /// Replays every line of `input`. With a `clock`, it is set to each event's time first, so
-/// `evaluated_at` equals the event time and the output is deterministic.
+/// `evaluated_at` equals the event time and the output is deterministic. Decisions and bad
+/// lines reach `sink` in input order.
 pub fn replay<S: FeatureStore>(
     engine: &mut Engine<S>,
     mut input: impl BufRead,
@@ -50,34 +54,74 @@ pub fn replay<S: FeatureStore>(
 ) -> io::Result<ReplaySummary> {
     let watch = Stopwatch::start();
     let mut summary = ReplaySummary::default();
-    let mut buf = Vec::with_capacity(1024);
-    while read_line_bounded(&mut input, &mut buf)? {
-        summary.lines += 1;
-        let line = trim_line(&buf);
-        if line.is_empty() {
-            continue;
+    let mut bufs: Vec<Vec<u8>> = (0..REPLAY_BATCH).map(|_| Vec::with_capacity(1024)).collect();
+    loop {
+        let mut n = 0;
+        while n < REPLAY_BATCH && read_line_bounded(&mut input, &mut bufs[n])? {
+            n += 1;
         }
-        match parse_event(line) {
-            Ok(event) => {
-                if let Some(c) = clock {
-                    c.set(event.timestamp);
-                }
-                let d = engine.decide(&event);
-                summary.decisions += 1;
-                sink.decision(&d)?;
-            }
-            Err(error) => {
-                summary.bad_lines += 1;
-                sink.bad_line(LineError { line: summary.lines, error });
-            }
+        if n == 0 {
+            break;
         }
-        if summary.lines % PROGRESS_EVERY == 0 {
+        let first_line = summary.lines + 1;
+        replay_batch(engine, &bufs[..n], first_line, clock, sink, &mut summary)?;
+        let before = summary.lines;
+        summary.lines += n as u64;
+        if summary.lines / PROGRESS_EVERY > before / PROGRESS_EVERY {
             sink.progress(summary.lines);
         }
     }
     summary.elapsed_secs = watch.elapsed_secs_f64();
     summary.events_per_sec = summary.decisions as f64 / summary.elapsed_secs.max(1e-9);
     Ok(summary)
+}
+
+/// Parses and decides one batch of lines, numbered from `first_line`. A bad line first
+/// flushes the events parsed before it, so the sink sees everything in input order.
+fn replay_batch<S: FeatureStore>(
+    engine: &mut Engine<S>,
+    lines: &[Vec<u8>],
+    first_line: u64,
+    clock: Option<&ManualClock>,
+    sink: &mut impl ReplaySink,
+    summary: &mut ReplaySummary,
+) -> io::Result<()> {
+    let mut events = Vec::with_capacity(lines.len());
+    let mut result = Ok(());
+    for (i, buf) in lines.iter().enumerate() {
+        let line = trim_line(buf);
+        if line.is_empty() {
+            continue;
+        }
+        match parse_event(line) {
+            Ok(event) => events.push(event),
+            Err(error) => {
+                flush(engine, &mut events, clock, sink, summary, &mut result);
+                summary.bad_lines += 1;
+                sink.bad_line(LineError { line: first_line + i as u64, error });
+            }
+        }
+    }
+    flush(engine, &mut events, clock, sink, summary, &mut result);
+    result
+}
+
+/// Decides the events parsed so far; keeps the sink's first error in `result`.
+fn flush<S: FeatureStore>(
+    engine: &mut Engine<S>,
+    events: &mut Vec<shrike_types::Event<'_>>,
+    clock: Option<&ManualClock>,
+    sink: &mut impl ReplaySink,
+    summary: &mut ReplaySummary,
+    result: &mut io::Result<()>,
+) {
+    engine.decide_batch(events, clock, |_, d| {
+        summary.decisions += 1;
+        if result.is_ok() {
+            *result = sink.decision(&d);
+        }
+    });
+    events.clear();
 }
 
 fn trim_line(buf: &[u8]) -> &[u8] {

@@ -93,3 +93,62 @@ fn replay_gives_what_decide_gives() {
     assert_eq!(summary.decisions, EVENTS);
     assert_eq!(sink.0, direct);
 }
+
+#[test]
+fn batches_of_any_size_give_what_decide_gives_and_the_same_state() {
+    let lines = lines();
+    let direct = decide_all(lines.iter());
+    let (mut single, clock) = engine();
+    for l in &lines {
+        let e = parse_event(l.as_bytes()).unwrap();
+        clock.set(e.timestamp);
+        single.decide(&e);
+    }
+    for size in [1, 2, 5, 97] {
+        let (mut engine, clock) = engine();
+        let mut out = Vec::new();
+        for chunk in lines.chunks(size) {
+            let events: Vec<_> = chunk.iter().map(|l| parse_event(l.as_bytes()).unwrap()).collect();
+            engine.decide_batch(&events, Some(&clock), |_, d| out.push(serde_json::to_string(&d).unwrap()));
+        }
+        assert_eq!(out, direct, "batch size {size}");
+        assert_eq!(engine.store().snapshot(), single.store().snapshot(), "feature state, batch size {size}");
+    }
+}
+
+#[test]
+fn replay_keeps_input_order_around_bad_lines() {
+    let lines = lines();
+    let mut input = String::new();
+    for (i, l) in lines.iter().take(600).enumerate() {
+        input.push_str(l);
+        input.push('\n');
+        if i % 50 == 7 {
+            input.push_str("{\"bad\":1}\n");
+        }
+    }
+    struct Ordered(Vec<String>);
+    impl ReplaySink for Ordered {
+        fn decision(&mut self, d: &Decision) -> std::io::Result<()> {
+            self.0.push(d.event_id.to_string());
+            Ok(())
+        }
+        fn bad_line(&mut self, e: LineError) {
+            self.0.push(format!("bad@{}", e.line));
+        }
+    }
+    let (mut engine, clock) = engine();
+    let mut sink = Ordered(Vec::new());
+    replay(&mut engine, input.as_bytes(), Some(&clock), &mut sink).unwrap();
+    let mut expected = Vec::new();
+    let mut line = 0;
+    for (i, l) in lines.iter().take(600).enumerate() {
+        line += 1;
+        expected.push(parse_event(l.as_bytes()).unwrap().event_id.to_string());
+        if i % 50 == 7 {
+            line += 1;
+            expected.push(format!("bad@{line}"));
+        }
+    }
+    assert_eq!(sink.0, expected);
+}

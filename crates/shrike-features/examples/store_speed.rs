@@ -10,7 +10,8 @@
 //! the memory table)
 
 use shrike_features::{
-    AggKind, AggValue, FeatureSpec, FeatureStore, GroupSpec, Input, MemoryStore, StoreLayout, Update, ValueKind,
+    AggKind, AggValue, FeatureSpec, FeatureStore, GroupSpec, Input, KeyHash, MemoryStore, StoreLayout, Update,
+    ValueKind,
 };
 use shrike_types::clock::Stopwatch;
 use shrike_types::{Duration, Money, Timestamp};
@@ -143,7 +144,7 @@ fn speed(count: usize, entities: usize, s: f64) {
             // Built per call, as the engine builds key bytes from the event.
             let key = key(g, e.entity[g]);
             let n = reads[g].len();
-            store.apply_and_read(g, &key, Timestamp(e.at), &ups, &reads[g], &mut out[..n]);
+            store.apply_and_read(g, KeyHash::of(&key), Timestamp(e.at), &ups, &reads[g], &mut out[..n]);
             checksum = checksum.wrapping_add(matches!(out[0], AggValue::Count(c) if c > 1) as u64);
         }
     }
@@ -234,7 +235,7 @@ fn bytes_per_key(agg: AggKind, vk: ValueKind, buckets: i64, values: u64, copies:
                 };
                 let ups: Vec<Update> = (0..copies).map(|feature| Update { feature, input }).collect();
                 let at = Timestamp(T0 + b * 60_000);
-                store.apply_and_read(0, &key(0, k), at, &ups, &[], &mut []);
+                store.apply_and_read(0, KeyHash::of(&key(0, k)), at, &ups, &[], &mut []);
             }
         }
     }

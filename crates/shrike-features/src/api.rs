@@ -3,6 +3,8 @@
 
 use shrike_types::{Money, Timestamp};
 
+use crate::key::KeyHash;
+
 /// The value an update contributes.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Input {
@@ -72,7 +74,7 @@ pub trait FeatureStore {
     fn apply_and_read(
         &mut self,
         group: usize,
-        key: &[u8],
+        key: KeyHash,
         at: Timestamp,
         updates: &[Update],
         reads: &[u16],
@@ -80,11 +82,19 @@ pub trait FeatureStore {
     );
 
     /// A hint that a call for `key` of `group` follows soon. It changes no state and no value;
-    /// a store may use it to start loading the key's state. An engine that knows every key of
-    /// an event should call this for each of them *before* the event's first `apply_and_read`,
-    /// so that their cache misses overlap instead of being waited for one after another.
+    /// a store may use it to start loading the key's state. The engine calls it for the keys
+    /// of events a few places ahead in a batch, so that their cache misses overlap with the
+    /// work on the current event instead of being waited for one after another.
     /// The default does nothing.
-    fn prefetch(&self, group: usize, key: &[u8]) {
+    fn prefetch(&self, group: usize, key: KeyHash) {
+        let _ = (group, key);
+    }
+
+    /// The second stage of [`FeatureStore::prefetch`], called for a key whose `prefetch` was
+    /// called a few events earlier: the store may now follow pointers in the key's state
+    /// (which should be in cache) to start loading what they point to. The default does
+    /// nothing.
+    fn prefetch_cells(&self, group: usize, key: KeyHash) {
         let _ = (group, key);
     }
 

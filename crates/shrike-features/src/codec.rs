@@ -79,7 +79,7 @@ macro_rules! wire_int {
     )*};
 }
 
-wire_int!(u8, u16, u32, u64, i64);
+wire_int!(u8, u16, u32, u64, u128, i64);
 
 impl Wire for f64 {
     const SIZE: usize = 8;

@@ -1,11 +1,13 @@
-//! One group's keys: the hash table from key bytes to [`EntityState`] and the per-call logic
+//! One group's keys: the hash table of [`EntityState`]s by [`KeyHash`] and the per-call logic
 //! (lateness check, reads before/after updates, bucket positions).
 
-use hashbrown::HashMap;
+use hashbrown::HashTable;
+use hashbrown::hash_table::Entry;
 
 use crate::api::{AggValue, Update};
 use crate::cells::Pos;
-use crate::key::{Key, KeyRef};
+use crate::key::KeyHash;
+use crate::prefetch::{prefetch, prefetch_lines};
 use crate::spec::{FeatureDef, GroupDef};
 use crate::state::{ALLOC_OVERHEAD, FeatureState, empty_value};
 
@@ -18,6 +20,8 @@ const JUMP_LIMIT_MS: i64 = 1 << 40;
 /// dependent cache miss less per call), else a boxed slice.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) struct EntityState<F> {
+    /// Which key this is.
+    pub(crate) key: KeyHash,
     /// Newest event time applied to this key (ms): lateness, pruning and expiry count from it.
     pub(crate) newest: i64,
     /// One state per feature of the group, in layout order (arrays may have unused states
@@ -34,6 +38,9 @@ pub(crate) trait Features: Sized {
     const BOXED: bool;
     /// The empty states of a group's features (`states.len() == def.features.len()`).
     fn from_states(states: Vec<FeatureState>) -> Self;
+    /// The empty states of `def`'s features, without an intermediate vector (a new key is a
+    /// fifth of all calls).
+    fn empty(def: &GroupDef) -> Self;
     /// Every stored state, possibly more than the group has.
     fn all(&self) -> &[FeatureState];
     fn all_mut(&mut self) -> &mut [FeatureState];
@@ -41,6 +48,9 @@ pub(crate) trait Features: Sized {
 
 impl<const N: usize> Features for [FeatureState; N] {
     const BOXED: bool = false;
+    fn empty(def: &GroupDef) -> Self {
+        std::array::from_fn(|i| def.features.get(i).map_or(FeatureState::Seen(Default::default()), FeatureState::new))
+    }
     fn from_states(states: Vec<FeatureState>) -> Self {
         let mut states = states.into_iter();
         std::array::from_fn(|_| states.next().unwrap_or(FeatureState::Seen(Default::default())))
@@ -55,6 +65,9 @@ impl<const N: usize> Features for [FeatureState; N] {
 
 impl Features for Box<[FeatureState]> {
     const BOXED: bool = true;
+    fn empty(def: &GroupDef) -> Self {
+        def.features.iter().map(FeatureState::new).collect()
+    }
     fn from_states(states: Vec<FeatureState>) -> Self {
         states.into()
     }
@@ -67,9 +80,8 @@ impl Features for Box<[FeatureState]> {
 }
 
 impl<F: Features> EntityState<F> {
-    pub(crate) fn new(def: &GroupDef, at: i64) -> Self {
-        let states = def.features.iter().map(FeatureState::new).collect();
-        EntityState { newest: at, features: F::from_states(states) }
+    pub(crate) fn new(def: &GroupDef, key: KeyHash, at: i64) -> Self {
+        EntityState { key, newest: at, features: F::empty(def) }
     }
 
     /// The states of the group's features.
@@ -96,15 +108,15 @@ enum Pass {
 /// One group's table, its slot type chosen by the number of features.
 #[derive(Debug)]
 pub(crate) enum Table {
-    F1(HashMap<Key, EntityState<[FeatureState; 1]>>),
-    F2(HashMap<Key, EntityState<[FeatureState; 2]>>),
-    F3(HashMap<Key, EntityState<[FeatureState; 3]>>),
-    F4(HashMap<Key, EntityState<[FeatureState; 4]>>),
-    F5(HashMap<Key, EntityState<[FeatureState; 5]>>),
-    F6(HashMap<Key, EntityState<[FeatureState; 6]>>),
-    F7(HashMap<Key, EntityState<[FeatureState; 7]>>),
-    F8(HashMap<Key, EntityState<[FeatureState; INLINE_FEATURES]>>),
-    Boxed(HashMap<Key, EntityState<Box<[FeatureState]>>>),
+    F1(HashTable<EntityState<[FeatureState; 1]>>),
+    F2(HashTable<EntityState<[FeatureState; 2]>>),
+    F3(HashTable<EntityState<[FeatureState; 3]>>),
+    F4(HashTable<EntityState<[FeatureState; 4]>>),
+    F5(HashTable<EntityState<[FeatureState; 5]>>),
+    F6(HashTable<EntityState<[FeatureState; 6]>>),
+    F7(HashTable<EntityState<[FeatureState; 7]>>),
+    F8(HashTable<EntityState<[FeatureState; INLINE_FEATURES]>>),
+    Boxed(HashTable<EntityState<Box<[FeatureState]>>>),
 }
 
 /// Runs `$body` with `$t` bound to the table of whatever slot type.
@@ -128,15 +140,15 @@ pub(crate) use with_table;
 impl Table {
     fn new(features: usize) -> Self {
         match features {
-            0 | 1 => Table::F1(HashMap::new()),
-            2 => Table::F2(HashMap::new()),
-            3 => Table::F3(HashMap::new()),
-            4 => Table::F4(HashMap::new()),
-            5 => Table::F5(HashMap::new()),
-            6 => Table::F6(HashMap::new()),
-            7 => Table::F7(HashMap::new()),
-            8 => Table::F8(HashMap::new()),
-            _ => Table::Boxed(HashMap::new()),
+            0 | 1 => Table::F1(HashTable::new()),
+            2 => Table::F2(HashTable::new()),
+            3 => Table::F3(HashTable::new()),
+            4 => Table::F4(HashTable::new()),
+            5 => Table::F5(HashTable::new()),
+            6 => Table::F6(HashTable::new()),
+            7 => Table::F7(HashTable::new()),
+            8 => Table::F8(HashTable::new()),
+            _ => Table::Boxed(HashTable::new()),
         }
     }
 
@@ -166,7 +178,7 @@ impl GroupStore {
     pub(crate) fn call(
         &mut self,
         lateness_ms: i64,
-        key: &[u8],
+        key: KeyHash,
         at: i64,
         updates: &[Update],
         reads: &[u16],
@@ -180,11 +192,22 @@ impl GroupStore {
     /// Looks `key` up and loads its slot and first cells, so that a following call
     /// finds it in cache. Plain loads: the out-of-order core overlaps the misses of several
     /// prefetches, which a call cannot do since it depends on what it loads.
-    pub(crate) fn prefetch(&self, key: &[u8]) {
+    pub(crate) fn prefetch(&self, key: KeyHash) {
         with_table!(&self.table, table => {
-            if let Some(e) = table.get(&KeyRef(key)) {
-                let touched = e.states(&self.def).iter().fold(e.newest, |t, s| t ^ s.touch());
-                std::hint::black_box(touched);
+            // The first slot whose tag matches: found from the control bytes alone, without
+            // loading any slot, so nothing here waits for memory.
+            if let Some(e) = table.find(key.table_hash(), |_| true) {
+                prefetch_lines(e);
+            }
+        })
+    }
+
+    /// The second prefetch stage, once the slot is in cache: loads the first line of each
+    /// spilled cell vector of `key`'s states.
+    pub(crate) fn prefetch_cells(&self, key: KeyHash) {
+        with_table!(&self.table, table => {
+            if let Some(e) = table.find(key.table_hash(), |e| e.key == key) {
+                e.states(&self.def).iter().filter_map(FeatureState::spilled).for_each(prefetch);
             }
         })
     }
@@ -194,10 +217,10 @@ impl GroupStore {
         let idle_ms = self.def.idle_ms;
         with_table!(&mut self.table, table => {
             let before = table.len();
-            table.retain(|_, e| watermark.saturating_sub(e.newest) <= idle_ms);
+            table.retain(|e| watermark.saturating_sub(e.newest) <= idle_ms);
             // Give memory back after a large expiry, keeping room to grow without rehashing.
             if table.len() * 4 < table.capacity() && table.capacity() > 1024 {
-                table.shrink_to(table.len() * 2);
+                table.shrink_to(table.len() * 2, |e| e.key.table_hash());
             }
             before - table.len()
         })
@@ -208,14 +231,14 @@ impl GroupStore {
         let def = &self.def;
         with_table!(&self.table, table => {
             let slot = slot_size(table) + 1;
-            let keys: usize = table.iter().map(|(k, e)| k.heap_bytes() + e.heap_bytes(def)).sum();
+            let keys: usize = table.iter().map(|e| e.heap_bytes(def)).sum();
             table.capacity() * slot + keys
         })
     }
 }
 
-fn slot_size<K, V>(_: &HashMap<K, V>) -> usize {
-    size_of::<(K, V)>()
+fn slot_size<V>(_: &HashTable<V>) -> usize {
+    size_of::<V>()
 }
 
 /// The arguments of one call.
@@ -223,7 +246,7 @@ struct Call<'a> {
     def: &'a GroupDef,
     buckets: &'a mut [BucketPair],
     lateness_ms: i64,
-    key: &'a [u8],
+    key: KeyHash,
     at: i64,
     updates: &'a [Update],
     reads: &'a [u16],
@@ -231,23 +254,26 @@ struct Call<'a> {
 }
 
 impl Call<'_> {
-    fn run<F: Features>(&mut self, table: &mut HashMap<Key, EntityState<F>>) {
+    fn run<F: Features>(&mut self, table: &mut HashTable<EntityState<F>>) {
         let Call { def, ref mut buckets, lateness_ms, key, at, updates, reads, ref mut out } = *self;
+        let hash = key.table_hash();
         if updates.is_empty() {
-            match table.get(&KeyRef(key)) {
+            match table.find(hash, |e| e.key == key) {
                 Some(e) => read(def, e.newest, e.features.all(), buckets, at, reads, out, Pass::All),
                 None => read_empty(def, reads, out),
             }
             return;
         }
-        // Copies the key only when it is new (and allocates only when it is long).
-        let e = table.entry_ref(&KeyRef(key)).or_insert_with(|| EntityState::new(def, at));
+        let e = match table.entry(hash, |e| e.key == key, |e| e.key.table_hash()) {
+            Entry::Occupied(o) => o.into_mut(),
+            Entry::Vacant(v) => v.insert(EntityState::new(def, key, at)).into_mut(),
+        };
         if at < e.newest.saturating_sub(lateness_ms) {
             // Too late: the engine's watermark should have rejected it; ignore the updates.
             return read(def, e.newest, e.features.all(), buckets, at, reads, out, Pass::All);
         }
         if at.saturating_sub(e.newest) > JUMP_LIMIT_MS {
-            *e = EntityState::new(def, at);
+            *e = EntityState::new(def, key, at);
         }
         if def.reads_before {
             read(def, e.newest, e.features.all(), buckets, at, reads, out, Pass::BeforeUpdates);

@@ -1,99 +1,31 @@
-//! Table keys. Short keys (ids, fingerprints, IPs, most e-mails) live inline in the table slot:
-//! no allocation per key and no pointer chase on lookup. [`KeyRef`] looks a key up from a
-//! borrowed `&[u8]` without allocating, comparing 8 bytes at a time instead of calling `memcmp`.
+//! Table keys. The store identifies an entity key (`device_id = "dv_1"`, or the pair
+//! `user_id, card.fingerprint`) by a 128-bit hash of its canonical bytes, never by the bytes:
+//! every slot has the same small size, a lookup compares two words, and the engine can compute
+//! the hash of an event's keys ahead of time to prefetch their state.
+//!
+//! A false match needs two different keys with equal 128-bit hashes: for a billion keys the
+//! probability is below 10^-20. The hash is XXH3-128, a published algorithm, so hashes (and
+//! with them snapshots and shared stores) are stable across builds and machines.
 
-use std::hash::{Hash, Hasher};
+/// The identity of one entity key: XXH3-128 of its canonical bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub struct KeyHash(pub u128);
 
-use hashbrown::Equivalent;
-
-/// Longest key stored inline (the key takes 40 bytes of the slot). Composite keys such as
-/// `user_id, device_id` or `user_id, card.fingerprint` encode to 27-34 bytes: inline, a hit
-/// compares them without a dependent miss on a heap copy.
-pub(crate) const INLINE_KEY: usize = 38;
-
-/// An owned key.
-#[derive(Clone, Debug)]
-pub(crate) enum Key {
-    Inline { len: u8, bytes: [u8; INLINE_KEY] },
-    Heap(Box<[u8]>),
-}
-
-impl Key {
-    pub(crate) fn as_bytes(&self) -> &[u8] {
-        match self {
-            Key::Inline { len, bytes } => &bytes[..usize::from(*len)],
-            Key::Heap(b) => b,
-        }
+impl KeyHash {
+    /// The hash of a key's canonical bytes (see `shrike_engine::keys::encode`).
+    pub fn of(bytes: &[u8]) -> KeyHash {
+        KeyHash(xxhash_rust::xxh3::xxh3_128(bytes))
     }
 
-    /// Bytes allocated outside the table slot.
-    pub(crate) fn heap_bytes(&self) -> usize {
-        match self {
-            Key::Inline { .. } => 0,
-            Key::Heap(b) => b.len(),
-        }
+    /// The hash the table probes with: the low half is as good as any 64 bits of XXH3.
+    pub(crate) fn table_hash(self) -> u64 {
+        self.0 as u64
     }
-}
 
-impl From<&[u8]> for Key {
-    fn from(key: &[u8]) -> Self {
-        if key.len() <= INLINE_KEY {
-            let mut bytes = [0; INLINE_KEY];
-            bytes[..key.len()].copy_from_slice(key);
-            // len <= INLINE_KEY fits in u8.
-            Key::Inline { len: key.len() as u8, bytes }
-        } else {
-            Key::Heap(key.into())
-        }
+    /// The key as 32 lower-case hex digits, for stores that name keys by text.
+    pub fn to_hex(self) -> String {
+        format!("{:032x}", self.0)
     }
-}
-
-impl Hash for Key {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        state.write(self.as_bytes());
-    }
-}
-
-impl PartialEq for Key {
-    fn eq(&self, other: &Self) -> bool {
-        same_bytes(self.as_bytes(), other.as_bytes())
-    }
-}
-
-impl Eq for Key {}
-
-/// A borrowed key for lookups; hashes exactly like [`Key`].
-pub(crate) struct KeyRef<'a>(pub(crate) &'a [u8]);
-
-impl Hash for KeyRef<'_> {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        state.write(self.0);
-    }
-}
-
-impl Equivalent<Key> for KeyRef<'_> {
-    fn equivalent(&self, key: &Key) -> bool {
-        same_bytes(self.0, key.as_bytes())
-    }
-}
-
-impl From<&KeyRef<'_>> for Key {
-    fn from(key: &KeyRef<'_>) -> Self {
-        Key::from(key.0)
-    }
-}
-
-/// Byte equality in 8-byte words: keys are short, and a `memcmp` call costs more than the
-/// comparison itself.
-fn same_bytes(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    let (mut x, mut y) = (a.chunks_exact(8), b.chunks_exact(8));
-    if !(&mut x).zip(&mut y).all(|(p, q)| p.first_chunk::<8>() == q.first_chunk::<8>()) {
-        return false;
-    }
-    x.remainder().iter().zip(y.remainder()).all(|(p, q)| p == q)
 }
 
 #[cfg(test)]
@@ -101,28 +33,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn short_keys_are_inline_and_long_keys_on_the_heap() {
-        let short = Key::from(&b"card:4242"[..]);
-        assert!(matches!(short, Key::Inline { len: 9, .. }));
-        assert_eq!(short.as_bytes(), b"card:4242");
-        let long = Key::from(&[7u8; INLINE_KEY + 1][..]);
-        assert!(matches!(long, Key::Heap(_)));
-        assert_eq!(long.heap_bytes(), INLINE_KEY + 1);
-        assert_eq!(size_of::<Key>(), 40);
-    }
-
-    #[test]
-    fn compares_every_byte() {
-        let base: Vec<u8> = (0..40).collect();
-        for len in [0, 1, 7, 8, 9, 16, 22, 23, 40] {
-            let k = Key::from(&base[..len]);
-            assert!(KeyRef(&base[..len]).equivalent(&k));
-            for i in 0..len {
-                let mut other = base[..len].to_vec();
-                other[i] ^= 1;
-                assert!(!KeyRef(&other).equivalent(&k), "len {len} byte {i}");
-            }
-            assert!(len == 0 || !KeyRef(&base[..len - 1]).equivalent(&k));
-        }
+    fn hash_is_the_published_xxh3_128() {
+        // Reference value of XXH3-128 for the empty input (xxHash test vectors).
+        assert_eq!(KeyHash::of(b"").0, 0x99aa06d3014798d86001c324468d497f);
+        assert_ne!(KeyHash::of(b"a"), KeyHash::of(b"b"));
+        assert_eq!(KeyHash::of(b"card:4242").to_hex().len(), 32);
     }
 }

@@ -47,6 +47,7 @@ mod group;
 mod hll;
 mod key;
 mod memory;
+mod prefetch;
 mod snapshot;
 mod spec;
 mod state;
@@ -54,7 +55,9 @@ mod state;
 pub use api::{AggValue, FeatureStore, Input, StoreStats, Update};
 pub use distinct::DISTINCT_EXACT_CAP;
 pub use hll::{HLL_PRECISION, HLL_REGISTERS};
+pub use key::KeyHash;
 pub use memory::MemoryStore;
+pub use prefetch::prefetch_lines;
 pub use snapshot::{SNAPSHOT_VERSION, SnapshotError};
 pub use spec::{
     AggKind, FeatureSpec, GroupSpec, LayoutError, MAX_FEATURES_PER_GROUP, MAX_LATENESS, MAX_WINDOW, MIN_RESOLUTION,

@@ -4,9 +4,10 @@ use shrike_types::Timestamp;
 
 use crate::api::{AggValue, FeatureStore, StoreStats, Update};
 use crate::group::GroupStore;
+use crate::key::KeyHash;
 use crate::spec::{LayoutError, StoreLayout, compile};
 
-/// Exact sliding-window features in memory: per group a `hashbrown` table from key bytes to
+/// Exact sliding-window features in memory: per group a `hashbrown` table from key hash to
 /// the key's sparse buckets. State is plain data (vectors and integers), snapshotted with
 /// [`MemoryStore::snapshot`] and restored with [`MemoryStore::restore`].
 #[derive(Debug)]
@@ -33,7 +34,7 @@ impl FeatureStore for MemoryStore {
     fn apply_and_read(
         &mut self,
         group: usize,
-        key: &[u8],
+        key: KeyHash,
         at: Timestamp,
         updates: &[Update],
         reads: &[u16],
@@ -45,9 +46,15 @@ impl FeatureStore for MemoryStore {
         }
     }
 
-    fn prefetch(&self, group: usize, key: &[u8]) {
+    fn prefetch(&self, group: usize, key: KeyHash) {
         if let Some(g) = self.groups.get(group) {
             g.prefetch(key);
+        }
+    }
+
+    fn prefetch_cells(&self, group: usize, key: KeyHash) {
+        if let Some(g) = self.groups.get(group) {
+            g.prefetch_cells(key);
         }
     }
 

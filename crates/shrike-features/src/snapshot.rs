@@ -3,8 +3,9 @@
 //! Format (all integers little-endian):
 //!
 //! ```text
-//! magic "SHRKFEAT" | version u16 = 1 | layout | per group: key count u64, then per key:
-//!   key length u32, key bytes, newest event time i64, one state per feature of the group
+//! magic "SHRKFEAT" | version u16 = 2 | layout | per group: key count u64, then per key:
+//!   key hash u128 (XXH3-128 of the key's bytes), newest event time i64, one state per
+//!   feature of the group
 //! layout: allowed lateness i64, group count u32, per group: feature count u32, per feature:
 //!   agg u8, value kind u8, window ms i64, resolution ms i64
 //! state: tag u8, then
@@ -28,13 +29,14 @@ use crate::codec::{Reader, Wire, put_vec};
 use crate::distinct::{DISTINCT_EXACT_CAP, Distinct, Occurrence};
 use crate::group::{EntityState, Features, Table, with_table};
 use crate::hll::{HLL_PRECISION, HLL_REGISTERS, HllEntry, SlidingHll};
-use crate::key::Key;
+use crate::key::KeyHash;
 use crate::memory::MemoryStore;
 use crate::spec::{FeatureDef, LayoutError, StoreLayout};
 use crate::state::{FeatureState, Seen};
+use hashbrown::hash_table::Entry;
 
 /// The snapshot format version this build writes and reads.
-pub const SNAPSHOT_VERSION: u16 = 1;
+pub const SNAPSHOT_VERSION: u16 = 2;
 const MAGIC: &[u8; 8] = b"SHRKFEAT";
 
 /// Why a snapshot cannot be restored.
@@ -69,11 +71,8 @@ impl MemoryStore {
         for g in &self.groups {
             (g.table.len() as u64).put(&mut out);
             with_table!(&g.table, table => {
-                for (key, e) in table {
-                    let key = key.as_bytes();
-                    // Keys come from event fields bounded far below 4 GiB by the engine.
-                    (key.len() as u32).put(&mut out);
-                    out.extend_from_slice(key);
+                for e in table {
+                    e.key.0.put(&mut out);
                     e.newest.put(&mut out);
                     e.states(&g.def).iter().for_each(|s| put_state(&mut out, s));
                 }
@@ -103,10 +102,12 @@ impl MemoryStore {
             let features = &g.def.features;
             with_table!(&mut g.table, table => {
                 for _ in 0..keys {
-                    let (key, entity) = get_entity(&mut r, features)?;
-                    if table.insert(key, entity).is_some() {
-                        return Err(SnapshotError::Corrupt("duplicate key"));
-                    }
+                    let entity = get_entity(&mut r, features)?;
+                    let hash = entity.key.table_hash();
+                    match table.entry(hash, |e| e.key == entity.key, |e| e.key.table_hash()) {
+                        Entry::Occupied(_) => return Err(SnapshotError::Corrupt("duplicate key")),
+                        Entry::Vacant(v) => v.insert(entity),
+                    };
                 }
             });
         }
@@ -132,12 +133,11 @@ fn put_layout(out: &mut Vec<u8>, layout: &StoreLayout) {
     }
 }
 
-fn get_entity<F: Features>(r: &mut Reader<'_>, defs: &[FeatureDef]) -> Result<(Key, EntityState<F>), SnapshotError> {
-    let len = r.get::<u32>()? as usize;
-    let key = Key::from(r.take(len)?);
+fn get_entity<F: Features>(r: &mut Reader<'_>, defs: &[FeatureDef]) -> Result<EntityState<F>, SnapshotError> {
+    let key = KeyHash(r.get()?);
     let newest: i64 = r.get()?;
     let states = defs.iter().map(|fd| get_state(r, fd)).collect::<Result<_, _>>()?;
-    Ok((key, EntityState { newest, features: F::from_states(states) }))
+    Ok(EntityState { key, newest, features: F::from_states(states) })
 }
 
 fn put_state(out: &mut Vec<u8>, state: &FeatureState) {

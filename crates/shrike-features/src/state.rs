@@ -6,6 +6,7 @@ use shrike_types::{Money, Timestamp};
 use crate::api::{AggValue, Input};
 use crate::cells::{self, Cells, CountCell, MaxCell, MinCell, Pos, SumCell};
 use crate::distinct::Distinct;
+use crate::hll::SlidingHll;
 use crate::spec::{AggKind, FeatureDef, ValueKind};
 
 /// First/last seen: O(1) state, exact milliseconds.
@@ -109,20 +110,23 @@ impl FeatureState {
         }
     }
 
-    /// A word read from the state (and from its cells when few): used only to pull the state
-    /// into cache ahead of a call.
-    pub(crate) fn touch(&self) -> i64 {
+    /// Where this state's cells live when they are not inline: what a second prefetch stage
+    /// loads once the slot itself is in cache.
+    pub(crate) fn spilled(&self) -> Option<*const u8> {
+        fn cells<C: cells::Cell>(c: &Cells<C>) -> Option<*const u8> {
+            c.spilled().then(|| c.as_ptr().cast::<u8>())
+        }
         match self {
-            FeatureState::Count(c) => c.first().map_or(0, |c| i64::from(c.count)),
-            FeatureState::SumNum(c) => c.first().map_or(0, |c| i64::from(c.count)),
-            FeatureState::SumMoney(c) => c.first().map_or(0, |c| c.sum),
-            FeatureState::MinNum(c) => c.first().map_or(0, |c| i64::from(c.bucket)),
-            FeatureState::MaxNum(c) => c.first().map_or(0, |c| i64::from(c.bucket)),
-            FeatureState::MinMoney(c) => c.first().map_or(0, |c| c.value),
-            FeatureState::MaxMoney(c) => c.first().map_or(0, |c| c.value),
-            FeatureState::Distinct(Distinct::Exact(v)) => v.first().map_or(0, |e| i64::from(e.bucket)),
-            FeatureState::Distinct(Distinct::Sketch(h)) => i64::from(h.pruned_at),
-            FeatureState::Seen(s) => s.last,
+            FeatureState::Count(c) => cells(c),
+            FeatureState::SumNum(c) => cells(c),
+            FeatureState::SumMoney(c) => cells(c),
+            FeatureState::MinNum(c) => cells(c),
+            FeatureState::MaxNum(c) => cells(c),
+            FeatureState::MinMoney(c) => cells(c),
+            FeatureState::MaxMoney(c) => cells(c),
+            FeatureState::Distinct(Distinct::Exact(v)) => v.spilled().then(|| v.as_ptr().cast::<u8>()),
+            FeatureState::Distinct(Distinct::Sketch(h)) => Some((&**h as *const SlidingHll).cast::<u8>()),
+            FeatureState::Seen(_) => None,
         }
     }
 

@@ -2,8 +2,8 @@
 //! lateness), and damaged bytes are rejected with an error instead of a panic.
 
 use shrike_features::{
-    AggKind, AggValue, FeatureSpec, FeatureStore, GroupSpec, Input, MemoryStore, SnapshotError, StoreLayout, Update,
-    ValueKind,
+    AggKind, AggValue, FeatureSpec, FeatureStore, GroupSpec, Input, KeyHash, MemoryStore, SnapshotError, StoreLayout,
+    Update, ValueKind,
 };
 use shrike_types::{Duration, Money, Timestamp};
 
@@ -16,7 +16,7 @@ fn spec(agg: AggKind, value_kind: ValueKind, window_s: i64, res_s: i64) -> Featu
 
 fn call(s: &mut MemoryStore, key: &str, at: i64, updates: &[Update], reads: &[u16]) -> Vec<AggValue> {
     let mut out = vec![AggValue::Missing; reads.len()];
-    s.apply_and_read(0, key.as_bytes(), Timestamp(at), updates, reads, &mut out);
+    s.apply_and_read(0, KeyHash::of(key.as_bytes()), Timestamp(at), updates, reads, &mut out);
     out
 }
 

@@ -2,8 +2,8 @@
 //! distinct counting across the exact cap and expiry.
 
 use shrike_features::{
-    AggKind, AggValue, DISTINCT_EXACT_CAP, FeatureSpec, FeatureStore, GroupSpec, HLL_REGISTERS, Input, MemoryStore,
-    StoreLayout, Update, ValueKind,
+    AggKind, AggValue, DISTINCT_EXACT_CAP, FeatureSpec, FeatureStore, GroupSpec, HLL_REGISTERS, Input, KeyHash,
+    MemoryStore, StoreLayout, Update, ValueKind,
 };
 use shrike_types::{Duration, Money, Timestamp};
 
@@ -31,7 +31,7 @@ fn get(s: &mut MemoryStore, key: &str, at: i64) -> AggValue {
 
 fn call(s: &mut MemoryStore, key: &str, at: i64, updates: &[Update], reads: &[u16]) -> Vec<AggValue> {
     let mut out = vec![AggValue::Missing; reads.len()];
-    s.apply_and_read(0, key.as_bytes(), Timestamp(at), updates, reads, &mut out);
+    s.apply_and_read(0, KeyHash::of(key.as_bytes()), Timestamp(at), updates, reads, &mut out);
     out
 }
 
@@ -217,7 +217,14 @@ fn expiry_drops_only_keys_idle_beyond_window_plus_lateness() {
 fn unknown_groups_and_features_read_missing() {
     let mut s = count_store(0);
     let mut out = [AggValue::Count(7); 2];
-    s.apply_and_read(3, b"k", Timestamp(T0), &[Update { feature: 0, input: Input::None }], &[0, 0], &mut out);
+    s.apply_and_read(
+        3,
+        KeyHash::of(b"k"),
+        Timestamp(T0),
+        &[Update { feature: 0, input: Input::None }],
+        &[0, 0],
+        &mut out,
+    );
     assert_eq!(out, [AggValue::Missing; 2]);
     let got = call(&mut s, "k", T0, &[Update { feature: 9, input: Input::None }], &[9, 0]);
     assert_eq!(got, [AggValue::Missing, AggValue::Count(0)]);

@@ -9,7 +9,8 @@ use std::collections::HashMap;
 
 use proptest::prelude::*;
 use shrike_features::{
-    AggKind, AggValue, FeatureSpec, FeatureStore, GroupSpec, Input, MemoryStore, StoreLayout, Update, ValueKind,
+    AggKind, AggValue, FeatureSpec, FeatureStore, GroupSpec, Input, KeyHash, MemoryStore, StoreLayout, Update,
+    ValueKind,
 };
 use shrike_types::{Duration, Timestamp};
 
@@ -140,7 +141,7 @@ impl Harness {
                     let at = km.newest - self.lateness() - 1 - extra;
                     let updates = self.updates(group, &updates);
                     let mut out = vec![AggValue::Missing; 2];
-                    self.store.apply_and_read(group, &[key], Timestamp(at), &updates, &[0, 1], &mut out);
+                    self.store.apply_and_read(group, KeyHash::of(&[key]), Timestamp(at), &updates, &[0, 1], &mut out);
                 }
             }
             Op::Expire if self.expire => {
@@ -179,7 +180,7 @@ impl Harness {
         reads: &[u16],
     ) -> Result<(), TestCaseError> {
         let mut out = vec![AggValue::Missing; reads.len()];
-        self.store.apply_and_read(group, &[key], Timestamp(at), updates, reads, &mut out);
+        self.store.apply_and_read(group, KeyHash::of(&[key]), Timestamp(at), updates, reads, &mut out);
         let expected = self.model_call(group, key, at, updates, reads);
         for ((got, want), f) in out.iter().zip(&expected).zip(reads) {
             let spec = self.features(group).get(usize::from(*f));

@@ -1,0 +1,39 @@
+//! A cache prefetch hint: the one `unsafe` block of the workspace.
+//!
+//! Feature state is read at random (one entity's slot per key group per event), so a lookup
+//! waits for main memory. The engine knows the keys of the next events before it applies the
+//! current one; asking the CPU to start loading their slots overlaps those waits instead of
+//! serialising them. A plain load cannot do this: it holds its place in the reorder buffer
+//! until the data arrives. The prefetch instruction does not.
+
+/// Most cache lines of one value to prefetch: a group's slot (key, time, inline feature
+/// states) spans up to five lines; more would evict useful lines for rarely used ones.
+const MAX_LINES: usize = 5;
+const LINE: usize = 64;
+
+/// Hints the CPU to load the cache lines holding `value`. Changes no state; a no-op on
+/// architectures without a prefetch instruction.
+#[inline(always)]
+pub fn prefetch_lines<T>(value: &T) {
+    let start = (value as *const T).cast::<u8>();
+    let lines = size_of::<T>().div_ceil(LINE).min(MAX_LINES);
+    for i in 0..lines {
+        prefetch(start.wrapping_add(i * LINE));
+    }
+}
+
+/// Hints the CPU to load the cache line holding the byte at `p` (any address: a prefetch of
+/// an invalid one is ignored by the CPU).
+#[inline(always)]
+#[allow(unsafe_code)]
+pub(crate) fn prefetch(p: *const u8) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: PREFETCHT0 is a hint: it never faults (not even on an invalid address), reads
+    // nothing into a register and writes no memory, so no pointer validity is required. The
+    // `sse` target feature it needs is part of the x86_64 baseline.
+    unsafe {
+        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(p.cast::<i8>());
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = p;
+}
