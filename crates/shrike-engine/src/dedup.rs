@@ -100,6 +100,101 @@ impl Dedup {
     }
 }
 
+/// Why a dedup snapshot cannot be restored.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DedupError {
+    #[error("not a dedup snapshot, or an unsupported version")]
+    BadHeader,
+    #[error("dedup snapshot is truncated")]
+    Truncated,
+    #[error("dedup snapshot is corrupt: {0}")]
+    Corrupt(&'static str),
+}
+
+const MAGIC: &[u8; 8] = b"SHRKDEDP";
+const VERSION: u16 = 1;
+/// Bytes per remembered id: id u128, time i64, outcome u8, score u8.
+const ENTRY: usize = 16 + 8 + 2;
+
+impl Dedup {
+    /// Every remembered id with what was decided for it. Format (little-endian):
+    /// `"SHRKDEDP" | version u16 | rotate_at flag u8 + i64 | two generations (current, older):
+    /// count u64, then count x (id u128, at i64, outcome u8, score u8)`.
+    pub fn snapshot(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(32 + self.len() * ENTRY);
+        out.extend_from_slice(MAGIC);
+        out.extend_from_slice(&VERSION.to_le_bytes());
+        out.push(u8::from(self.rotate_at.is_some()));
+        out.extend_from_slice(&self.rotate_at.map_or(0, |t| t.0).to_le_bytes());
+        for g in [&self.current, &self.older] {
+            out.extend_from_slice(&(g.len() as u64).to_le_bytes());
+            for (id, seen) in g {
+                out.extend_from_slice(&id.to_le_bytes());
+                out.extend_from_slice(&seen.at.0.to_le_bytes());
+                out.push(seen.outcome as u8);
+                out.push(seen.score);
+            }
+        }
+        out
+    }
+
+    /// The memory [`Dedup::snapshot`] recorded, under `retention`.
+    pub fn restore(retention: Duration, bytes: &[u8]) -> Result<Dedup, DedupError> {
+        let mut d = Dedup::new(retention);
+        let mut r = bytes;
+        if take(&mut r, 8)? != MAGIC || take(&mut r, 2)? != VERSION.to_le_bytes() {
+            return Err(DedupError::BadHeader);
+        }
+        let flag = take(&mut r, 1)?[0];
+        let rotate = i64::from_le_bytes(array(take(&mut r, 8)?));
+        d.rotate_at = match flag {
+            0 => None,
+            1 => Some(Timestamp(rotate)),
+            _ => return Err(DedupError::Corrupt("bad flag")),
+        };
+        d.current = generation(&mut r, d.cap)?;
+        d.older = generation(&mut r, d.cap)?;
+        if !r.is_empty() {
+            return Err(DedupError::Corrupt("trailing bytes"));
+        }
+        Ok(d)
+    }
+}
+
+fn take<'a>(r: &mut &'a [u8], n: usize) -> Result<&'a [u8], DedupError> {
+    let (head, rest) = r.split_at_checked(n).ok_or(DedupError::Truncated)?;
+    *r = rest;
+    Ok(head)
+}
+
+fn array<const N: usize>(b: &[u8]) -> [u8; N] {
+    let mut a = [0u8; N];
+    a.copy_from_slice(&b[..N]);
+    a
+}
+
+fn generation(r: &mut &[u8], cap: usize) -> Result<Generation, DedupError> {
+    let count = u64::from_le_bytes(array(take(r, 8)?));
+    if count > cap as u64 || count.saturating_mul(ENTRY as u64) > r.len() as u64 {
+        return Err(DedupError::Truncated);
+    }
+    let mut g = Generation::with_capacity(count as usize);
+    for _ in 0..count {
+        let e = take(r, ENTRY)?;
+        let id = u128::from_le_bytes(array(&e[..16]));
+        let at = Timestamp(i64::from_le_bytes(array(&e[16..24])));
+        let outcome = *Outcome::ALL.get(usize::from(e[24])).ok_or(DedupError::Corrupt("bad outcome"))?;
+        let seen = Seen { at, outcome, score: e[25] };
+        match g.entry(table_hash(id), |x| x.0 == id, |x| table_hash(x.0)) {
+            Entry::Occupied(_) => return Err(DedupError::Corrupt("duplicate id")),
+            Entry::Vacant(v) => {
+                v.insert((id, seen));
+            }
+        }
+    }
+    Ok(g)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -125,6 +220,26 @@ mod tests {
         assert!(d.get(2).is_some());
         d.sweep(Timestamp(10_000)); // a long jump forgets everything
         assert!(d.is_empty());
+    }
+
+    #[test]
+    fn snapshots_round_trip_and_reject_damage() {
+        let mut d = Dedup::new(Duration(100));
+        d.sweep(Timestamp(0));
+        d.insert(1, seen(0));
+        d.sweep(Timestamp(100));
+        d.insert(2, Seen { at: Timestamp(120), outcome: Outcome::Block, score: 90 });
+        let bytes = d.snapshot();
+        let r = Dedup::restore(Duration(100), &bytes).unwrap();
+        assert_eq!(r.get(1), d.get(1));
+        assert_eq!(r.get(2), d.get(2));
+        assert_eq!(r.snapshot(), bytes);
+        for cut in 0..bytes.len() {
+            assert!(Dedup::restore(Duration(100), &bytes[..cut]).is_err(), "cut at {cut}");
+        }
+        let mut bad = bytes.clone();
+        bad[0] ^= 1;
+        assert_eq!(Dedup::restore(Duration(100), &bad).unwrap_err(), DedupError::BadHeader);
     }
 
     #[test]

@@ -34,23 +34,28 @@ pub const EXPIRY_INTERVAL: Duration = Duration::DAY;
 
 /// Evaluates events against one compiled policy and a feature store.
 pub struct Engine<S> {
-    policy: Arc<CompiledPolicy>,
-    store: S,
-    lists: MemoryLists,
-    clock: Arc<dyn Clock>,
-    dedup: Dedup,
-    watermark: Timestamp,
-    last_expiry_period: i64,
-    stats: EngineStats,
+    pub(crate) policy: Arc<CompiledPolicy>,
+    pub(crate) store: S,
+    pub(crate) lists: MemoryLists,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) dedup: Dedup,
+    pub(crate) watermark: Timestamp,
+    pub(crate) last_expiry_period: i64,
+    pub(crate) stats: EngineStats,
     pub(crate) scratch: Scratch,
     /// Prepared events of a batch in flight ([`crate::batch`]); one for a single decide.
     pub(crate) ring: Vec<Prepared>,
 }
 
+/// How long event ids are remembered under `policy`.
+pub(crate) fn dedup_retention(policy: &CompiledPolicy) -> Duration {
+    policy.lateness.max(MIN_DEDUP_RETENTION)
+}
+
 /// Buffers reused across events so the hot path does not allocate.
 #[derive(Default)]
 pub(crate) struct Scratch {
-    features: Vec<Value<'static>>,
+    pub(crate) features: Vec<Value<'static>>,
     pub(crate) key: Vec<u8>,
     hash: Vec<u8>,
     updates: Vec<Update>,
@@ -64,7 +69,7 @@ impl<S: FeatureStore> Engine<S> {
     pub fn new(policy: Arc<CompiledPolicy>, store: S, clock: Arc<dyn Clock>) -> Self {
         let mut lists = MemoryLists::default();
         lists.bind(&policy);
-        let retention = policy.lateness.max(MIN_DEDUP_RETENTION);
+        let retention = dedup_retention(&policy);
         let stats = EngineStats::new(&policy);
         let scratch = Scratch { features: vec![Value::Missing; policy.features.len()], ..Scratch::default() };
         Engine {
@@ -87,6 +92,10 @@ impl<S: FeatureStore> Engine<S> {
 
     pub fn store(&self) -> &S {
         &self.store
+    }
+
+    pub fn lists(&self) -> &MemoryLists {
+        &self.lists
     }
 
     pub fn lists_mut(&mut self) -> &mut MemoryLists {
@@ -308,7 +317,7 @@ fn update_input(def: &FeatureDef, ctx: &EvalCtx<'_, '_>, scratch: &mut Vec<u8>) 
     }
 }
 
-fn to_value(v: AggValue) -> Value<'static> {
+pub(crate) fn to_value(v: AggValue) -> Value<'static> {
     match v {
         AggValue::Missing => Value::Missing,
         AggValue::Count(n) => Value::Num(n as f64),

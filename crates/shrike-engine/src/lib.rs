@@ -13,8 +13,10 @@
 pub mod batch;
 pub mod dedup;
 pub mod engine;
+pub mod entity;
 pub mod keys;
 pub mod layout;
+pub mod lifecycle;
 pub mod lists;
 pub mod replay;
 pub mod resolve;

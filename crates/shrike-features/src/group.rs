@@ -43,6 +43,8 @@ pub(crate) trait Features: Sized {
     fn empty(def: &GroupDef) -> Self;
     /// Every stored state, possibly more than the group has.
     fn all(&self) -> &[FeatureState];
+    /// The first `n` states, by value.
+    fn into_states(self, n: usize) -> Vec<FeatureState>;
     fn all_mut(&mut self) -> &mut [FeatureState];
 }
 
@@ -61,10 +63,16 @@ impl<const N: usize> Features for [FeatureState; N] {
     fn all_mut(&mut self) -> &mut [FeatureState] {
         self
     }
+    fn into_states(self, n: usize) -> Vec<FeatureState> {
+        self.into_iter().take(n).collect()
+    }
 }
 
 impl Features for Box<[FeatureState]> {
     const BOXED: bool = true;
+    fn into_states(self, n: usize) -> Vec<FeatureState> {
+        self.into_iter().take(n).collect()
+    }
     fn empty(def: &GroupDef) -> Self {
         def.features.iter().map(FeatureState::new).collect()
     }
@@ -138,7 +146,7 @@ macro_rules! with_table {
 pub(crate) use with_table;
 
 impl Table {
-    fn new(features: usize) -> Self {
+    pub(crate) fn new(features: usize) -> Self {
         match features {
             0 | 1 => Table::F1(HashTable::new()),
             2 => Table::F2(HashTable::new()),

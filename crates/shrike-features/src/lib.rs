@@ -47,6 +47,7 @@ mod group;
 mod hll;
 mod key;
 mod memory;
+mod migrate;
 mod prefetch;
 mod snapshot;
 mod spec;
@@ -57,6 +58,7 @@ pub use distinct::DISTINCT_EXACT_CAP;
 pub use hll::{HLL_PRECISION, HLL_REGISTERS};
 pub use key::KeyHash;
 pub use memory::MemoryStore;
+pub use migrate::{GroupCarry, MigrateError};
 pub use prefetch::prefetch_lines;
 pub use snapshot::{SNAPSHOT_VERSION, SnapshotError};
 pub use spec::{
