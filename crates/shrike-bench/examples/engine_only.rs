@@ -37,8 +37,10 @@ fn main() {
                 let parsed: Vec<Event<'_>> = chunk.iter().map(|l| fixture::parse(l)).collect();
                 match mode.as_str() {
                     "parse" => drop(black_box(parsed)),
-                    "features" => engine.features_only_batch(&parsed),
-                    "features1" => parsed.iter().for_each(|e| engine.features_only(e)),
+                    "features" => engine.features_only_batch(&parsed, |_| {}),
+                    "features1" => parsed.iter().for_each(|e| {
+                        black_box(engine.features_only(e));
+                    }),
                     "decide" => engine.decide_batch(&parsed, Some(&clock), |_, d| drop(black_box(d))),
                     _ => parsed.iter().for_each(|e| {
                         clock.set(e.timestamp);

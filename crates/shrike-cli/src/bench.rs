@@ -66,7 +66,7 @@ pub(crate) fn run(args: Args) -> Result<ExitCode> {
         parse.push(pass(&lines, |_| {})?);
         let clock = Arc::new(ManualClock::new(Timestamp(0)));
         let mut engine = setup::memory_engine(Arc::clone(&policy), clock.clone())?;
-        with_features.push(pass(&lines, |events| engine.features_only_batch(events))?);
+        with_features.push(pass(&lines, |events| engine.features_only_batch(events, |_| {}))?);
         drop(engine);
         let mut engine = setup::memory_engine(Arc::clone(&policy), clock.clone())?;
         full.push(pass(&lines, |events| engine.decide_batch(events, Some(&clock), |_, d| drop(d)))?);

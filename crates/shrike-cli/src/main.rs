@@ -7,6 +7,7 @@ mod gen_cmd;
 mod progress;
 mod quality;
 mod replay_cmd;
+mod serve_cmd;
 mod setup;
 
 use std::process::ExitCode;
@@ -37,6 +38,8 @@ enum Command {
     Replay(replay_cmd::Args),
     /// Measure single-core throughput of a policy on a generated stream.
     Bench(bench::Args),
+    /// Run the decision service (HTTP API) over a data directory.
+    Serve(serve_cmd::Args),
 }
 
 fn main() -> ExitCode {
@@ -46,6 +49,7 @@ fn main() -> ExitCode {
         Command::Gen(a) => gen_cmd::run(a),
         Command::Replay(a) => replay_cmd::run(a),
         Command::Bench(a) => bench::run(a),
+        Command::Serve(a) => serve_cmd::run(a),
     };
     match result {
         Ok(code) => code,

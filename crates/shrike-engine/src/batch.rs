@@ -79,9 +79,10 @@ impl<S: FeatureStore> Engine<S> {
         });
     }
 
-    /// [`Engine::features_only`] over a run of events, with the same prefetching.
-    pub fn features_only_batch(&mut self, events: &[Event<'_>]) {
-        self.pipeline(events, |engine, event, p| engine.features_only_prepared(event, p));
+    /// [`Engine::features_only`] over a run of events, with the same prefetching; `sink`
+    /// hears what happened to each event, in order.
+    pub fn features_only_batch(&mut self, events: &[Event<'_>], mut sink: impl FnMut(crate::engine::Applied)) {
+        self.pipeline(events, |engine, event, p| sink(engine.features_only_prepared(event, p)));
     }
 
     /// Runs `step` on each event in order, with event `i + LOOKAHEAD` prepared and

@@ -47,6 +47,18 @@ pub struct Engine<S> {
     pub(crate) ring: Vec<Prepared>,
 }
 
+/// What [`Engine::features_only`] did with an event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Applied {
+    /// Applied to the feature state.
+    Applied,
+    /// Its `event_id` was seen before: nothing changed.
+    Duplicate,
+    /// Older than the watermark minus the lateness: not applied.
+    Late,
+}
+
 /// How long event ids are remembered under `policy`.
 pub(crate) fn dedup_retention(policy: &CompiledPolicy) -> Duration {
     policy.lateness.max(MIN_DEDUP_RETENTION)
@@ -121,13 +133,15 @@ impl<S: FeatureStore> Engine<S> {
         decision
     }
 
-    /// Applies an event to the features without running rules: the benchmark uses it to
-    /// split time between features and rules. Idempotency and lateness apply as in `decide`.
-    pub fn features_only(&mut self, event: &Event<'_>) {
+    /// Applies an event to the features without running rules (ingestion without a
+    /// decision; the benchmark's split of time between features and rules). Idempotency and
+    /// lateness apply as in `decide`; a later duplicate of it answers with outcome allow.
+    pub fn features_only(&mut self, event: &Event<'_>) -> Applied {
         let mut p = self.ring.pop().unwrap_or_default();
         self.prepare(event, &mut p);
-        self.features_only_prepared(event, &p);
+        let applied = self.features_only_prepared(event, &p);
         self.ring.push(p);
+        applied
     }
 
     pub(crate) fn decide_prepared(&mut self, event: &Event<'_>, p: &Prepared) -> Decision {
@@ -150,17 +164,21 @@ impl<S: FeatureStore> Engine<S> {
         decision
     }
 
-    pub(crate) fn features_only_prepared(&mut self, event: &Event<'_>, p: &Prepared) {
+    pub(crate) fn features_only_prepared(&mut self, event: &Event<'_>, p: &Prepared) -> Applied {
         if self.dedup.get(p.id).is_some() {
-            return;
+            self.stats.duplicates += 1;
+            return Applied::Duplicate;
         }
         let late = event.timestamp < self.watermark.minus(self.policy.lateness);
-        self.compute_features(event, p, !late);
-        if !late {
-            let seen = Seen { at: event.timestamp, outcome: Outcome::Allow, score: 0 };
-            self.dedup.insert(p.id, seen);
-            self.advance(event.timestamp);
+        if late {
+            self.stats.late += 1;
+            return Applied::Late;
         }
+        self.compute_features(event, p, true);
+        let seen = Seen { at: event.timestamp, outcome: Outcome::Allow, score: 0 };
+        self.dedup.insert(p.id, seen);
+        self.advance(event.timestamp);
+        Applied::Applied
     }
 
     /// What [`Engine::prepare`] reads and its key buffer.

@@ -22,5 +22,5 @@ pub mod replay;
 pub mod resolve;
 pub mod stats;
 
-pub use engine::Engine;
+pub use engine::{Applied, Engine};
 pub use layout::store_layout;

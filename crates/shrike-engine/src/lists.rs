@@ -100,6 +100,22 @@ impl MemoryLists {
         entries.len() != before
     }
 
+    /// Every entry of every list as `(list, value text, expiry)`, lists by name, for
+    /// snapshots: [`MemoryLists::add`] of each restores them (networks as `addr/bits`).
+    pub fn export(&self) -> Vec<(String, String, Option<Timestamp>)> {
+        let mut names: Vec<(&String, &usize)> = self.by_name.iter().collect();
+        names.sort();
+        let mut out = Vec::new();
+        for (name, &i) in names {
+            let entries = &self.lists[i].1;
+            let mut values: Vec<_> = entries.values.iter().map(|(v, e)| (name.clone(), v.to_string(), *e)).collect();
+            values.sort();
+            out.extend(values);
+            out.extend(entries.networks.iter().map(|(n, e)| (name.clone(), format!("{}/{}", n.addr, n.bits), *e)));
+        }
+        out
+    }
+
     pub fn entries(&self, list: &str) -> Option<&ListEntries> {
         self.by_name.get(list).map(|&i| &self.lists[i].1)
     }

@@ -16,6 +16,9 @@ pub struct EventError {
     pub message: String,
     pub line: u32,
     pub column: u32,
+    /// The input is not well-formed JSON (or not an object). `false`: well-formed JSON with
+    /// an invalid, unknown, duplicate or missing field (HTTP 422 rather than 400).
+    pub malformed: bool,
 }
 
 /// Where in the event a value sits, rendered only when an error needs it.
@@ -94,9 +97,9 @@ impl Fail {
     /// The public error, with the offset turned into a 1-based line and column of `input`.
     #[cold]
     pub(crate) fn into_error(self, input: &[u8]) -> EventError {
-        let Inner { at, field, message, .. } = *self.0;
+        let Inner { at, field, message, syntax } = *self.0;
         let (line, column) = line_column(input, at);
-        EventError { field, message, line, column }
+        EventError { field, message, line, column, malformed: syntax }
     }
 }
 

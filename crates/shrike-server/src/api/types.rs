@@ -1,0 +1,121 @@
+//! The API's response bodies. Each is the type its handler returns, so `/openapi.json`
+//! (generated from these) describes exactly what is sent.
+
+use serde::Serialize;
+use shrike_types::{Decision, FeatureReading, NotApplied, RuleHit, Timestamp};
+
+use super::error::FieldError;
+
+/// One fired rule.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Reason {
+    pub rule: String,
+    /// The human reason written in the policy.
+    pub reason: String,
+    /// `allow`, `challenge`, `review` or `block`.
+    pub outcome: String,
+    pub score: i32,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
+}
+
+impl From<&RuleHit> for Reason {
+    fn from(h: &RuleHit) -> Self {
+        Reason {
+            rule: h.rule.to_string(),
+            reason: h.reason.to_string(),
+            outcome: h.outcome.to_string(),
+            score: h.score,
+            tags: h.tags.iter().map(|t| t.to_string()).collect(),
+        }
+    }
+}
+
+/// A feature value a fired rule read.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Feature {
+    pub name: String,
+    /// A number, string, boolean, RFC 3339 time, duration text, or null when missing.
+    #[schema(value_type = Object)]
+    pub value: serde_json::Value,
+}
+
+impl From<&FeatureReading> for Feature {
+    fn from(f: &FeatureReading) -> Self {
+        Feature { name: f.name.to_string(), value: serde_json::to_value(&f.value).unwrap_or_default() }
+    }
+}
+
+/// The answer to `POST /v1/decide`.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct DecisionResponse {
+    /// Identifies the decision in the log (`GET /v1/decisions/{id}`); null for a fallback.
+    pub decision_id: Option<String>,
+    pub event_id: String,
+    /// `allow`, `challenge`, `review` or `block`.
+    pub outcome: String,
+    /// Sum of the fired live rules' scores, clamped to 0-100.
+    pub score: u8,
+    /// Fired live rules, in policy order.
+    pub reasons: Vec<Reason>,
+    /// Fired shadow rules: recorded, never change the outcome.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub shadow_hits: Vec<Reason>,
+    /// The feature values the fired rules read.
+    pub features: Vec<Feature>,
+    pub policy_version: String,
+    /// RFC 3339.
+    #[schema(value_type = String)]
+    pub event_time: Timestamp,
+    #[schema(value_type = String)]
+    pub evaluated_at: Timestamp,
+    /// Time in the service, from request to answer.
+    pub latency_us: u64,
+    /// True when the caller's deadline could not be met and this is the fallback outcome.
+    pub degraded: bool,
+    /// `duplicate` (seen before: the original outcome) or `late` (decided, not applied).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
+    pub not_applied: Option<NotApplied>,
+}
+
+impl DecisionResponse {
+    pub fn new(decision_id: Option<String>, d: Decision, latency_us: u64, degraded: bool) -> Self {
+        DecisionResponse {
+            decision_id,
+            event_id: d.event_id.to_string(),
+            outcome: d.outcome.to_string(),
+            score: d.score,
+            reasons: d.reasons.iter().map(Reason::from).collect(),
+            shadow_hits: d.shadow_hits.iter().map(Reason::from).collect(),
+            features: d.features.iter().map(Feature::from).collect(),
+            policy_version: d.policy_version.to_string(),
+            event_time: d.event_time,
+            evaluated_at: d.evaluated_at,
+            latency_us,
+            degraded,
+            not_applied: d.not_applied,
+        }
+    }
+}
+
+/// What happened to one event of a `POST /v1/events` batch.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct EventResult {
+    /// Position in the request's `events`.
+    pub index: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub event_id: Option<String>,
+    /// `applied`, `duplicate`, `late` or `invalid`.
+    pub status: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+}
+
+/// The answer to `POST /v1/events`.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct IngestResponse {
+    pub accepted: usize,
+    pub rejected: usize,
+    pub results: Vec<EventResult>,
+}

@@ -1,0 +1,255 @@
+//! The one typed configuration tree of `shrike serve`, read from TOML (`--config FILE`) with
+//! every field defaulted, then overridden by environment variables and flags. Unknown keys
+//! are errors that name the key (`deny_unknown_fields`). Defaults and env overrides are
+//! documented in `docs/operations.md`; keep the two in step.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use shrike_types::Outcome;
+
+/// Largest accepted request body (a `POST /v1/events` batch of 1,000 4 KiB events fits).
+pub const DEFAULT_MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
+/// Events in one `POST /v1/events` request.
+pub const DEFAULT_MAX_BATCH_EVENTS: usize = 1_000;
+/// Requests waiting for the engine thread; past this, new ones are shed with 503.
+pub const DEFAULT_QUEUE_CAPACITY: usize = 8_192;
+/// Requests being handled at once (including those queued for the engine).
+pub const DEFAULT_MAX_IN_FLIGHT: usize = 16_384;
+/// Commands the engine thread takes from its queue per batch.
+pub const DEFAULT_ENGINE_BATCH: usize = 256;
+
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    pub server: ServerConfig,
+    pub data: DataConfig,
+    pub policy: PolicyConfig,
+    pub engine: EngineConfig,
+    pub durability: DurabilityConfig,
+    pub decision_log: DecisionLogConfig,
+    pub auth: AuthConfig,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerConfig {
+    /// Address to listen on. Env `SHRIKE_LISTEN`, flag `--listen`.
+    pub listen: SocketAddr,
+    pub max_body_bytes: usize,
+    pub max_batch_events: usize,
+    pub max_in_flight: usize,
+    /// Seconds a client is told to wait in `Retry-After` when shed.
+    pub retry_after_secs: u32,
+    /// Seconds to wait for in-flight requests on shutdown before closing them.
+    pub shutdown_grace_secs: u64,
+    pub tls: Option<TlsConfig>,
+}
+
+/// PEM files; with this section the server speaks HTTPS only.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct TlsConfig {
+    pub cert: PathBuf,
+    pub key: PathBuf,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct DataConfig {
+    /// Directory of the command log, snapshots and records. Env `SHRIKE_DATA`, flag `--data`.
+    pub dir: PathBuf,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct PolicyConfig {
+    /// Policy file created and published as the first version when the data directory has
+    /// none. Env `SHRIKE_POLICY`, flag `--policy`.
+    pub initial: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct EngineConfig {
+    pub queue_capacity: usize,
+    pub batch: usize,
+    /// Deadline applied when the caller sets none (ms); none: wait for the engine.
+    pub default_deadline_ms: Option<u64>,
+    /// The outcome answered when a caller's deadline cannot be met (marked `degraded`).
+    pub fallback_outcome: Outcome,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct DurabilityConfig {
+    /// `true`: an event is acknowledged only after its log record is on disk (fsync, group
+    /// committed). `false`: after `write`, which survives a process crash (`kill -9`) but not
+    /// a power loss.
+    pub fsync: bool,
+    /// Take a snapshot after this many logged commands (and on shutdown).
+    pub snapshot_every: u64,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct DecisionLogConfig {
+    /// Days of decisions kept; older ones are deleted in the background.
+    pub retention_days: u32,
+    /// Decisions waiting to be written; past it they are counted as dropped from the log
+    /// (never blocking decisions).
+    pub queue_capacity: usize,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuthConfig {
+    /// `false` turns API keys off (every route open): for local experiments only.
+    pub required: bool,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            max_batch_events: DEFAULT_MAX_BATCH_EVENTS,
+            max_in_flight: DEFAULT_MAX_IN_FLIGHT,
+            retry_after_secs: 1,
+            shutdown_grace_secs: 10,
+            tls: None,
+        }
+    }
+}
+
+impl Default for DataConfig {
+    fn default() -> Self {
+        DataConfig { dir: PathBuf::from("data") }
+    }
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        EngineConfig {
+            queue_capacity: DEFAULT_QUEUE_CAPACITY,
+            batch: DEFAULT_ENGINE_BATCH,
+            default_deadline_ms: None,
+            fallback_outcome: Outcome::Review,
+        }
+    }
+}
+
+impl Default for DurabilityConfig {
+    fn default() -> Self {
+        DurabilityConfig { fsync: true, snapshot_every: 1_000_000 }
+    }
+}
+
+impl Default for DecisionLogConfig {
+    fn default() -> Self {
+        DecisionLogConfig { retention_days: 30, queue_capacity: 65_536 }
+    }
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        AuthConfig { required: true }
+    }
+}
+
+/// Why a configuration was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{path}: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("{path}: {message}")]
+    Parse { path: PathBuf, message: String },
+    #[error("environment variable {name}: {message}")]
+    Env { name: &'static str, message: String },
+    #[error("{field}: {message}")]
+    Invalid { field: &'static str, message: String },
+}
+
+impl Config {
+    /// Reads `path` (TOML). Errors name the file, and the line, column and key at fault.
+    pub fn from_file(path: &Path) -> Result<Config, ConfigError> {
+        let text =
+            std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.to_path_buf(), source })?;
+        Config::from_toml(&text).map_err(|message| ConfigError::Parse { path: path.to_path_buf(), message })
+    }
+
+    /// Parses TOML text; the error message names the line, column and key.
+    pub fn from_toml(text: &str) -> Result<Config, String> {
+        toml::from_str(text).map_err(|e| e.to_string().trim_end().to_string())
+    }
+
+    /// Applies `SHRIKE_LISTEN`, `SHRIKE_DATA` and `SHRIKE_POLICY` from `env` (a lookup, so
+    /// tests need not touch the process environment).
+    pub fn apply_env(&mut self, env: impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
+        if let Some(v) = env("SHRIKE_LISTEN") {
+            self.server.listen = v.parse().map_err(|e| ConfigError::Env {
+                name: "SHRIKE_LISTEN",
+                message: format!("expected an address such as 127.0.0.1:8080, got {v:?} ({e})"),
+            })?;
+        }
+        if let Some(v) = env("SHRIKE_DATA") {
+            self.data.dir = PathBuf::from(v);
+        }
+        if let Some(v) = env("SHRIKE_POLICY") {
+            self.policy.initial = Some(PathBuf::from(v));
+        }
+        Ok(())
+    }
+
+    /// Checks the values serde cannot: positive sizes and capacities.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let positive = [
+            ("server.max_body_bytes", self.server.max_body_bytes),
+            ("server.max_batch_events", self.server.max_batch_events),
+            ("server.max_in_flight", self.server.max_in_flight),
+            ("engine.queue_capacity", self.engine.queue_capacity),
+            ("engine.batch", self.engine.batch),
+            ("decision_log.queue_capacity", self.decision_log.queue_capacity),
+        ];
+        for (field, v) in positive {
+            if v == 0 {
+                return Err(ConfigError::Invalid { field, message: "must be at least 1".into() });
+            }
+        }
+        if self.durability.snapshot_every == 0 {
+            let message = "must be at least 1".into();
+            return Err(ConfigError::Invalid { field: "durability.snapshot_every", message });
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_empty_file_is_the_defaults() {
+        assert_eq!(Config::from_toml("").unwrap(), Config::default());
+    }
+
+    #[test]
+    fn unknown_keys_are_named() {
+        let err = Config::from_toml("[server]\nlisten = \"127.0.0.1:1\"\nlisen = 3\n").unwrap_err();
+        assert!(err.contains("lisen"), "{err}");
+        assert!(err.contains("line 3"), "{err}");
+    }
+
+    #[test]
+    fn env_overrides_and_validation() {
+        let mut c = Config::default();
+        let env = |k: &str| (k == "SHRIKE_LISTEN").then(|| "0.0.0.0:9000".to_string());
+        c.apply_env(env).unwrap();
+        assert_eq!(c.server.listen.port(), 9000);
+        let bad = |k: &str| (k == "SHRIKE_LISTEN").then(|| "nope".to_string());
+        assert!(c.apply_env(bad).unwrap_err().to_string().contains("SHRIKE_LISTEN"));
+        c.engine.batch = 0;
+        assert!(c.validate().unwrap_err().to_string().contains("engine.batch"));
+    }
+}

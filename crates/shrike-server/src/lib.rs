@@ -1,0 +1,17 @@
+//! # shrike-server
+//!
+//! The decision service behind `shrike serve`: the HTTP API ([`api`]), the engine thread that
+//! owns all decision state ([`worker`]), the journal and snapshots that make it durable
+//! ([`journal`]), the decision log ([`sink`]), metrics and configuration. The engine crates
+//! know nothing of HTTP; this crate is the shell that wires them to the network.
+
+pub mod api;
+pub mod boot;
+pub mod config;
+pub mod journal;
+pub mod metrics;
+pub mod openapi;
+pub mod recovery;
+pub mod service;
+pub mod sink;
+pub mod worker;

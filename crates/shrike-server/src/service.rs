@@ -1,0 +1,145 @@
+//! Starting and stopping the whole service: recovery, the engine and decision-log threads,
+//! the HTTP listener, and the orderly shutdown (stop accepting, drain, commit, snapshot).
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
+
+use crate::api::{AppState, router};
+use crate::config::Config;
+use crate::journal::{Journal, LoadedPolicy, NullJournal};
+use crate::metrics::Metrics;
+use crate::sink::{self, NoWriter};
+use crate::worker::{self, Worker};
+
+/// Why the service could not start or stopped with an error.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error("{0}")]
+    Config(#[from] crate::config::ConfigError),
+    #[error("policy {path}: {source}")]
+    Policy { path: String, source: crate::journal::PolicyError },
+    #[error("no policy: give one with --policy FILE (or policy.initial / SHRIKE_POLICY)")]
+    NoPolicy,
+    #[error("listening on {addr}: {source}")]
+    Listen { addr: std::net::SocketAddr, source: std::io::Error },
+    #[error("{what}: {source}")]
+    Io { what: &'static str, source: std::io::Error },
+    #[error("recovery: {0}")]
+    Recovery(#[from] crate::recovery::RecoveryError),
+    #[error("engine: {0}")]
+    Engine(String),
+}
+
+/// A running service.
+pub struct Service {
+    pub state: AppState,
+    pub addr: std::net::SocketAddr,
+    shutdown: tokio::sync::watch::Sender<bool>,
+    server: tokio::task::JoinHandle<Result<(), std::io::Error>>,
+    engine_thread: std::thread::JoinHandle<Worker>,
+    log_thread: std::thread::JoinHandle<()>,
+}
+
+/// The engine thread's starting state: a policy and an empty (or recovered) engine.
+pub struct Start {
+    pub live: LoadedPolicy,
+    pub journal: Box<dyn Journal>,
+}
+
+impl Start {
+    /// A fresh start with `policy` and no durability (tests, experiments).
+    pub fn ephemeral(policy: LoadedPolicy) -> Start {
+        Start { live: policy, journal: Box::new(NullJournal::default()) }
+    }
+}
+
+impl Service {
+    /// Starts the service on `config.server.listen` (port 0 picks a free one).
+    pub async fn start(config: Config, start: Start) -> Result<Service, ServeError> {
+        config.validate()?;
+        let config = Arc::new(config);
+        let metrics = Arc::new(Metrics::default());
+        let io = |what| move |source| ServeError::Io { what, source };
+        let (sink, recent, log_thread) =
+            sink::start(config.decision_log.queue_capacity, Arc::clone(&metrics), Box::new(NoWriter))
+                .map_err(io("starting the decision log"))?;
+        let engine = crate::boot::fresh_engine(Arc::clone(&start.live.compiled))
+            .map_err(|e| ServeError::Engine(e.to_string()))?;
+        let worker = Worker {
+            live: start.live.clone(),
+            engine,
+            shadow: None,
+            journal: start.journal,
+            sink,
+            metrics: Arc::clone(&metrics),
+            batch: config.engine.batch,
+            snapshot_every: config.durability.snapshot_every,
+            since_snapshot: 0,
+        };
+        let (handle, engine_thread) =
+            worker::spawn(worker, config.engine.queue_capacity).map_err(io("starting the engine thread"))?;
+        let state = AppState {
+            in_flight: Arc::new(Semaphore::new(config.server.max_in_flight)),
+            config: Arc::clone(&config),
+            engine: handle,
+            metrics,
+            recent,
+            live: Arc::new(RwLock::new(start.live)),
+            ready: Arc::new(AtomicBool::new(false)),
+        };
+        let addr = config.server.listen;
+        let listener = TcpListener::bind(addr).await.map_err(|source| ServeError::Listen { addr, source })?;
+        let addr = listener.local_addr().map_err(io("reading the listening address"))?;
+        let (shutdown, mut stop) = tokio::sync::watch::channel(false);
+        let app = router(state.clone());
+        let server = tokio::spawn(async move {
+            let signal = async move {
+                let _ = stop.wait_for(|s| *s).await;
+            };
+            axum::serve(listener, app).with_graceful_shutdown(signal).await
+        });
+        state.ready.store(true, Ordering::Release);
+        tracing::info!(%addr, policy = %state.live_version(), "shrike serving");
+        Ok(Service { state, addr, shutdown, server, engine_thread, log_thread })
+    }
+
+    /// The API as a `tower` service, for in-process tests (same state as the listener).
+    pub fn router(&self) -> axum::Router {
+        router(self.state.clone())
+    }
+
+    /// Stops accepting, lets in-flight requests finish (up to the grace period), then stops
+    /// the engine thread (which commits and snapshots) and the decision log (which flushes).
+    pub async fn stop(self) -> Result<(), ServeError> {
+        self.state.ready.store(false, Ordering::Release);
+        let _ = self.shutdown.send(true);
+        let grace = Duration::from_secs(self.state.config.server.shutdown_grace_secs);
+        match tokio::time::timeout(grace, self.server).await {
+            Ok(Ok(Err(e))) => tracing::warn!(error = %e, "server stopped with an error"),
+            Ok(_) => {}
+            Err(_) => tracing::warn!("in-flight requests did not finish within the grace period"),
+        }
+        let Service { state, engine_thread, log_thread, .. } = self;
+        let join = tokio::task::spawn_blocking(move || {
+            state.engine.shutdown();
+            drop(state);
+            let mut worker = engine_thread.join().map_err(|_| ServeError::Engine("engine thread panicked".into()))?;
+            if let Err(e) = worker.snapshot() {
+                tracing::error!(error = %e, "shutdown snapshot failed");
+            }
+            drop(worker);
+            let _ = log_thread.join();
+            Ok::<(), ServeError>(())
+        });
+        join.await.map_err(|e| ServeError::Engine(e.to_string()))?
+    }
+}
+
+/// `Mutex` poisoning is not recoverable state here: a poisoned ring is read as empty.
+pub fn lock<T>(m: &Mutex<T>) -> Option<std::sync::MutexGuard<'_, T>> {
+    m.lock().ok()
+}
