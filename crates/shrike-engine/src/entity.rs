@@ -14,9 +14,11 @@ impl<S: FeatureStore> Engine<S> {
     /// features `by device_id` for a device), as a decision would read them now. Features
     /// keyed by a combination of fields (`by user_id, device_id`) are not an entity's alone
     /// and are not listed. Nothing is created or changed.
-    pub fn entity_features(&mut self, field: Field, value: &str) -> Vec<FeatureReading> {
+    pub fn entity_features(&mut self, field: Field, value: &Value<'_>) -> Vec<FeatureReading> {
         let mut key = Vec::new();
-        keys::encode(&Value::Str(value.into()), &mut key);
+        if !keys::encode(value, &mut key) {
+            return Vec::new();
+        }
         let key = keys::key_hash(&key);
         let mut out = Vec::new();
         for (g, group) in self.policy.groups.iter().enumerate() {
@@ -33,5 +35,10 @@ impl<S: FeatureStore> Engine<S> {
         }
         out.sort_by(|a, b| a.name.cmp(&b.name));
         out
+    }
+
+    /// The names of the lists holding `value` now (entries still live at the watermark).
+    pub fn lists_containing(&self, value: &Value<'_>) -> Vec<String> {
+        self.lists.containing(value, self.watermark)
     }
 }

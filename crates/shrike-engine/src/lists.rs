@@ -116,6 +116,18 @@ impl MemoryLists {
         out
     }
 
+    /// Names of the lists (sorted) holding `value` at `at`.
+    pub fn containing(&self, value: &Value<'_>, at: Timestamp) -> Vec<String> {
+        let mut names: Vec<String> = self
+            .by_name
+            .iter()
+            .filter(|(_, i)| holds(&self.lists[**i].1, value, at))
+            .map(|(n, _)| n.clone())
+            .collect();
+        names.sort();
+        names
+    }
+
     pub fn entries(&self, list: &str) -> Option<&ListEntries> {
         self.by_name.get(list).map(|&i| &self.lists[i].1)
     }
@@ -139,11 +151,14 @@ pub fn canonical(v: &Value<'_>) -> String {
 
 impl ListLookup for MemoryLists {
     fn contains(&self, list: ListId, value: &Value<'_>, at: Timestamp) -> bool {
-        let Some(entries) = self.lookup(list) else { return false };
-        match value {
-            Value::Ip(ip) => entries.networks.iter().any(|(n, e)| live(*e, at) && n.contains(*ip)),
-            Value::Str(s) => entries.values.get(s.as_ref()).is_some_and(|e| live(*e, at)),
-            other => entries.values.get(canonical(other).as_str()).is_some_and(|e| live(*e, at)),
-        }
+        self.lookup(list).is_some_and(|entries| holds(entries, value, at))
+    }
+}
+
+fn holds(entries: &ListEntries, value: &Value<'_>, at: Timestamp) -> bool {
+    match value {
+        Value::Ip(ip) => entries.networks.iter().any(|(n, e)| live(*e, at) && n.contains(*ip)),
+        Value::Str(s) => entries.values.get(s.as_ref()).is_some_and(|e| live(*e, at)),
+        other => entries.values.get(canonical(other).as_str()).is_some_and(|e| live(*e, at)),
     }
 }

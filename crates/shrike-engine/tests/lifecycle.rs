@@ -11,7 +11,7 @@ use shrike_features::MemoryStore;
 use shrike_gen::{GenConfig, Generator};
 use shrike_types::clock::ManualClock;
 use shrike_types::parse::parse_event;
-use shrike_types::{Field, Timestamp};
+use shrike_types::{Field, Timestamp, Value};
 
 const REFERENCE: &str = include_str!("../../../examples/marketplace/policy.shrike");
 
@@ -77,9 +77,10 @@ fn a_swap_carries_identical_features_and_starts_changed_ones_empty() {
     let (mut tail, clock_t) = engine(edited());
     run(&mut tail, &clock_t, second);
     for device in devices(&lines) {
-        let got = swapped.entity_features(Field::DeviceId, &device);
-        let all = whole.entity_features(Field::DeviceId, &device);
-        let fresh = tail.entity_features(Field::DeviceId, &device);
+        let value = Value::Str(device.clone().into());
+        let got = swapped.entity_features(Field::DeviceId, &value);
+        let all = whole.entity_features(Field::DeviceId, &value);
+        let fresh = tail.entity_features(Field::DeviceId, &value);
         for ((g, a), f) in got.iter().zip(&all).zip(&fresh) {
             let expected = if report.fresh.contains(&g.name.to_string()) { f } else { a };
             assert_eq!(g, expected, "device {device}");

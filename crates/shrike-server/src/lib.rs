@@ -8,6 +8,7 @@
 pub mod api;
 pub mod boot;
 pub mod config;
+pub mod entity;
 pub mod journal;
 pub mod metrics;
 pub mod openapi;

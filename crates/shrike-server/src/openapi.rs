@@ -3,16 +3,17 @@
 use utoipa::OpenApi;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 
-use crate::api::{decide, error, ops, types};
+use crate::api::{decide, decisions, entities, error, ops, types};
 
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Shrike decision API", description = "Real-time risk decisions for marketplaces. See docs/api.md."),
-    paths(decide::decide, decide::ingest, ops::healthz, ops::readyz, ops::metrics, ops::openapi),
+    paths(decide::decide, decide::ingest, decisions::by_id, decisions::query, entities::entity, ops::healthz, ops::readyz, ops::metrics, ops::openapi),
     components(schemas(types::DecisionResponse, types::Reason, types::Feature, types::IngestResponse,
-        types::EventResult, decide::IngestBody, error::Problem, error::FieldError)),
+        types::EventResult, decide::IngestBody, error::Problem, error::FieldError, decisions::DecisionSummary,
+        decisions::DecisionPage, entities::EntityResponse)),
     modifiers(&ApiKey),
-    tags((name = "decide", description = "Decisions and ingestion"), (name = "operations", description = "Health and metrics"))
+    tags((name = "decide", description = "Decisions and ingestion"), (name = "investigate", description = "The decision log and entities"), (name = "operations", description = "Health and metrics"))
 )]
 pub struct ApiDoc;
 

@@ -27,6 +27,8 @@ pub struct LoggedDecision {
     /// The shadow policy's decision on the same event, if one runs.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub shadow: Option<Decision>,
+    /// The event's type and entity ids (what the log is queried by).
+    pub entities: crate::entity::EventEntities,
     /// From the request's arrival to the engine's answer.
     pub latency_us: u64,
     /// `false` when the caller's deadline passed first and it was answered with the

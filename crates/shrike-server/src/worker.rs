@@ -15,7 +15,9 @@ use shrike_engine::lifecycle::SwapReport;
 use shrike_features::MemoryStore;
 use shrike_types::clock::Stopwatch;
 use shrike_types::parse::parse_event;
-use shrike_types::{Decision, Event, FeatureReading, Field, Timestamp};
+use shrike_types::{Decision, Event, FeatureReading, Timestamp, Value};
+
+use crate::entity::{EntityKind, EventEntities};
 use tokio::sync::oneshot;
 
 use crate::journal::{Journal, Kind, ListRecord, LoadedPolicy, PolicyRecord};
@@ -47,13 +49,20 @@ pub struct IngestRequest {
 /// What happened to one ingested event.
 pub type Ingested = shrike_engine::Applied;
 
+/// An entity's current state in the engine.
+#[derive(Debug, Clone)]
+pub struct EntityView {
+    pub features: Vec<FeatureReading>,
+    pub lists: Vec<String>,
+}
+
 /// A change of engine state other than an event.
 pub enum Control {
     Publish { policy: LoadedPolicy, reply: oneshot::Sender<Result<SwapReport, String>> },
     SetShadow { policy: Option<LoadedPolicy>, reply: oneshot::Sender<Result<(), String>> },
     ListAdd { list: String, value: String, expires: Option<Timestamp>, reply: oneshot::Sender<Result<(), String>> },
     ListRemove { list: String, value: String, reply: oneshot::Sender<bool> },
-    Entity { field: Field, value: String, reply: oneshot::Sender<Vec<FeatureReading>> },
+    Entity { kind: EntityKind, value: Value<'static>, reply: oneshot::Sender<EntityView> },
     Snapshot { reply: oneshot::Sender<Result<u64, String>> },
 }
 
@@ -200,24 +209,26 @@ impl Worker {
                 i += 1;
             });
         }
+        let entities: Vec<EventEntities> = events.iter().map(EventEntities::of).collect();
         drop(events);
         self.commit(kept.len() as u64);
-        let replies = kept.iter().zip(decisions).zip(shadows).enumerate();
+        let replies = kept.iter().zip(decisions).zip(shadows).zip(entities).enumerate();
         let mut taken: Vec<Option<DecideRequest>> = requests.drain(..).map(Some).collect();
-        for (n, ((&i, decision), shadow)) in replies {
+        for (n, (((&i, decision), shadow), entities)) in replies {
             let Some(req) = taken[i].take() else { continue };
             let decision_id = format!("{:016x}", first + n as u64);
-            self.answer(req, Decided { decision_id, decision, shadow });
+            self.answer(req, Decided { decision_id, decision, shadow }, entities);
         }
     }
 
-    fn answer(&mut self, req: DecideRequest, decided: Decided) {
+    fn answer(&mut self, req: DecideRequest, decided: Decided, entities: EventEntities) {
         self.metrics.record_decision(&decided.decision);
         let latency_us = req.received.elapsed_nanos() / 1_000;
         let logged = LoggedDecision {
             decision_id: decided.decision_id.clone(),
             decision: decided.decision.clone(),
             shadow: decided.shadow.clone(),
+            entities,
             latency_us,
             answered: true,
         };
@@ -287,8 +298,10 @@ impl Worker {
                 let removed = self.list_remove(&list, &value);
                 let _ = reply.send(removed);
             }
-            Control::Entity { field, value, reply } => {
-                let _ = reply.send(self.engine.entity_features(field, &value));
+            Control::Entity { kind, value, reply } => {
+                let features = self.engine.entity_features(kind.field(), &value);
+                let lists = self.engine.lists_containing(&value);
+                let _ = reply.send(EntityView { features, lists });
             }
             Control::Snapshot { reply } => {
                 let _ = reply.send(self.snapshot());

@@ -136,3 +136,36 @@ async fn operations_routes() {
     assert!(doc["components"]["schemas"]["DecisionResponse"].is_object());
     svc.stop().await.unwrap();
 }
+
+#[tokio::test]
+async fn an_entity_shows_its_features_lists_and_decisions() {
+    let svc = start(config()).await;
+    let mut ids = Vec::new();
+    for i in 0..3 {
+        let body = event(&format!("s{i}"), "account.signup", r#","user_id":"u7","device_id":"dv_x""#);
+        ids.push(post(&svc, "/v1/decide", &body).await.json()["decision_id"].as_str().unwrap().to_string());
+    }
+    // The decision log is written in the background: wait for it.
+    let mut listed = serde_json::Value::Null;
+    for _ in 0..100 {
+        listed = get(&svc, "/v1/decisions?entity=device:dv_x&outcome=block").await.json();
+        if listed["decisions"].as_array().is_some_and(|d| !d.is_empty()) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(listed["decisions"].as_array().unwrap().len(), 1, "{listed}");
+    assert_eq!(listed["decisions"][0]["decision_id"], ids[2].as_str());
+    assert_eq!(listed["decisions"][0]["rules"][0], "fake_accounts_device_farm");
+    let one = get(&svc, &format!("/v1/decisions/{}", ids[0])).await;
+    assert_eq!(one.status, 200);
+    assert_eq!(one.json()["decision"]["event_id"], "s0");
+    let e = get(&svc, "/v1/entities/device/dv_x").await.json();
+    let signups = e["features"].as_array().unwrap().iter().find(|f| f["name"] == "device_signups_1d").unwrap().clone();
+    assert_eq!(signups["value"], 3.0, "{e}");
+    assert_eq!(e["decisions"].as_array().unwrap().len(), 3);
+    assert_eq!(get(&svc, "/v1/entities/planet/x").await.status, 422);
+    assert_eq!(get(&svc, "/v1/decisions/nope").await.status, 404);
+    assert_eq!(get(&svc, "/v1/decisions?outcome=maybe").await.status, 422);
+    svc.stop().await.unwrap();
+}

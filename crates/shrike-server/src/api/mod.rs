@@ -4,6 +4,8 @@
 
 pub mod body;
 pub mod decide;
+pub mod decisions;
+pub mod entities;
 pub mod error;
 pub mod ops;
 pub mod types;
@@ -56,6 +58,9 @@ pub fn router(state: AppState) -> Router {
     let api = Router::new()
         .route("/v1/decide", post(decide::decide))
         .route("/v1/events", post(decide::ingest))
+        .route("/v1/decisions", get(decisions::query))
+        .route("/v1/decisions/{id}", get(decisions::by_id))
+        .route("/v1/entities/{kind}/{id}", get(entities::entity))
         .layer(middleware::from_fn_with_state(state.clone(), bound_in_flight));
     Router::new()
         .merge(api)
