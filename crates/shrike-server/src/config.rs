@@ -45,6 +45,9 @@ pub struct ServerConfig {
     /// Seconds to wait for in-flight requests on shutdown before closing them.
     pub shutdown_grace_secs: u64,
     pub tls: Option<TlsConfig>,
+    /// Adds `POST /v1/echo`, which parses an event and returns it, through the same stack
+    /// as `/v1/decide` but without the engine: the HTTP benchmark's baseline. Off by default.
+    pub bench_echo: bool,
 }
 
 /// PEM files; with this section the server speaks HTTPS only.
@@ -119,6 +122,7 @@ impl Default for ServerConfig {
             retry_after_secs: 1,
             shutdown_grace_secs: 10,
             tls: None,
+            bench_echo: false,
         }
     }
 }

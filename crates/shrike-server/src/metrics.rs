@@ -81,8 +81,17 @@ impl Histogram {
 }
 
 /// The routes whose latency is measured, as they appear in the `route` label.
-pub const ROUTES: [&str; 8] =
-    ["/v1/decide", "/v1/events", "/v1/decisions", "/v1/entities", "/v1/policies", "/v1/lists", "/v1/labels", "other"];
+pub const ROUTES: [&str; 9] = [
+    "/v1/decide",
+    "/v1/events",
+    "/v1/decisions",
+    "/v1/entities",
+    "/v1/policies",
+    "/v1/lists",
+    "/v1/labels",
+    "/v1/echo",
+    "other",
+];
 
 /// Every metric of the service.
 #[derive(Debug, Default)]

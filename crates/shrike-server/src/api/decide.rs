@@ -118,6 +118,14 @@ fn fallback(state: &AppState, received: Stopwatch) -> DecisionResponse {
     DecisionResponse::new(None, d, received.elapsed_nanos() / 1_000, true)
 }
 
+/// `POST /v1/echo` (only with `server.bench_echo`): parses the event as `/v1/decide` does and
+/// returns it re-serialized, without touching the engine.
+pub async fn echo(JsonBytes(body): JsonBytes) -> Result<impl IntoResponse, ApiError> {
+    let event = parse_event(&body).map_err(|e| event_error(&e))?;
+    let json = shrike_types::parse::to_json(&event);
+    Ok(([(axum::http::header::CONTENT_TYPE, "application/json")], json))
+}
+
 /// The body of `POST /v1/events`.
 #[derive(serde::Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]

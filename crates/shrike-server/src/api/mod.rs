@@ -55,13 +55,16 @@ impl AppState {
 
 /// The whole API over `state`.
 pub fn router(state: AppState) -> Router {
-    let api = Router::new()
+    let mut api = Router::new()
         .route("/v1/decide", post(decide::decide))
         .route("/v1/events", post(decide::ingest))
         .route("/v1/decisions", get(decisions::query))
         .route("/v1/decisions/{id}", get(decisions::by_id))
-        .route("/v1/entities/{kind}/{id}", get(entities::entity))
-        .layer(middleware::from_fn_with_state(state.clone(), bound_in_flight));
+        .route("/v1/entities/{kind}/{id}", get(entities::entity));
+    if state.config.server.bench_echo {
+        api = api.route("/v1/echo", post(decide::echo));
+    }
+    let api = api.layer(middleware::from_fn_with_state(state.clone(), bound_in_flight));
     Router::new()
         .merge(api)
         .route("/healthz", get(ops::healthz))
