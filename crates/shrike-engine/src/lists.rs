@@ -118,12 +118,8 @@ impl MemoryLists {
 
     /// Names of the lists (sorted) holding `value` at `at`.
     pub fn containing(&self, value: &Value<'_>, at: Timestamp) -> Vec<String> {
-        let mut names: Vec<String> = self
-            .by_name
-            .iter()
-            .filter(|(_, i)| holds(&self.lists[**i].1, value, at))
-            .map(|(n, _)| n.clone())
-            .collect();
+        let mut names: Vec<String> =
+            self.by_name.iter().filter(|(_, i)| holds(&self.lists[**i].1, value, at)).map(|(n, _)| n.clone()).collect();
         names.sort();
         names
     }

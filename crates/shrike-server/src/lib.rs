@@ -15,4 +15,5 @@ pub mod openapi;
 pub mod recovery;
 pub mod service;
 pub mod sink;
+pub mod tls;
 pub mod worker;

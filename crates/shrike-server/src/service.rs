@@ -32,6 +32,8 @@ pub enum ServeError {
     Recovery(#[from] crate::recovery::RecoveryError),
     #[error("engine: {0}")]
     Engine(String),
+    #[error("TLS: {0}")]
+    Tls(#[from] crate::tls::TlsError),
 }
 
 /// A running service.
@@ -96,12 +98,17 @@ impl Service {
         let addr = listener.local_addr().map_err(io("reading the listening address"))?;
         let (shutdown, mut stop) = tokio::sync::watch::channel(false);
         let app = router(state.clone());
-        let server = tokio::spawn(async move {
-            let signal = async move {
-                let _ = stop.wait_for(|s| *s).await;
-            };
-            axum::serve(listener, app).with_graceful_shutdown(signal).await
-        });
+        let signal = async move {
+            let _ = stop.wait_for(|s| *s).await;
+        };
+        let server = match &config.server.tls {
+            None => tokio::spawn(async move { axum::serve(listener, app).with_graceful_shutdown(signal).await }),
+            Some(tls) => {
+                let tls = crate::tls::server_config(tls)?;
+                let listener = crate::tls::TlsListener::new(listener, tls).map_err(io("starting TLS"))?;
+                tokio::spawn(async move { axum::serve(listener, app).with_graceful_shutdown(signal).await })
+            }
+        };
         state.ready.store(true, Ordering::Release);
         tracing::info!(%addr, policy = %state.live_version(), "shrike serving");
         Ok(Service { state, addr, shutdown, server, engine_thread, log_thread })

@@ -92,7 +92,10 @@ pub async fn by_id(State(state): State<AppState>, Path(id): Path<String>) -> Res
 #[utoipa::path(get, path = "/v1/decisions", tag = "investigate", params(DecisionFilter),
     responses((status = 200, body = DecisionPage), (status = 422, body = super::error::Problem)),
     security(("api_key" = ["admin"])))]
-pub async fn query(State(state): State<AppState>, Query(f): Query<DecisionFilter>) -> Result<impl IntoResponse, ApiError> {
+pub async fn query(
+    State(state): State<AppState>,
+    Query(f): Query<DecisionFilter>,
+) -> Result<impl IntoResponse, ApiError> {
     let filter = Parsed::from(&f)?;
     let limit = f.limit.unwrap_or(100);
     if limit == 0 || limit > MAX_QUERY_LIMIT {
@@ -122,15 +125,20 @@ impl Parsed {
         let entity = match &f.entity {
             None => None,
             Some(e) => {
-                let (k, id) = e.split_once(':').ok_or_else(|| ApiError::field("entity", "expected KIND:ID, e.g. device:dv_1"))?;
-                let kind = EntityKind::from_name(k)
-                    .ok_or_else(|| ApiError::field("entity", "kind must be one of user, device, ip, card, email, phone, shop"))?;
+                let (k, id) =
+                    e.split_once(':').ok_or_else(|| ApiError::field("entity", "expected KIND:ID, e.g. device:dv_1"))?;
+                let kind = EntityKind::from_name(k).ok_or_else(|| {
+                    ApiError::field("entity", "kind must be one of user, device, ip, card, email, phone, shop")
+                })?;
                 Some((kind, id.to_string()))
             }
         };
         let outcome = match &f.outcome {
             None => None,
-            Some(o) => Some(Outcome::from_name(o).ok_or_else(|| ApiError::field("outcome", "must be allow, challenge, review or block"))?),
+            Some(o) => Some(
+                Outcome::from_name(o)
+                    .ok_or_else(|| ApiError::field("outcome", "must be allow, challenge, review or block"))?,
+            ),
         };
         Ok(Parsed {
             entity,

@@ -34,7 +34,10 @@ pub struct EntityResponse {
         ("id" = String, Path, description = "The entity's id (a card's fingerprint)")),
     responses((status = 200, body = EntityResponse), (status = 422, body = super::error::Problem)),
     security(("api_key" = ["admin"])))]
-pub async fn entity(State(state): State<AppState>, Path((kind, id)): Path<(String, String)>) -> Result<impl IntoResponse, ApiError> {
+pub async fn entity(
+    State(state): State<AppState>,
+    Path((kind, id)): Path<(String, String)>,
+) -> Result<impl IntoResponse, ApiError> {
     let k = EntityKind::from_name(&kind)
         .ok_or_else(|| ApiError::field("kind", "must be one of user, device, ip, card, email, phone, shop"))?;
     let value = k.value(&id).ok_or_else(|| ApiError::field("id", format!("{id:?} is not an IP address")))?;
