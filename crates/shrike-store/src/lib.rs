@@ -52,3 +52,19 @@ pub use snapshot::{
     SNAPSHOT_FORMAT_VERSION, Snapshot, SnapshotCorruption, SnapshotError, SnapshotOptions, Snapshots, Written,
 };
 pub use sync::SyncHandle;
+
+#[cfg(test)]
+mod tests {
+    /// The engine thread owns the log, a syncer thread holds handles, a snapshot writer may
+    /// run elsewhere: all must cross threads.
+    #[test]
+    fn handles_cross_threads() {
+        fn send<T: Send>() {}
+        fn shared<T: Send + Sync + Clone>() {}
+        send::<super::CommandLog>();
+        send::<super::Snapshots>();
+        send::<super::Snapshot>();
+        shared::<super::SyncHandle>();
+        shared::<super::DataDir>();
+    }
+}

@@ -58,6 +58,8 @@ pub struct LogStats {
     pub segments: usize,
     /// Bytes written to the tail segment (header included).
     pub tail_bytes: u64,
+    /// Bytes of all segments (sealed ones and what was written to the tail).
+    pub bytes: u64,
 }
 
 /// The append-only, segmented command log (format and recovery rules: docs/storage.md).
@@ -78,6 +80,8 @@ pub struct CommandLog {
     tail: Arc<TailFile>,
     /// Bytes written to the tail segment.
     tail_len: u64,
+    /// Bytes of the sealed segments.
+    sealed_bytes: u64,
     staged: Vec<u8>,
     /// The position the next staged record gets.
     next: LogPos,
@@ -96,7 +100,9 @@ impl CommandLog {
         let segments = existing_or_first(&dir)?;
         // A previous process may have crashed before syncing the directory after a roll.
         sync_dir(&dir).map_err(LogError::io("fsync directory", &dir))?;
-        let tail_segment = segments[segments.len() - 1].clone(); // non-empty by construction
+        let last = segments.len() - 1; // non-empty by construction
+        let tail_segment = segments[last].clone();
+        let sealed_bytes = segments[..last].iter().map(segment_bytes).sum::<Result<u64, _>>()?;
         let tail = recover::recover_tail(&tail_segment)?;
         let recovery = Recovery {
             first: segments[0].first,
@@ -113,6 +119,7 @@ impl CommandLog {
             segments,
             tail: tail_file,
             tail_len: tail.len,
+            sealed_bytes,
             staged: Vec::new(),
             next: tail.end,
             written: tail.end,
@@ -211,6 +218,7 @@ impl CommandLog {
             Err(e) => return Err(self.shared.fail("roll segment", self.dir.clone(), std::io::Error::other(e))),
         };
         self.segments.push(Segment { first, path: path.clone() });
+        self.sealed_bytes += self.tail_len;
         self.tail = Arc::new(TailFile { file, path });
         self.tail_len = SEGMENT_HEADER_BYTES;
         self.shared.rolled(Arc::clone(&self.tail), first);
@@ -226,9 +234,11 @@ impl CommandLog {
         }
         let doomed = self.segments.windows(2).take_while(|pair| pair[1].first <= pos).count();
         for _ in 0..doomed {
-            let path = self.segments[0].path.clone();
-            std::fs::remove_file(&path).map_err(LogError::io("delete segment", &path))?;
+            let bytes = segment_bytes(&self.segments[0])?;
+            let path = &self.segments[0].path;
+            std::fs::remove_file(path).map_err(LogError::io("delete segment", path))?;
             self.segments.remove(0);
+            self.sealed_bytes -= bytes;
         }
         if doomed > 0 {
             sync_dir(&self.dir).map_err(LogError::io("fsync directory", &self.dir))?;
@@ -278,6 +288,7 @@ impl CommandLog {
             durable: self.durable(),
             segments: self.segments.len(),
             tail_bytes: self.tail_len,
+            bytes: self.sealed_bytes + self.tail_len,
         }
     }
 
@@ -289,6 +300,10 @@ impl CommandLog {
     fn tail_first(&self) -> LogPos {
         self.segments.last().map_or(self.next, |s| s.first)
     }
+}
+
+fn segment_bytes(segment: &Segment) -> Result<u64, LogError> {
+    Ok(std::fs::metadata(&segment.path).map_err(LogError::io("stat", &segment.path))?.len())
 }
 
 /// The segments in `dir`, or a new first segment at position 0 for an empty log.

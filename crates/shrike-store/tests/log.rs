@@ -94,9 +94,13 @@ fn truncate_before_deletes_only_whole_segments_before_the_position() {
     let (mut log, _) = open(dir.path(), 4 * 1024);
     fill(&mut log, 1_000, 20);
     let before = segments(dir.path()).len();
+    let on_disk =
+        |dir: &std::path::Path| segments(dir).iter().map(|p| std::fs::metadata(p).unwrap().len()).sum::<u64>();
+    assert_eq!(log.stats().bytes, on_disk(dir.path()));
     let deleted = log.truncate_before(LogPos(500)).unwrap();
     assert!(deleted > 0);
     assert_eq!(segments(dir.path()).len(), before - deleted);
+    assert_eq!((log.stats().bytes, log.stats().segments), (on_disk(dir.path()), before - deleted));
     let first = log.first();
     assert!(first <= LogPos(500) && first > LogPos(400), "the segment holding 500 is kept: first = {first}");
     assert!(matches!(log.read_from(LogPos(first.0 - 1)), Err(LogError::Truncated { .. })));
@@ -107,8 +111,10 @@ fn truncate_before_deletes_only_whole_segments_before_the_position() {
     assert_eq!(segments(dir.path()).len(), 1);
     fill(&mut log, 1_100, 20);
     assert!(matches!(log.truncate_before(LogPos(2_000)), Err(LogError::PastEnd { .. })));
+    assert_eq!(log.stats().bytes, on_disk(dir.path()));
     drop(log);
     let (log, recovery) = open(dir.path(), 4 * 1024);
+    assert_eq!(log.stats().bytes, on_disk(dir.path()), "sizes are counted at open too");
     assert_eq!((recovery.first, recovery.end), (log.first(), LogPos(1_100)));
     assert_eq!(check_all(&log), 1_100 - log.first().0);
 }

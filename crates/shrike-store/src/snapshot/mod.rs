@@ -254,7 +254,9 @@ fn read(path: &Path, name_pos: LogPos) -> Result<Snapshot, SnapshotError> {
     if len > MAX_SNAPSHOT_BYTES {
         return Err(SnapshotError::TooLarge { path: path.to_path_buf(), bytes: len });
     }
-    let mut bytes = Vec::with_capacity(len as usize);
+    // A file too large for memory is an error, not an allocation abort.
+    let mut bytes = Vec::new();
+    bytes.try_reserve_exact(len as usize).map_err(|e| io_err("allocate for", path)(io::Error::other(e)))?;
     file.take(MAX_SNAPSHOT_BYTES).read_to_end(&mut bytes).map_err(io_err("read", path))?;
     let corrupt = |reason| SnapshotError::Corrupt { path: path.to_path_buf(), reason };
     let decoded = format::decode(&bytes).map_err(corrupt)?;
