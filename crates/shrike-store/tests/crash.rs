@@ -13,7 +13,10 @@ use std::process::{Command, Stdio};
 use common::{check_all, open};
 use shrike_store::{DataDir, LockError};
 
-const SEGMENT_BYTES: u64 = 64 * 1024;
+/// Segment size per round: small segments roll every ~300 records, so the kill often lands
+/// in a roll (the writer is then waiting for the old segment's fdatasync); large ones let it
+/// land mid-write.
+const SEGMENT_BYTES: [u64; 4] = [64 * 1024, 4 * 1024 * 1024, 64 * 1024, 1024 * 1024];
 /// The child's own bounds, should the test never kill it.
 const CHILD_MAX_RECORDS: &str = "500000";
 const CHILD_MAX_SECONDS: &str = "60";
@@ -24,9 +27,9 @@ const ACKS_BEFORE_KILL: [usize; 4] = [25, 300, 5, 120];
 fn every_acknowledged_record_survives_kill_9() {
     let dir = tempfile::tempdir().unwrap();
     let mut expected_start = 0;
-    for (round, acks_wanted) in ACKS_BEFORE_KILL.into_iter().enumerate() {
+    for (round, (acks_wanted, segment_bytes)) in ACKS_BEFORE_KILL.into_iter().zip(SEGMENT_BYTES).enumerate() {
         let mut child = Command::new(env!("CARGO_BIN_EXE_shrike-store-crash-writer"))
-            .args([dir.path().to_str().unwrap(), &SEGMENT_BYTES.to_string(), CHILD_MAX_RECORDS, CHILD_MAX_SECONDS])
+            .args([dir.path().to_str().unwrap(), &segment_bytes.to_string(), CHILD_MAX_RECORDS, CHILD_MAX_SECONDS])
             .stdout(Stdio::piped())
             .spawn()
             .unwrap();
@@ -48,7 +51,7 @@ fn every_acknowledged_record_survives_kill_9() {
         child.kill().unwrap(); // SIGKILL
         child.wait().unwrap();
         assert!(acks >= acks_wanted, "the child stopped early, after {acks} acknowledgements");
-        let (log, recovery) = open(dir.path(), SEGMENT_BYTES);
+        let (log, recovery) = open(dir.path(), segment_bytes);
         assert!(recovery.end.0 >= acked, "round {round}: acknowledged {acked}, recovered only {}", recovery.end);
         assert_eq!(check_all(&log), recovery.end.0, "every record intact and at its position");
         eprintln!("round {round}: {acks} acks up to {acked}, recovered {} ({:?})", recovery.end, recovery.truncated);
