@@ -114,3 +114,21 @@ fn a_snapshot_only_restores_under_its_policy_version() {
     let err = Engine::restore(edited(), &snap, Arc::new(ManualClock::new(Timestamp(0)))).err().unwrap();
     assert!(err.to_string().contains("was taken under policy version"), "{err}");
 }
+
+#[test]
+fn a_restored_snapshot_keeps_entity_features() {
+    let (mut a, clock) = engine(compile(REFERENCE));
+    for i in 0..3 {
+        let l = format!(
+            r#"{{"event_id":"s{i}","type":"account.signup","timestamp":"2026-09-01T10:00:00Z","device_id":"dv_r"}}"#
+        );
+        let e = parse_event(l.as_bytes()).unwrap();
+        clock.set(e.timestamp);
+        a.decide(&e);
+    }
+    let v = Value::Str("dv_r".into());
+    let before = a.entity_features(Field::DeviceId, &v);
+    let mut b = Engine::restore(compile(REFERENCE), &a.snapshot(), clock.clone()).unwrap();
+    assert_eq!(b.entity_features(Field::DeviceId, &v), before);
+    assert!(before.iter().any(|f| f.name.as_ref() == "device_signups_1d" && f.value == Value::Num(3.0)), "{before:?}");
+}

@@ -7,23 +7,121 @@ use shrike_engine::{Engine, store_layout};
 use shrike_features::{LayoutError, MemoryStore};
 use shrike_types::clock::SystemClock;
 
+use crate::config::Config;
+use crate::journal::{Journal, Kind, LoadedPolicy};
+use crate::journal_file::FileJournal;
+use crate::recovery::Replaying;
+use crate::service::{ServeError, Start};
+
 /// An empty engine for `policy`, its decisions stamped with wall time.
 pub fn fresh_engine(policy: Arc<CompiledPolicy>) -> Result<Engine<MemoryStore>, LayoutError> {
     let store = MemoryStore::new(store_layout(&policy))?;
     Ok(Engine::new(policy, store, Arc::new(SystemClock)))
 }
 
-/// The starting state for `config`: the initial policy (journal and records arrive with the
-/// durable data directory).
-pub fn open(config: &crate::config::Config) -> Result<crate::service::Start, crate::service::ServeError> {
-    use crate::service::ServeError;
+/// What recovery found and did, for the startup log line and `/metrics`.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct RecoveryReport {
+    /// The log position of the snapshot restored, if one was.
+    pub snapshot: Option<u64>,
+    /// Journal records replayed after it.
+    pub replayed: u64,
+    /// A torn record cut off the log's end (a crash mid-write), if there was one.
+    pub truncated_tail: Option<String>,
+    /// Newer snapshots that failed verification and were skipped.
+    pub rejected_snapshots: Vec<String>,
+}
+
+/// The starting state for `config`: the data directory's snapshot and journal replayed, or,
+/// for a fresh directory, the initial policy (`--policy`).
+pub fn open(config: &Config) -> Result<Start, ServeError> {
+    let (_, log, recovery, snapshots) = crate::journal_file::open_store(&config.data.dir).map_err(ServeError::Store)?;
+    let mut report = RecoveryReport {
+        truncated_tail: recovery.truncated.as_ref().map(|t| format!("{t:?}")),
+        ..RecoveryReport::default()
+    };
+    let latest = snapshots.latest().map_err(|e| ServeError::Store(e.to_string()))?;
+    report.rejected_snapshots = latest.rejected.iter().map(|e| e.to_string()).collect();
+    let (mut state, from) = match latest.snapshot {
+        Some(snap) => {
+            if snap.pos > log.end() || snap.pos < log.first() {
+                let msg = format!(
+                    "snapshot at position {} but the log holds {}..{}: the log was removed or replaced",
+                    snap.pos.0,
+                    log.first().0,
+                    log.end().0
+                );
+                return Err(ServeError::Store(msg));
+            }
+            let parts = snap.parts().map(|(n, b)| (n.to_string(), b.to_vec())).collect();
+            let (live, engine, shadow) = crate::recovery::restore(&parts)?;
+            report.snapshot = Some(snap.pos.0);
+            (Replaying { live, engine, shadow, replayed: 0 }, snap.pos)
+        }
+        None => {
+            if log.first().0 > 0 {
+                return Err(ServeError::Store("the log starts after position 0 but no snapshot covers it".into()));
+            }
+            (fresh(config, &log)?, log.first())
+        }
+    };
+    replay(&log, from, &mut state)?;
+    report.replayed = state.replayed;
+    let empty = log.end() == log.first();
+    let interval = std::time::Duration::from_millis(config.durability.sync_interval_ms);
+    let mut journal = FileJournal::new(log, snapshots, config.durability.sync, interval)
+        .map_err(|source| ServeError::Io { what: "starting the journal", source })?;
+    if empty {
+        // The first record of a journal installs its policy: the log alone can rebuild state.
+        let record = crate::journal::PolicyRecord::of(&state.live);
+        let io = |source| ServeError::Io { what: "journaling the initial policy", source };
+        journal.append(Kind::Policy, &[record.as_bytes()]).map_err(io)?;
+        journal.commit().map_err(io)?;
+    }
+    Ok(Start { live: state.live, engine: state.engine, shadow: state.shadow, journal: Box::new(journal), report })
+}
+
+/// The state before the first journal record: the initial policy, published as version 1.
+/// A log that already holds records starts with the policy its first record installs.
+fn fresh(config: &Config, log: &shrike_store::CommandLog) -> Result<Replaying, ServeError> {
+    let live = if log.end() > log.first() {
+        if config.policy.initial.is_some() {
+            tracing::info!("the data directory has a journal: --policy applies only to a fresh one");
+        }
+        first_logged_policy(log)?
+    } else {
+        initial_policy(config)?
+    };
+    let engine = fresh_engine(Arc::clone(&live.compiled)).map_err(|e| ServeError::Engine(e.to_string()))?;
+    Ok(Replaying { live, engine, shadow: None, replayed: 0 })
+}
+
+fn first_logged_policy(log: &shrike_store::CommandLog) -> Result<LoadedPolicy, ServeError> {
+    let mut reader = log.read_from(log.first()).map_err(|e| ServeError::Store(e.to_string()))?;
+    while let Some(r) = reader.next_record().map_err(|e| ServeError::Store(e.to_string()))? {
+        if r.kind == Kind::Policy as u8 {
+            return crate::recovery::policy_from_record(r.payload).map_err(ServeError::Engine);
+        }
+    }
+    Err(ServeError::NoPolicy)
+}
+
+fn replay(log: &shrike_store::CommandLog, from: shrike_store::LogPos, state: &mut Replaying) -> Result<(), ServeError> {
+    let mut reader = log.read_from(from).map_err(|e| ServeError::Store(e.to_string()))?;
+    while let Some(r) = reader.next_record().map_err(|e| ServeError::Store(e.to_string()))? {
+        crate::recovery::apply_record(state, r.pos.0, r.kind, r.payload)?;
+    }
+    Ok(())
+}
+
+/// The policy file given for a fresh data directory.
+pub fn initial_policy(config: &Config) -> Result<LoadedPolicy, ServeError> {
     let path = config.policy.initial.as_ref().ok_or(ServeError::NoPolicy)?;
     let source =
         std::fs::read_to_string(path).map_err(|source| ServeError::Io { what: "reading the policy", source })?;
     let name = path.display().to_string();
-    let policy = crate::journal::LoadedPolicy::compile(&version_label(&source), &source, &name)
-        .map_err(|source| ServeError::Policy { path: name, source })?;
-    Ok(crate::service::Start::ephemeral(policy))
+    LoadedPolicy::compile(&version_label(&source), &source, &name)
+        .map_err(|source| ServeError::Policy { path: name, source })
 }
 
 /// `NAME@v1`-style label for a first version: the policy's declared name.

@@ -84,13 +84,22 @@ pub struct EngineConfig {
     pub fallback_outcome: Outcome,
 }
 
+/// When a journal record is forced to disk (docs/storage.md, "Group commit").
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum SyncPolicy {
+    /// Acknowledge after `write` (survives `kill -9`); fdatasync every `sync_interval_ms`.
+    Background,
+    /// Acknowledge after fdatasync (survives power loss), one per engine batch.
+    BeforeAck,
+}
+
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct DurabilityConfig {
-    /// `true`: an event is acknowledged only after its log record is on disk (fsync, group
-    /// committed). `false`: after `write`, which survives a process crash (`kill -9`) but not
-    /// a power loss.
-    pub fsync: bool,
+    pub sync: SyncPolicy,
+    /// How often the `background` policy fdatasyncs.
+    pub sync_interval_ms: u64,
     /// Take a snapshot after this many logged commands (and on shutdown).
     pub snapshot_every: u64,
 }
@@ -146,7 +155,7 @@ impl Default for EngineConfig {
 
 impl Default for DurabilityConfig {
     fn default() -> Self {
-        DurabilityConfig { fsync: true, snapshot_every: 1_000_000 }
+        DurabilityConfig { sync: SyncPolicy::Background, sync_interval_ms: 10, snapshot_every: 1_000_000 }
     }
 }
 
@@ -220,6 +229,10 @@ impl Config {
             if v == 0 {
                 return Err(ConfigError::Invalid { field, message: "must be at least 1".into() });
             }
+        }
+        if self.durability.sync_interval_ms == 0 {
+            let message = "must be at least 1".into();
+            return Err(ConfigError::Invalid { field: "durability.sync_interval_ms", message });
         }
         if self.durability.snapshot_every == 0 {
             let message = "must be at least 1".into();

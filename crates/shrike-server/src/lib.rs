@@ -10,6 +10,7 @@ pub mod boot;
 pub mod config;
 pub mod entity;
 pub mod journal;
+pub mod journal_file;
 pub mod metrics;
 pub mod openapi;
 pub mod recovery;

@@ -14,6 +14,8 @@ use crate::journal::{Journal, LoadedPolicy, NullJournal};
 use crate::metrics::Metrics;
 use crate::sink::{self, NoWriter};
 use crate::worker::{self, Worker};
+use shrike_engine::Engine;
+use shrike_features::MemoryStore;
 
 /// Why the service could not start or stopped with an error.
 #[derive(Debug, thiserror::Error)]
@@ -32,6 +34,8 @@ pub enum ServeError {
     Recovery(#[from] crate::recovery::RecoveryError),
     #[error("engine: {0}")]
     Engine(String),
+    #[error("data directory: {0}")]
+    Store(String),
     #[error("TLS: {0}")]
     Tls(#[from] crate::tls::TlsError),
 }
@@ -46,16 +50,28 @@ pub struct Service {
     log_thread: std::thread::JoinHandle<()>,
 }
 
-/// The engine thread's starting state: a policy and an empty (or recovered) engine.
+/// The engine thread's starting state: the live policy and its engine (empty or recovered),
+/// the shadow if one runs, and the journal to continue.
 pub struct Start {
     pub live: LoadedPolicy,
+    pub engine: Engine<MemoryStore>,
+    pub shadow: Option<(LoadedPolicy, Engine<MemoryStore>)>,
     pub journal: Box<dyn Journal>,
+    pub report: crate::boot::RecoveryReport,
 }
 
 impl Start {
     /// A fresh start with `policy` and no durability (tests, experiments).
-    pub fn ephemeral(policy: LoadedPolicy) -> Start {
-        Start { live: policy, journal: Box::new(NullJournal::default()) }
+    pub fn ephemeral(policy: LoadedPolicy) -> Result<Start, ServeError> {
+        let engine =
+            crate::boot::fresh_engine(Arc::clone(&policy.compiled)).map_err(|e| ServeError::Engine(e.to_string()))?;
+        Ok(Start {
+            live: policy,
+            engine,
+            shadow: None,
+            journal: Box::new(NullJournal::default()),
+            report: Default::default(),
+        })
     }
 }
 
@@ -69,12 +85,11 @@ impl Service {
         let (sink, recent, log_thread) =
             sink::start(config.decision_log.queue_capacity, Arc::clone(&metrics), Box::new(NoWriter))
                 .map_err(io("starting the decision log"))?;
-        let engine = crate::boot::fresh_engine(Arc::clone(&start.live.compiled))
-            .map_err(|e| ServeError::Engine(e.to_string()))?;
+        tracing::info!(report = ?start.report, "recovered");
         let worker = Worker {
             live: start.live.clone(),
-            engine,
-            shadow: None,
+            engine: start.engine,
+            shadow: start.shadow,
             journal: start.journal,
             sink,
             metrics: Arc::clone(&metrics),

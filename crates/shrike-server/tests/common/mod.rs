@@ -26,7 +26,7 @@ pub fn config() -> Config {
 }
 
 pub async fn start(config: Config) -> Service {
-    Service::start(config, Start::ephemeral(reference())).await.unwrap()
+    Service::start(config, Start::ephemeral(reference()).unwrap()).await.unwrap()
 }
 
 /// A response's status, content type and body (parsed as JSON when it is JSON).
