@@ -14,7 +14,12 @@ pub(crate) struct Progress {
 impl Progress {
     /// `total` is the expected count (e.g. lines), when known.
     pub(crate) fn new(label: &'static str, total: Option<u64>) -> Progress {
-        Progress { total, watch: Stopwatch::start(), enabled: std::io::stderr().is_terminal(), label }
+        Progress::forced(label, total, false)
+    }
+
+    /// Like [`Progress::new`]; with `force`, drawn even when standard error is not a terminal.
+    pub(crate) fn forced(label: &'static str, total: Option<u64>, force: bool) -> Progress {
+        Progress { total, watch: Stopwatch::start(), enabled: force || std::io::stderr().is_terminal(), label }
     }
 
     pub(crate) fn update(&self, done: u64) {
