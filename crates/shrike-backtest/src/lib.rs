@@ -29,6 +29,8 @@ pub mod export;
 pub mod html;
 pub mod inject;
 pub mod labels;
+#[cfg(feature = "parquet")]
+pub mod parquet;
 pub mod report;
 pub mod run;
 mod svg;
@@ -156,6 +158,23 @@ pub fn export_csv<W: Write>(
     let summary = pass(policy, input, labels, &mut csv, progress)?;
     let bad = std::mem::take(&mut csv.bad_lines);
     csv.finish()?;
+    Ok((summary, bad))
+}
+
+/// Exports every feature of `policy` at every event of `input` as Parquet to `out`.
+#[cfg(feature = "parquet")]
+pub fn export_parquet<W: Write + Send>(
+    policy: &CompiledPolicy,
+    input: impl BufRead,
+    labels: Option<LabelInput<'_>>,
+    out: W,
+    progress: &mut dyn FnMut(u64),
+) -> Result<(PassSummary, Vec<String>), BacktestError> {
+    let policy = export::export_policy(policy);
+    let mut pq = parquet::ParquetExport::new(out, &policy, labels.is_some(), parquet::ROW_GROUP_ROWS)?;
+    let summary = pass(policy, input, labels, &mut pq, progress)?;
+    let bad = std::mem::take(&mut pq.bad_lines);
+    pq.finish()?;
     Ok((summary, bad))
 }
 

@@ -1,4 +1,4 @@
-//! `shrike features export --policy P --events E [--labels L] --out FILE.csv`
+//! `shrike features export --policy P --events E [--labels L] --out FILE.csv|FILE.parquet`
 
 use std::fs::File;
 use std::io::BufWriter;
@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
-use shrike_backtest::{LabelInput, export_csv};
+use shrike_backtest::{LabelInput, export_csv, export_parquet};
 
 use crate::label_args::LabelArgs;
 use crate::progress::Progress;
@@ -30,7 +30,7 @@ pub(crate) struct ExportArgs {
     events: PathBuf,
     #[command(flatten)]
     labels: LabelArgs,
-    /// The output file: FILE.csv.
+    /// The output file: FILE.csv or FILE.parquet.
     #[arg(long)]
     out: PathBuf,
     /// Draw the progress bar even when standard error is not a terminal.
@@ -45,19 +45,24 @@ pub(crate) fn run(command: Command) -> Result<ExitCode> {
 }
 
 fn export(args: ExportArgs) -> Result<ExitCode> {
-    match args.out.extension().and_then(|e| e.to_str()) {
-        Some("csv") => {}
-        Some("parquet") => bail!("parquet output is not built in (docs/backtest.md says why); write FILE.csv"),
-        _ => bail!("--out must end in .csv"),
-    }
+    let parquet = match args.out.extension().and_then(|e| e.to_str()) {
+        Some("csv") => false,
+        Some("parquet") => true,
+        _ => bail!("--out must end in .csv or .parquet"),
+    };
     let policy = setup::load_policy(&args.policy)?;
     let labels = args.labels.load()?;
     let input = labels.as_ref().map(|(labels, delays)| LabelInput { labels, delays });
     let out = File::create(&args.out).with_context(|| format!("creating {}", args.out.display()))?;
     let bar = Progress::forced("export", Some(count_lines(&args.events)?), args.progress);
     let events = open_input(&args.events)?;
-    let (summary, bad) =
-        export_csv(&policy, events, input, BufWriter::with_capacity(1 << 20, out), &mut |n| bar.update(n))?;
+    let out = BufWriter::with_capacity(1 << 20, out);
+    let mut progress = |n| bar.update(n);
+    let (summary, bad) = if parquet {
+        export_parquet(&policy, events, input, out, &mut progress)?
+    } else {
+        export_csv(&policy, events, input, out, &mut progress)?
+    };
     bar.finish();
     for b in &bad {
         eprintln!("skipped {b}");

@@ -93,8 +93,12 @@ fn features_export_writes_one_row_per_event() {
     assert!(lines[1..].iter().any(|l| l.split(',').nth(4) == Some("1")), "labelled rows");
     let parquet = dir.path().join("features.parquet");
     let out = shrike(&[&args[..], &["--out", parquet.to_str().unwrap()]].concat());
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let bytes = std::fs::read(&parquet).unwrap();
+    assert!(bytes.starts_with(b"PAR1") && bytes.ends_with(b"PAR1"), "a Parquet file");
+    let out = shrike(&[&args[..], &["--out", "features.json"]].concat());
     assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out.stderr).contains("parquet output is not built in"), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("--out must end in .csv or .parquet"), "{}", text(&out.stderr));
 }
 
 #[test]
