@@ -46,9 +46,10 @@ pub(crate) fn run(args: Args) -> Result<ExitCode> {
         eprintln!("note: no --labels: every event counts as legitimate, so detection metrics are undefined");
     }
     let input = labels.as_ref().map(|(labels, delays)| LabelInput { labels, delays });
-    let lines = count_lines(&args.events)?;
+    // Counting lines for the bar's total reads the file once more: only when it is drawn.
     let passes = 1 + u64::from(against.is_some());
-    let bar = Progress::forced("backtest", Some(lines * passes), args.progress);
+    let total = if Progress::would_draw(args.progress) { Some(count_lines(&args.events)? * passes) } else { None };
+    let bar = Progress::forced("backtest", total, args.progress);
     let mut done = 0u64;
     let mut last = 0u64;
     let mut progress = |n: u64| {
@@ -59,6 +60,7 @@ pub(crate) fn run(args: Args) -> Result<ExitCode> {
     };
     let report =
         backtest(policy, against, || open_input(&args.events).map_err(std::io::Error::other), input, &mut progress)?;
+    bar.update(report.pass.replay.lines * passes);
     bar.finish();
     if let Some(path) = &args.report {
         std::fs::write(path, html::render(&report)).with_context(|| format!("writing {}", path.display()))?;

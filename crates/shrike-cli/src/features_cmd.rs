@@ -54,7 +54,8 @@ fn export(args: ExportArgs) -> Result<ExitCode> {
     let labels = args.labels.load()?;
     let input = labels.as_ref().map(|(labels, delays)| LabelInput { labels, delays });
     let out = File::create(&args.out).with_context(|| format!("creating {}", args.out.display()))?;
-    let bar = Progress::forced("export", Some(count_lines(&args.events)?), args.progress);
+    let total = if Progress::would_draw(args.progress) { Some(count_lines(&args.events)?) } else { None };
+    let bar = Progress::forced("export", total, args.progress);
     let events = open_input(&args.events)?;
     let out = BufWriter::with_capacity(1 << 20, out);
     let mut progress = |n| bar.update(n);
@@ -63,6 +64,7 @@ fn export(args: ExportArgs) -> Result<ExitCode> {
     } else {
         export_csv(&policy, events, input, out, &mut progress)?
     };
+    bar.update(summary.replay.lines);
     bar.finish();
     for b in &bad {
         eprintln!("skipped {b}");

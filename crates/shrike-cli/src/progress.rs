@@ -17,9 +17,14 @@ impl Progress {
         Progress::forced(label, total, false)
     }
 
+    /// Whether a bar made with `force` would be drawn (so callers can skip computing a total).
+    pub(crate) fn would_draw(force: bool) -> bool {
+        force || std::io::stderr().is_terminal()
+    }
+
     /// Like [`Progress::new`]; with `force`, drawn even when standard error is not a terminal.
     pub(crate) fn forced(label: &'static str, total: Option<u64>, force: bool) -> Progress {
-        Progress { total, watch: Stopwatch::start(), enabled: force || std::io::stderr().is_terminal(), label }
+        Progress { total, watch: Stopwatch::start(), enabled: Progress::would_draw(force), label }
     }
 
     pub(crate) fn update(&self, done: u64) {

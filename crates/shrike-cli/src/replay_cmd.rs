@@ -111,7 +111,7 @@ pub(crate) fn count_lines(path: &PathBuf) -> Result<u64> {
         if buf.is_empty() {
             return Ok(n);
         }
-        n += buf.iter().filter(|b| **b == b'\n').count() as u64;
+        n += memchr::memchr_iter(b'\n', buf).count() as u64;
         let len = buf.len();
         reader.consume(len);
     }

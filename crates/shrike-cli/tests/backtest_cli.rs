@@ -42,10 +42,12 @@ fn backtest_json_and_html_report() {
         "--labels",
         &labels,
         "--json",
+        "--progress",
         "--report",
         report.to_str().unwrap(),
     ]);
     assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("100% 4000/4000"), "--progress draws the bar: {}", text(&out.stderr));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["policy"]["events"], 4000);
     for key in ["pr_auc", "roc_auc", "recall_at_1pct_fpr", "recall_at_01pct_fpr", "money_recall_at_1pct_fpr"] {
