@@ -9,8 +9,9 @@
 //!   (so some decide calls are label events: the backtest's real work);
 //! - `export`: the CSV export (every feature read for every event) to `io::sink()`.
 //!
-//! `SHRIKE_BENCH_ONLY=decide|backtest` runs that one pass once and exits, for instruction
-//! counts under `valgrind --tool=callgrind` (repeatable on a shared machine).
+//! `SHRIKE_BENCH_ONLY=decide|replay|backtest|backtest-no-labels` runs that one pass once and
+//! exits, for instruction counts under `valgrind --tool=callgrind` (repeatable on a shared
+//! machine).
 
 use std::hint::black_box;
 use std::io;
@@ -27,9 +28,9 @@ use shrike_types::Decision;
 /// Stream length of a benchmark run and of a smoke run.
 const EVENTS: (u64, u64) = (200_000, 2_000);
 
-struct Drop;
+struct Discard;
 
-impl ReplaySink for Drop {
+impl ReplaySink for Discard {
     fn decision(&mut self, d: &Decision) -> io::Result<()> {
         black_box(d.score);
         Ok(())
@@ -67,7 +68,7 @@ fn decide_pass(policy: &Arc<CompiledPolicy>, lines: &[String]) -> usize {
 
 fn replay_pass(policy: &Arc<CompiledPolicy>, buf: &[u8]) -> u64 {
     let (mut engine, clock) = fixture::memory_engine(Arc::clone(policy));
-    replay(&mut engine, buf, Some(&clock), &mut Drop).expect("in-memory replay").decisions
+    replay(&mut engine, buf, Some(&clock), &mut Discard).expect("in-memory replay").decisions
 }
 
 fn backtest_pass(policy: &Arc<CompiledPolicy>, buf: &[u8], labels: Option<LabelInput<'_>>) -> u64 {
@@ -92,7 +93,9 @@ fn main() {
         let n = match only.as_str() {
             "decide" => decide_pass(&policy, &lines) as u64,
             "backtest" => backtest_pass(&policy, &buf, Some(with_labels)),
-            other => panic!("SHRIKE_BENCH_ONLY is decide or backtest, not {other}"),
+            "backtest-no-labels" => backtest_pass(&policy, &buf, None),
+            "replay" => replay_pass(&policy, &buf),
+            other => panic!("SHRIKE_BENCH_ONLY is decide, replay, backtest or backtest-no-labels, not {other}"),
         };
         println!("{only}: {n}");
         return;
