@@ -10,6 +10,7 @@ use std::io::BufRead;
 use std::sync::Arc;
 
 use hashbrown::HashMap;
+use shrike_engine::replay::read_line_bounded;
 use shrike_types::{Duration, Timestamp};
 
 use crate::BacktestError;
@@ -18,8 +19,8 @@ use crate::BacktestError;
 pub const MAX_LABELS: usize = 20_000_000;
 /// Most distinct label kinds.
 pub const MAX_LABEL_KINDS: usize = 256;
-/// Longest label line.
-pub const MAX_LABEL_LINE_BYTES: usize = 64 * 1024;
+/// Longest label line (the same bound as an event's).
+pub const MAX_LABEL_LINE_BYTES: usize = shrike_types::limits::MAX_EVENT_BYTES;
 /// The kind of a label line without one.
 pub const DEFAULT_KIND: &str = "chargeback";
 /// How long after its event a chargeback becomes known, unless `--label-delay` says
@@ -54,20 +55,23 @@ struct LabelLine {
 }
 
 impl LabelSet {
-    /// Reads a label file; errors name the line.
-    pub fn read(input: impl BufRead) -> Result<LabelSet, BacktestError> {
+    /// Reads a label file; errors name the line. A line is read up to its bound only, so a
+    /// file without line breaks cannot exhaust memory.
+    pub fn read(mut input: impl BufRead) -> Result<LabelSet, BacktestError> {
         let mut set = LabelSet::default();
-        for (i, line) in input.lines().enumerate() {
-            let line = line?;
-            let n = i as u64 + 1;
+        let mut buf = Vec::with_capacity(256);
+        let mut n = 0u64;
+        while read_line_bounded(&mut input, &mut buf)? {
+            n += 1;
             let err = |message: String| BacktestError::Labels { line: n, message };
-            if line.len() > MAX_LABEL_LINE_BYTES {
+            if buf.len() > MAX_LABEL_LINE_BYTES {
                 return Err(err(format!("longer than {MAX_LABEL_LINE_BYTES} bytes")));
             }
+            let line = std::str::from_utf8(&buf).map_err(|_| err("invalid UTF-8".into()))?;
             if line.trim().is_empty() {
                 continue;
             }
-            let l: LabelLine = serde_json::from_str(&line).map_err(|e| err(e.to_string()))?;
+            let l: LabelLine = serde_json::from_str(line).map_err(|e| err(e.to_string()))?;
             let fraud = match l.label.as_str() {
                 "fraud" => true,
                 "legit" => false,
@@ -212,6 +216,9 @@ mod tests {
         assert!(e.to_string().starts_with("labels line 1: missing field `event_id`"), "{e}");
         let e = LabelSet::read("{\"event_id\":\"e\",\"label\":\"fraud\",\"known_at\":true}".as_bytes()).unwrap_err();
         assert!(e.to_string().contains("known_at: expected RFC 3339"), "{e}");
+        let long = format!("{}\n{{}}", "x".repeat(MAX_LABEL_LINE_BYTES * 3));
+        let e = LabelSet::read(long.as_bytes()).unwrap_err();
+        assert_eq!(e.to_string(), format!("labels line 1: longer than {MAX_LABEL_LINE_BYTES} bytes"));
     }
 
     #[test]
