@@ -95,7 +95,7 @@ impl Chart {
 
     /// A legend entry at row `k` of the top-right corner.
     pub(crate) fn legend(&mut self, k: usize, text: &str, color: &str) {
-        let (x, y) = (W - M.3 - 170.0, M.1 + 12.0 + 15.0 * k as f64);
+        let (x, y) = (W - M.3 - 250.0, M.1 + 12.0 + 15.0 * k as f64);
         let _ = write!(
             self.svg,
             r#"<rect x="{x}" y="{:.1}" width="10" height="10" fill="{color}"/><text x="{:.1}" y="{y:.1}">{}</text>"#,
@@ -112,7 +112,7 @@ impl Chart {
 }
 
 fn tick(v: f64) -> String {
-    if v.abs() >= 1000.0 || (v.fract() == 0.0 && v.abs() >= 10.0) { format!("{v:.0}") } else { format!("{v:.2}") }
+    if v.abs() >= 10.0 { format!("{v:.0}") } else { format!("{v:.2}") }
 }
 
 #[cfg(test)]
