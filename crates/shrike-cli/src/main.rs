@@ -1,9 +1,14 @@
 //! `shrike`: the command line and composition root. Subcommands are thin: they parse their
 //! arguments, build the pieces from the library crates, and print.
 
+mod backtest_cmd;
 mod bench;
 mod check;
+mod eval_cmd;
+mod features_cmd;
 mod gen_cmd;
+mod import_cmd;
+mod label_args;
 mod progress;
 mod quality;
 mod replay_cmd;
@@ -40,6 +45,18 @@ enum Command {
     Bench(bench::Args),
     /// Run the decision service (HTTP API) over a data directory.
     Serve(serve_cmd::Args),
+    /// What a policy would have done to history: outcomes, rules, PR/ROC against labels; a
+    /// diff against another policy; an HTML report.
+    Backtest(backtest_cmd::Args),
+    /// Point-in-time feature export.
+    #[command(subcommand)]
+    Features(features_cmd::Command),
+    /// Turn a public labelled data set into events and labels.
+    #[command(subcommand)]
+    Import(import_cmd::Command),
+    /// Detection quality on a public data set with a time split.
+    #[command(subcommand)]
+    Eval(eval_cmd::Command),
 }
 
 fn main() -> ExitCode {
@@ -50,6 +67,10 @@ fn main() -> ExitCode {
         Command::Replay(a) => replay_cmd::run(a),
         Command::Bench(a) => bench::run(a),
         Command::Serve(a) => serve_cmd::run(a),
+        Command::Backtest(a) => backtest_cmd::run(a),
+        Command::Features(c) => features_cmd::run(c),
+        Command::Import(c) => import_cmd::run(c),
+        Command::Eval(c) => eval_cmd::run(c),
     };
     match result {
         Ok(code) => code,

@@ -14,7 +14,17 @@ pub(crate) struct Progress {
 impl Progress {
     /// `total` is the expected count (e.g. lines), when known.
     pub(crate) fn new(label: &'static str, total: Option<u64>) -> Progress {
-        Progress { total, watch: Stopwatch::start(), enabled: std::io::stderr().is_terminal(), label }
+        Progress::forced(label, total, false)
+    }
+
+    /// Whether a bar made with `force` would be drawn (so callers can skip computing a total).
+    pub(crate) fn would_draw(force: bool) -> bool {
+        force || std::io::stderr().is_terminal()
+    }
+
+    /// Like [`Progress::new`]; with `force`, drawn even when standard error is not a terminal.
+    pub(crate) fn forced(label: &'static str, total: Option<u64>, force: bool) -> Progress {
+        Progress { total, watch: Stopwatch::start(), enabled: Progress::would_draw(force), label }
     }
 
     pub(crate) fn update(&self, done: u64) {

@@ -86,7 +86,7 @@ pub(crate) fn run(args: Args) -> Result<ExitCode> {
     Ok(if summary.bad_lines > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }
 
-fn open_input(path: &PathBuf) -> Result<Box<dyn BufRead>> {
+pub(crate) fn open_input(path: &PathBuf) -> Result<Box<dyn BufRead>> {
     if path.as_os_str() == "-" {
         return Ok(Box::new(BufReader::with_capacity(1 << 20, io::stdin())));
     }
@@ -94,7 +94,7 @@ fn open_input(path: &PathBuf) -> Result<Box<dyn BufRead>> {
     Ok(Box::new(BufReader::with_capacity(1 << 20, f)))
 }
 
-fn open_output(path: &PathBuf) -> Result<Box<dyn Write>> {
+pub(crate) fn open_output(path: &PathBuf) -> Result<Box<dyn Write>> {
     if path.as_os_str() == "-" {
         return Ok(Box::new(BufWriter::with_capacity(1 << 20, io::stdout())));
     }
@@ -102,7 +102,7 @@ fn open_output(path: &PathBuf) -> Result<Box<dyn Write>> {
     Ok(Box::new(BufWriter::with_capacity(1 << 20, f)))
 }
 
-fn count_lines(path: &PathBuf) -> Result<u64> {
+pub(crate) fn count_lines(path: &PathBuf) -> Result<u64> {
     let mut reader =
         BufReader::with_capacity(1 << 20, File::open(path).with_context(|| format!("opening {}", path.display()))?);
     let mut n = 0u64;
@@ -111,7 +111,7 @@ fn count_lines(path: &PathBuf) -> Result<u64> {
         if buf.is_empty() {
             return Ok(n);
         }
-        n += buf.iter().filter(|b| **b == b'\n').count() as u64;
+        n += memchr::memchr_iter(b'\n', buf).count() as u64;
         let len = buf.len();
         reader.consume(len);
     }

@@ -127,11 +127,27 @@ fn group_features(checked: &CheckedPolicy) -> (Vec<crate::plan::FeatureDef>, Vec
     (features, groups)
 }
 
+/// Makes every event type read every feature of the policy, not only those its rules read,
+/// so a point-in-time export sees all values at every event (`shrike features export`).
+/// Updates and rules are unchanged, so decisions are the same; only reads are added (a read
+/// never creates feature state).
+pub fn read_every_feature(policy: &mut CompiledPolicy) {
+    let all: Vec<FeatureId> = (0..policy.features.len()).map(|f| FeatureId(f as u16)).collect();
+    policy.per_type = (0..policy.type_count()).map(|t| type_plan_reading(policy, t, Some(&all))).collect();
+}
+
 fn type_plan(policy: &CompiledPolicy, t: usize) -> TypePlan {
+    type_plan_reading(policy, t, None)
+}
+
+/// The plan of one event type; `read_all` replaces the features its rules read.
+fn type_plan_reading(policy: &CompiledPolicy, t: usize, read_all: Option<&[FeatureId]>) -> TypePlan {
     let rules: Vec<u16> =
         (0..policy.rules.len()).filter(|&r| policy.rules[r].types.contains(t)).map(|r| r as u16).collect();
-    let mut reads: Vec<FeatureId> =
-        rules.iter().flat_map(|&r| policy.rules[r as usize].reads.iter().copied()).collect();
+    let mut reads: Vec<FeatureId> = match read_all {
+        Some(all) => all.to_vec(),
+        None => rules.iter().flat_map(|&r| policy.rules[r as usize].reads.iter().copied()).collect(),
+    };
     reads.sort();
     reads.dedup();
     let groups = (0..policy.groups.len()).filter_map(|g| group_work(policy, g, t, &reads)).collect();

@@ -79,6 +79,27 @@ impl<S: FeatureStore> Engine<S> {
         });
     }
 
+    /// [`Engine::decide_batch`] with the engine in reach around each event: `before` runs
+    /// before the event is decided (and before the clock is set to its time) and may decide
+    /// other events on the engine first (a backtest's late labels); `after` sees the engine
+    /// right after the decision, while it still holds the event's feature values.
+    pub fn decide_batch_hooked<'e>(
+        &mut self,
+        events: &[Event<'e>],
+        clock: Option<&ManualClock>,
+        mut before: impl FnMut(&mut Self, &Event<'e>),
+        mut after: impl FnMut(&Self, &Event<'e>, Decision),
+    ) {
+        self.pipeline(events, |engine, event, p| {
+            before(engine, event);
+            if let Some(c) = clock {
+                c.set(event.timestamp);
+            }
+            let d = engine.decide_prepared(event, p);
+            after(engine, event, d);
+        });
+    }
+
     /// [`Engine::features_only`] over a run of events, with the same prefetching; `sink`
     /// hears what happened to each event, in order.
     pub fn features_only_batch(&mut self, events: &[Event<'_>], mut sink: impl FnMut(crate::engine::Applied)) {

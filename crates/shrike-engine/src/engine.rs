@@ -123,6 +123,19 @@ impl<S: FeatureStore> Engine<S> {
         self.watermark
     }
 
+    /// The feature values computed for the last decided event, indexed by feature id. Only
+    /// the features its event type reads are current (every feature, with
+    /// `shrike_dsl::planner::read_every_feature`); a duplicate leaves them unchanged.
+    pub fn feature_values(&self) -> &[Value<'static>] {
+        &self.scratch.features
+    }
+
+    /// The rules (indices into the policy's rules) that fired on the last decided event, in
+    /// policy order, shadow rules included; a duplicate leaves them unchanged.
+    pub fn fired_rules(&self) -> &[u16] {
+        &self.scratch.fired
+    }
+
     /// Decides one event (and applies it to the feature state unless duplicate or late).
     /// [`Engine::decide_batch`] gives the same decisions for a run of events, faster.
     pub fn decide(&mut self, event: &Event<'_>) -> Decision {
