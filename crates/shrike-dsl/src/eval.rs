@@ -15,6 +15,12 @@ use shrike_types::event::AttrValue;
 /// Read access to the named lists, at the event's time (entries may expire).
 pub trait ListLookup {
     fn contains(&self, list: ListId, value: &Value<'_>, at: Timestamp) -> bool;
+    /// Whether the list holds no entry at all (expired ones included): `contains` is then
+    /// false for every value.
+    fn is_empty(&self, list: ListId) -> bool {
+        let _ = list;
+        false
+    }
 }
 
 /// Lists with no entries: for checking and for policies that declare none.
@@ -41,33 +47,40 @@ pub fn is_true(expr: &Expr, ctx: &EvalCtx<'_, '_>) -> bool {
     matches!(eval(expr, ctx), Value::Bool(true))
 }
 
-/// Evaluates an expression. This is the interpreter's dispatch `match`.
+/// Evaluates an expression. This is the interpreter's dispatch `match`: only the arms that
+/// rules run on every event are here, so the function stays small (few saved registers, a
+/// small frame); the rest are in [`eval_more`].
 pub fn eval<'e>(expr: &'e Expr, ctx: &EvalCtx<'e, '_>) -> Value<'e> {
     match expr {
         Expr::Const(v) => borrow(v),
         Expr::Field(f) => f.get(ctx.event),
-        Expr::Attr { name, ty } => attr(ctx.event, name, *ty),
         Expr::Feature(id) => borrow(&ctx.features[id.0 as usize]),
         Expr::CmpFeatureNum(op, id, k) => match &ctx.features[id.0 as usize] {
             Value::Num(n) => cmp_result(*op, n.partial_cmp(k)),
             _ => Value::Missing,
         },
+        Expr::And(a, b) => and(a, b, ctx),
+        Expr::Or(a, b) => or(a, b, ctx),
+        Expr::Cmp(op, a, b) => cmp_result(*op, compare(&eval(a, ctx), &eval(b, ctx))),
+        Expr::InList { expr, list, negated } => in_list(expr, *list, *negated, ctx),
+        _ => eval_more(expr, ctx),
+    }
+}
+
+/// The arms of [`eval`] that are not on every event's path.
+#[inline(never)]
+fn eval_more<'e>(expr: &'e Expr, ctx: &EvalCtx<'e, '_>) -> Value<'e> {
+    match expr {
+        Expr::Attr { name, ty } => attr(ctx.event, name, *ty),
         Expr::Not(e) => match eval(e, ctx) {
             Value::Bool(b) => Value::Bool(!b),
             _ => Value::Missing,
         },
         Expr::Neg(e) => negate(eval(e, ctx)),
-        Expr::And(a, b) => and(a, b, ctx),
-        Expr::Or(a, b) => or(a, b, ctx),
-        Expr::Cmp(op, a, b) => cmp_result(*op, compare(&eval(a, ctx), &eval(b, ctx))),
         Expr::Arith(op, a, b) => arith(*op, eval(a, ctx), eval(b, ctx)),
         Expr::Coalesce(a, b) => match eval(a, ctx) {
             Value::Missing => eval(b, ctx),
             v => v,
-        },
-        Expr::InList { expr, list, negated } => match eval(expr, ctx) {
-            Value::Missing => Value::Missing,
-            v => Value::Bool(ctx.lists.contains(*list, &v, ctx.event.timestamp) != *negated),
         },
         Expr::InSet { expr, set, negated } => match eval(expr, ctx) {
             Value::Missing => Value::Missing,
@@ -82,6 +95,18 @@ pub fn eval<'e>(expr: &'e Expr, ctx: &EvalCtx<'e, '_>) -> Value<'e> {
             Value::Ip(ip) => Value::Bool(net.contains(ip)),
             _ => Value::Missing,
         },
+        // The hot arms, should `eval` ever hand one over.
+        other => eval(other, ctx),
+    }
+}
+
+/// `expr in list`: missing stays missing; an empty list (an allowlist nobody filled yet)
+/// answers without hashing the value.
+fn in_list<'e>(expr: &'e Expr, list: ListId, negated: bool, ctx: &EvalCtx<'e, '_>) -> Value<'e> {
+    match eval(expr, ctx) {
+        Value::Missing => Value::Missing,
+        _ if ctx.lists.is_empty(list) => Value::Bool(negated),
+        v => Value::Bool(ctx.lists.contains(list, &v, ctx.event.timestamp) != negated),
     }
 }
 

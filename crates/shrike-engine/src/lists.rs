@@ -149,6 +149,10 @@ impl ListLookup for MemoryLists {
     fn contains(&self, list: ListId, value: &Value<'_>, at: Timestamp) -> bool {
         self.lookup(list).is_some_and(|entries| holds(entries, value, at))
     }
+
+    fn is_empty(&self, list: ListId) -> bool {
+        self.lookup(list).is_none_or(ListEntries::is_empty)
+    }
 }
 
 fn holds(entries: &ListEntries, value: &Value<'_>, at: Timestamp) -> bool {
