@@ -8,7 +8,7 @@ use super::error::{Fail, InField, Path};
 use super::object::{duplicate_field, unknown_field};
 use super::reader::Reader;
 use super::scan::{const_key_words, key_words};
-use super::{nested, values};
+use super::{ip, nested, values};
 
 macro_rules! top_fields {
     ($($variant:ident => $name:literal),* $(,)?) => {
@@ -165,7 +165,7 @@ fn read_field<'a>(r: &mut Reader<'a>, field: Top, e: &mut Event<'a>) -> Result<(
         Top::UserId => e.user_id = values::text(r)?,
         Top::SessionId => e.session_id = values::text(r)?,
         Top::DeviceId => e.device_id = values::text(r)?,
-        Top::Ip => e.ip = values::ip(r)?,
+        Top::Ip => e.ip = ip::ip(r)?,
         Top::IpCountry => e.ip_country = values::country(r)?,
         Top::Email => e.email = values::email(r)?,
         Top::Phone => e.phone = values::text(r)?,
