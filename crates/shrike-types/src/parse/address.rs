@@ -11,12 +11,13 @@ use std::borrow::Cow;
 use crate::event::{Address, Str};
 
 use super::error::{Fail, InField, Path};
-use super::object::{Keys, fields};
+use super::keys::KeyTable;
+use super::object::fields;
 use super::reader::Reader;
 use super::values;
 
 /// The fields of an address object, in the order of `Parts`.
-const PARTS: Keys = Keys { names: &["line1", "line2", "city", "region", "postal_code", "country"] };
+const PARTS: KeyTable<16> = KeyTable::new(&["line1", "line2", "city", "region", "postal_code", "country"]);
 const COUNTRY: usize = 5;
 
 /// Reads an address object, a plain address string, or `null`. `name` is the field's

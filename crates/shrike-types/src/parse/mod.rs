@@ -6,6 +6,7 @@
 //! - `reader`: a strict single-pass JSON cursor over the input (`scan`: its byte loops;
 //!   `escape`: its slow path for escaped strings; `compact`: copies of nested values);
 //! - `values`, `ip`, `address`, `nested`: one reader per field kind, which also normalises;
+//! - `keys`: compile-time perfect-hash tables of the fixed names (fields, known types);
 //! - `object`: fixed-key objects (unknown and duplicate keys are errors);
 //! - `event`: the top-level object and the field dispatch;
 //! - `write`: [`to_json`], the inverse.
@@ -19,6 +20,7 @@ mod error;
 mod escape;
 mod event;
 mod ip;
+mod keys;
 mod nested;
 mod object;
 mod reader;

@@ -6,13 +6,14 @@ use crate::event::{AttrValue, Card, Item, Str};
 use crate::limits::{MAX_ATTRIBUTES, MAX_ITEMS};
 
 use super::error::{Fail, InField, Path};
-use super::object::{Keys, duplicate_field, fields, object_or_null};
+use super::keys::KeyTable;
+use super::object::{duplicate_field, fields, object_or_null};
 use super::reader::{Lit, Reader};
 use super::values;
 
-const CARD_KEYS: Keys = Keys { names: &["fingerprint", "bin", "last4", "country", "brand"] };
+const CARD_KEYS: KeyTable<16> = KeyTable::new(&["fingerprint", "bin", "last4", "country", "brand"]);
 
-const ITEM_KEYS: Keys = Keys { names: &["sku", "category", "quantity", "price"] };
+const ITEM_KEYS: KeyTable<16> = KeyTable::new(&["sku", "category", "quantity", "price"]);
 
 /// Reads `card` into `slot`, in place (a card is 120 bytes; moving it through `Result`s
 /// costs more than reading its fields).
@@ -90,7 +91,7 @@ pub(crate) fn attributes<'a>(r: &mut Reader<'a>) -> Result<Vec<(Str<'a>, AttrVal
         }
         // A linear scan: at most 64 short keys, cheaper than hashing for the usual handful.
         if attrs.iter().any(|(k, _)| *k == key.name) {
-            return Err(duplicate_field(&key));
+            return Err(duplicate_field(&key.name, key.at));
         }
         let value = attr_value(r).in_field(Path::Attr(&key.name))?;
         attrs.push((key.name, value));

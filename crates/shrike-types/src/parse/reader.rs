@@ -14,7 +14,9 @@ use crate::limits::{MAX_JSON_DEPTH, MAX_STRING_LEN};
 
 use super::error::{Fail, quote};
 use super::escape;
-use super::scan::{digits_end, plain_run, skip_ws};
+use super::keys::{KeyTable, MAX_NAME};
+use super::object::unknown_field;
+use super::scan::{digits_end, first_flagged, low_bytes, plain_len, quote_bytes, skip_ws, words16};
 
 /// One of the three JSON literals.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -171,7 +173,7 @@ impl<'a> Reader<'a> {
         *count += 1;
         if bytes.get(i) == Some(&b'"') {
             let start = i + 1;
-            let end = start + plain_run(bytes.get(start..).unwrap_or_default());
+            let end = start + plain_len(bytes, start);
             let name = self.text.get(start..end).filter(|n| n.len() <= MAX_STRING_LEN);
             if let (Some(b'"'), Some(b':'), Some(name)) = (bytes.get(end), bytes.get(end + 1), name) {
                 self.pos = skip_ws(bytes, end + 2);
@@ -180,6 +182,57 @@ impl<'a> Reader<'a> {
         }
         self.pos = i;
         self.key_slow().map(Some)
+    }
+
+    /// [`Self::next_key`] for an object whose keys must be names of `table`: the key's index
+    /// and the offset of its opening quote, `None` after the `}`; a key that is not one of
+    /// the names is an "unknown field" error.
+    ///
+    /// The usual key (compact, plain, known) is found straight from the 16 bytes after its
+    /// quote (see [`KeyTable`]), without scanning it first: a known name holds no escape and
+    /// no control character, so finding its closing quote is enough.
+    #[inline(always)]
+    pub(crate) fn next_field<const N: usize>(
+        &mut self,
+        count: &mut usize,
+        table: &KeyTable<N>,
+    ) -> Result<Option<(usize, usize)>, Fail> {
+        let bytes = self.text.as_bytes();
+        let i = skip_ws(bytes, self.pos);
+        let quote = match bytes.get(i) {
+            Some(b',') if *count > 0 => i + 1,
+            Some(b'"') if *count == 0 => i,
+            Some(b'}') => {
+                self.pos = i;
+                self.leave();
+                return Ok(None);
+            }
+            _ => return self.next_field_slow(count, table),
+        };
+        if bytes.get(quote) == Some(&b'"')
+            && let Some((index, end)) = known_name(bytes, quote + 1, table)
+            && bytes.get(end + 1) == Some(&b':')
+        {
+            *count += 1;
+            self.pos = skip_ws(bytes, end + 2);
+            return Ok(Some((index, quote)));
+        }
+        self.next_field_slow(count, table)
+    }
+
+    #[inline(never)]
+    fn next_field_slow<const N: usize>(
+        &mut self,
+        count: &mut usize,
+        table: &KeyTable<N>,
+    ) -> Result<Option<(usize, usize)>, Fail> {
+        let Some(key) = self.next_key(count)? else {
+            return Ok(None);
+        };
+        match table.lookup(&key.name) {
+            Some(index) => Ok(Some((index, key.at))),
+            None => Err(unknown_field(&key, table.names)),
+        }
     }
 
     /// The general case of [`Self::next_key`] from the key's opening quote (or what stands
@@ -245,7 +298,7 @@ impl<'a> Reader<'a> {
             return None;
         }
         let start = i + 1;
-        let len = plain_run(bytes.get(start..).unwrap_or_default());
+        let len = plain_len(bytes, start);
         let end = start + len;
         if bytes.get(end) != Some(&b'"') || len == 0 || len > MAX_STRING_LEN {
             return None;
@@ -255,14 +308,28 @@ impl<'a> Reader<'a> {
         Some(s)
     }
 
+    /// Consumes the string at the cursor (after whitespace) if it is plainly one of the
+    /// names of `table`, and returns its index; on `None` nothing moved.
+    #[inline(always)]
+    pub(crate) fn known_string<const N: usize>(&mut self, table: &KeyTable<N>) -> Option<usize> {
+        let bytes = self.text.as_bytes();
+        let i = skip_ws(bytes, self.pos);
+        if bytes.get(i) != Some(&b'"') {
+            return None;
+        }
+        let (index, end) = known_name(bytes, i + 1, table)?;
+        self.pos = end + 1;
+        Some(index)
+    }
+
     /// Reads the string under the cursor (which is at its `"`). Borrowed unless it holds
     /// escapes; the plain case is inlined, the rest is in [`Self::string_slow`].
     #[inline]
     pub(crate) fn string(&mut self) -> Result<Cow<'a, str>, Fail> {
         let start = self.pos + 1;
-        let rest = self.text.as_bytes().get(start..).unwrap_or_default();
-        let len = plain_run(rest);
-        if rest.get(len) == Some(&b'"') && len <= MAX_STRING_LEN {
+        let bytes = self.text.as_bytes();
+        let len = plain_len(bytes, start);
+        if bytes.get(start + len) == Some(&b'"') && len <= MAX_STRING_LEN {
             let end = start + len;
             if let Some(s) = self.text.get(start..end) {
                 self.pos = end + 1;
@@ -349,6 +416,30 @@ impl<'a> Reader<'a> {
             _ => Err(Fail::syntax(self.pos, "invalid literal (expected true, false or null)")),
         }
     }
+}
+
+/// The index of the name of `table` that the string at `start` (after its opening quote)
+/// is, and the offset of its closing quote; `None` if it is not plainly one of the names, or
+/// if fewer than 17 bytes are left (the caller's general path then decides).
+#[inline(always)]
+pub(crate) fn known_name<const N: usize>(bytes: &[u8], start: usize, table: &KeyTable<N>) -> Option<(usize, usize)> {
+    let [w0, w1] = words16(bytes, start)?;
+    let q0 = quote_bytes(w0);
+    let (words, len) = if q0 != 0 {
+        let n = first_flagged(q0);
+        ([low_bytes(w0, n), 0], n)
+    } else {
+        let q1 = quote_bytes(w1);
+        if q1 != 0 {
+            let n = first_flagged(q1);
+            ([w0, low_bytes(w1, n)], 8 + n)
+        } else if bytes.get(start + MAX_NAME) == Some(&b'"') {
+            ([w0, w1], MAX_NAME)
+        } else {
+            return None;
+        }
+    };
+    Some((table.find(words, len)?, start + len))
 }
 
 #[cfg(test)]

@@ -9,8 +9,8 @@ use crate::money::{Money, MoneyError};
 use crate::time::Timestamp;
 
 use super::error::{Fail, quote};
+use super::keys::KeyTable;
 use super::reader::Reader;
-use super::scan::{const_key_words, key_words};
 
 const EXPECTED_TIME: &str = "RFC 3339 or epoch milliseconds";
 const EXPECTED_MONEY: &str = "a decimal amount such as 12.50";
@@ -86,6 +86,9 @@ pub(crate) fn event_id<'a>(r: &mut Reader<'a>) -> Result<Str<'a>, Fail> {
 }
 
 pub(crate) fn event_type<'a>(r: &mut Reader<'a>) -> Result<EventType<'a>, Fail> {
+    if let Some(known) = r.known_string(&TYPES).and_then(|i| KnownType::ALL.get(i)) {
+        return Ok(EventType::Known(*known));
+    }
     let (s, at) = required(r, "a string")?;
     if let Some(known) = known_type(&s) {
         return Ok(EventType::Known(known));
@@ -102,57 +105,24 @@ pub(crate) fn event_type<'a>(r: &mut Reader<'a>) -> Result<EventType<'a>, Fail> 
     Ok(EventType::Custom(s))
 }
 
-/// [`KnownType::from_name`] as one table load and three comparisons: the known names hash
-/// to distinct slots of `TYPE_SLOTS` (checked at compile time).
+/// [`KnownType::from_name`] as a [`KeyTable`] lookup.
 #[inline]
 fn known_type(name: &str) -> Option<KnownType> {
-    let name = name.as_bytes();
-    let entry = TYPE_SLOTS.get(type_slot(name)?)?;
-    // Length first: `key_words` only identifies names of up to 16 bytes.
-    if entry.0 != name.len() || entry.1 != key_words(name) {
-        return None;
-    }
-    entry.2
+    KnownType::ALL.get(TYPES.lookup(name)?).copied()
 }
 
-/// A hash of a type name into `TYPE_SLOTS`, collision-free for the known names (found by
-/// search); `None` for names shorter than any known one.
-const fn type_slot(name: &[u8]) -> Option<usize> {
-    let n = name.len();
-    if n < 10 {
-        return None;
-    }
-    Some((2 * n + name[0] as usize + 3 * name[n - 6] as usize) & 31)
-}
-
-/// Length, [`key_words`] and type of each known name, at its hash slot.
-type TypeSlot = (usize, (u64, u64), Option<KnownType>);
-
-/// The known types and their names, from the one source of both (`KnownType::ALL`/`name`).
-const KNOWN_NAMES: [(KnownType, &str); 13] = {
-    let mut out = [(KnownType::AccountSignup, ""); 13];
+/// The known type names, from the one source of both (`KnownType::ALL`/`name`).
+const TYPE_NAMES: [&str; 13] = {
+    let mut out = [""; 13];
     let mut i = 0;
     while i < out.len() {
-        out[i] = (KnownType::ALL[i], KnownType::ALL[i].name());
+        out[i] = KnownType::ALL[i].name();
         i += 1;
     }
     out
 };
 
-const TYPE_SLOTS: [TypeSlot; 32] = {
-    let mut table: [TypeSlot; 32] = [(usize::MAX, (0, 0), None); 32];
-    let mut i = 0;
-    while i < KNOWN_NAMES.len() {
-        let (known, name) = KNOWN_NAMES[i];
-        let name = name.as_bytes();
-        assert!(name.len() <= 16, "`key_words` identifies names of at most 16 bytes");
-        let Some(slot) = type_slot(name) else { panic!("a known type name is shorter than `type_slot` reads") };
-        assert!(table[slot].2.is_none(), "two type names share a slot: change `type_slot`");
-        table[slot] = (name.len(), const_key_words(name), Some(known));
-        i += 1;
-    }
-    table
-};
+const TYPES: KeyTable<32> = KeyTable::new(&TYPE_NAMES);
 
 /// An RFC 3339 string or an integer of epoch milliseconds.
 pub(crate) fn timestamp(r: &mut Reader<'_>) -> Result<Timestamp, Fail> {
@@ -307,8 +277,7 @@ mod tests {
 
     #[test]
     fn known_types_are_found() {
-        assert_eq!(KNOWN_NAMES.map(|(k, _)| k), KnownType::ALL);
-        for (known, name) in KNOWN_NAMES {
+        for (known, name) in KnownType::ALL.iter().zip(TYPE_NAMES) {
             assert_eq!(known.name(), name);
         }
         for known in KnownType::ALL {
