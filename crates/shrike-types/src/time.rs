@@ -130,7 +130,7 @@ fn parse_general(b: &[u8]) -> Option<Timestamp> {
 /// with fixed offsets. `None` for anything else, including invalid dates, which the general
 /// path then decides (so the answer is the same either way).
 #[inline]
-fn parse_utc_millis(b: &[u8; 24]) -> Option<Timestamp> {
+pub(crate) fn parse_utc_millis(b: &[u8; 24]) -> Option<Timestamp> {
     let [y0, y1, y2, y3, b'-', m0, m1, b'-', d0, d1, b'T', h0, h1, b':', i0, i1, b':', s0, s1, b'.', f0, f1, f2, b'Z'] =
         *b
     else {

@@ -11,11 +11,28 @@ use super::error::{Fail, quote};
 use super::reader::Reader;
 use super::values::optional;
 
+#[inline(always)]
 pub(crate) fn ip(r: &mut Reader<'_>) -> Result<Option<IpAddr>, Fail> {
+    let Some(s) = r.plain_string() else {
+        return ip_general(r);
+    };
+    match fast(s.as_bytes()) {
+        Some(ip) => Ok(Some(ip)),
+        None => std_ip(s, r.pos().saturating_sub(s.len() + 2)).map(Some),
+    }
+}
+
+#[inline(never)]
+fn ip_general(r: &mut Reader<'_>) -> Result<Option<IpAddr>, Fail> {
     optional(r, "an IP address string", |s, at| match fast(s.as_bytes()) {
         Some(ip) => Ok(ip),
-        None => s.parse().map_err(|_| bad_ip(at, &s)),
+        None => std_ip(&s, at),
     })
+}
+
+#[inline(never)]
+fn std_ip(s: &str, at: usize) -> Result<IpAddr, Fail> {
+    s.parse().map_err(|_| bad_ip(at, s))
 }
 
 #[cold]

@@ -11,6 +11,7 @@
 use std::borrow::Cow;
 
 use crate::limits::{MAX_JSON_DEPTH, MAX_STRING_LEN};
+use crate::money::Money;
 
 use super::error::{Fail, quote};
 use super::escape;
@@ -322,6 +323,80 @@ impl<'a> Reader<'a> {
         Some(index)
     }
 
+    /// The string at the cursor (after whitespace) if it is exactly `N` bytes that `read`
+    /// turns into a value; consumed only then. `read` must refuse `"`, `\\` and control
+    /// bytes, so that what it accepts is exactly the string [`Self::string`] would read.
+    /// For fixed shapes (timestamps, codes), which then need no scan.
+    #[inline(always)]
+    pub(crate) fn fixed_bytes<const N: usize, T>(&mut self, read: impl FnOnce(&[u8; N]) -> Option<T>) -> Option<T> {
+        let bytes = self.text.as_bytes();
+        let i = skip_ws(bytes, self.pos);
+        let (Some(b'"'), Some(inner), Some(b'"')) =
+            (bytes.get(i), bytes.get(i + 1..).and_then(<[u8]>::first_chunk::<N>), bytes.get(i + N + 1))
+        else {
+            return None;
+        };
+        let value = read(inner)?;
+        self.pos = i + N + 2;
+        Some(value)
+    }
+
+    /// [`Self::fixed_bytes`] for a string kept as it is: returns it if `accept` does (with
+    /// the same rule for what `accept` may accept).
+    #[inline(always)]
+    pub(crate) fn fixed_str<const N: usize>(&mut self, accept: impl FnOnce(&[u8; N]) -> bool) -> Option<&'a str> {
+        let text = self.text;
+        let start = skip_ws(text.as_bytes(), self.pos) + 1;
+        self.fixed_bytes::<N, _>(|inner| if accept(inner) { text.get(start..start + N) } else { None })
+    }
+
+    /// A JSON number at the cursor (after whitespace) that is a plain decimal amount: at
+    /// most 12 integer digits and 6 decimals, no exponent. Consumed only then; anything
+    /// else (including every malformed number) is left to [`Self::number`] and
+    /// [`Money::parse`], which give the same value for what this reads.
+    #[inline(always)]
+    pub(crate) fn plain_decimal(&mut self) -> Option<Money> {
+        let bytes = self.text.as_bytes();
+        let start = skip_ws(bytes, self.pos);
+        let neg = bytes.get(start) == Some(&b'-');
+        let first = start + usize::from(neg);
+        let lead = digit(bytes, first)?;
+        let mut v = i64::from(lead);
+        let mut i = first + 1;
+        // No digit may follow a leading 0 (`01` is not JSON).
+        if lead != 0 {
+            while let Some(d) = digit(bytes, i) {
+                if i - first == 12 {
+                    return None;
+                }
+                v = v * 10 + i64::from(d);
+                i += 1;
+            }
+        }
+        let mut decimals = 0;
+        if bytes.get(i) == Some(&b'.') {
+            i += 1;
+            while let Some(d) = digit(bytes, i) {
+                if decimals == 6 {
+                    return None;
+                }
+                v = v * 10 + i64::from(d);
+                decimals += 1;
+                i += 1;
+            }
+            if decimals == 0 {
+                return None;
+            }
+        }
+        // `12abc`, `1.2.3`, `1e5`: not this shape (and perhaps not a number at all).
+        if bytes.get(i).is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'.') {
+            return None;
+        }
+        let v = v * SCALE.get(decimals)?;
+        self.pos = i;
+        Some(Money(if neg { -v } else { v }))
+    }
+
     /// Reads the string under the cursor (which is at its `"`). Borrowed unless it holds
     /// escapes; the plain case is inlined, the rest is in [`Self::string_slow`].
     #[inline]
@@ -418,6 +493,14 @@ impl<'a> Reader<'a> {
     }
 }
 
+/// `10^(6 - n)`: micros per unit of the `n`th decimal place.
+const SCALE: [i64; 7] = [1_000_000, 100_000, 10_000, 1_000, 100, 10, 1];
+
+#[inline(always)]
+fn digit(bytes: &[u8], i: usize) -> Option<u8> {
+    bytes.get(i).map(|b| b.wrapping_sub(b'0')).filter(|d| *d < 10)
+}
+
 /// The index of the name of `table` that the string at `start` (after its opening quote)
 /// is, and the offset of its closing quote; `None` if it is not plainly one of the names, or
 /// if fewer than 17 bytes are left (the caller's general path then decides).
@@ -460,6 +543,36 @@ mod tests {
             assert_eq!(number(bad), None, "{bad}");
         }
         assert_eq!(number("12,"), Some("12"));
+    }
+
+    #[test]
+    fn plain_decimals_are_read_in_place() {
+        for (text, micros, len) in [("13.00", 13_000_000, 5), ("-0.5,", -500_000, 4), ("0}", 0, 1), ("7", 7_000_000, 1)]
+        {
+            let mut r = Reader::new(text);
+            assert_eq!(r.plain_decimal(), Some(Money(micros)), "{text}");
+            assert_eq!(r.pos(), len, "{text}");
+        }
+        for other in ["01", "1.", "1e5", "1.5E2", "12abc", "1.2.3", "-", "1.0000001", "1234567890123", "\"1\""] {
+            assert_eq!(Reader::new(other).plain_decimal(), None, "{other}");
+        }
+    }
+
+    proptest::proptest! {
+        /// Whatever the fast path reads, the general path (`number` then `Money::parse`)
+        /// reads to the same value and the same end.
+        #[test]
+        fn plain_decimal_agrees_with_the_general_path(
+            text in "-?[0-9]{0,14}(\\.[0-9]{0,8})?([eE][+-]?[0-9]{1,3})?[,}a. ]?"
+        ) {
+            let mut fast = Reader::new(&text);
+            if let Some(m) = fast.plain_decimal() {
+                let mut general = Reader::new(&text);
+                let n = general.number().ok();
+                proptest::prop_assert_eq!(n.map(Money::parse), Some(Ok(m)));
+                proptest::prop_assert_eq!(fast.pos(), general.pos());
+            }
+        }
     }
 
     #[test]

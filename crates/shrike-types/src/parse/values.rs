@@ -6,7 +6,7 @@ use std::borrow::Cow;
 use crate::event::{EventType, KnownType, Str};
 use crate::limits::{MAX_EVENT_ID_LEN, MAX_TYPE_NAME_LEN};
 use crate::money::{Money, MoneyError};
-use crate::time::Timestamp;
+use crate::time::{Timestamp, parse_utc_millis};
 
 use super::error::{Fail, quote};
 use super::keys::KeyTable;
@@ -33,24 +33,39 @@ pub(crate) fn optional<'a, T>(
 ) -> Result<Option<T>, Fail> {
     let (s, at) = match plain(r) {
         Some(found) => found,
-        None => match r.peek() {
-            Some(b'"') => {
-                let at = r.pos();
-                (r.string()?, at)
-            }
-            _ if r.null()? => return Ok(None),
-            _ => return Err(r.type_error(expected)),
+        None => match string_or_null(r, expected)? {
+            Some(found) => found,
+            None => return Ok(None),
         },
     };
     convert(s, at).map(Some)
 }
 
+/// The general path of [`optional`], out of line so that every field's fast path stays small.
+#[inline(never)]
+fn string_or_null<'a>(r: &mut Reader<'a>, expected: &str) -> Result<Option<(Str<'a>, usize)>, Fail> {
+    match r.peek() {
+        Some(b'"') => {
+            let at = r.pos();
+            Ok(Some((r.string()?, at)))
+        }
+        _ if r.null()? => Ok(None),
+        _ => Err(r.type_error(expected)),
+    }
+}
+
 /// Reads a string that must be there (`null` is a type error).
 #[inline(always)]
 fn required<'a>(r: &mut Reader<'a>, expected: &str) -> Result<(Str<'a>, usize), Fail> {
-    if let Some(found) = plain(r) {
-        return Ok(found);
+    match plain(r) {
+        Some(found) => Ok(found),
+        None => string(r, expected),
     }
+}
+
+/// The general path of [`required`].
+#[inline(never)]
+fn string<'a>(r: &mut Reader<'a>, expected: &str) -> Result<(Str<'a>, usize), Fail> {
     if r.peek() != Some(b'"') {
         return Err(r.type_error(expected));
     }
@@ -125,7 +140,18 @@ const TYPE_NAMES: [&str; 13] = {
 const TYPES: KeyTable<32> = KeyTable::new(&TYPE_NAMES);
 
 /// An RFC 3339 string or an integer of epoch milliseconds.
+#[inline(always)]
 pub(crate) fn timestamp(r: &mut Reader<'_>) -> Result<Timestamp, Fail> {
+    // The usual shape, read in place: its 24 bytes are digits and separators only, so the
+    // string needs no scan for escapes.
+    match r.fixed_bytes::<24, _>(parse_utc_millis) {
+        Some(t) => Ok(t),
+        None => timestamp_general(r),
+    }
+}
+
+#[inline(never)]
+fn timestamp_general(r: &mut Reader<'_>) -> Result<Timestamp, Fail> {
     if let Some((s, at)) = plain(r) {
         return Timestamp::parse_rfc3339(&s).ok_or_else(|| bad_time(at, &quote(&s)));
     }
@@ -150,7 +176,16 @@ fn bad_time(at: usize, got: &str) -> Fail {
 }
 
 /// A JSON number or a string holding a decimal, read exactly (never through a float).
+#[inline(always)]
 pub(crate) fn money(r: &mut Reader<'_>) -> Result<Option<Money>, Fail> {
+    match r.plain_decimal() {
+        Some(m) => Ok(Some(m)),
+        None => money_general(r),
+    }
+}
+
+#[inline(never)]
+fn money_general(r: &mut Reader<'_>) -> Result<Option<Money>, Fail> {
     let (text, at) = match plain(r) {
         Some(found) => found,
         None => match money_text(r)? {
@@ -199,8 +234,23 @@ fn parse_money(text: &str) -> Result<Money, MoneyError> {
 }
 
 /// An ISO 3166-1 alpha-2 code, upper-cased.
+#[inline(always)]
 pub(crate) fn country<'a>(r: &mut Reader<'a>) -> Result<Option<Str<'a>>, Fail> {
+    match r.fixed_str::<2>(upper_letters) {
+        Some(code) => Ok(Some(Cow::Borrowed(code))),
+        None => country_general(r),
+    }
+}
+
+#[inline(never)]
+fn country_general<'a>(r: &mut Reader<'a>) -> Result<Option<Str<'a>>, Fail> {
     optional(r, "a country code string", country_code)
+}
+
+/// The already normal code: upper-case ASCII letters only (so nothing to escape).
+#[inline(always)]
+fn upper_letters<const N: usize>(code: &[u8; N]) -> bool {
+    code.iter().all(u8::is_ascii_uppercase)
 }
 
 pub(crate) fn country_code(s: Str<'_>, at: usize) -> Result<Str<'_>, Fail> {
@@ -208,7 +258,16 @@ pub(crate) fn country_code(s: Str<'_>, at: usize) -> Result<Str<'_>, Fail> {
 }
 
 /// An ISO 4217 code, upper-cased.
+#[inline(always)]
 pub(crate) fn currency<'a>(r: &mut Reader<'a>) -> Result<Option<Str<'a>>, Fail> {
+    match r.fixed_str::<3>(upper_letters) {
+        Some(code) => Ok(Some(Cow::Borrowed(code))),
+        None => currency_general(r),
+    }
+}
+
+#[inline(never)]
+fn currency_general<'a>(r: &mut Reader<'a>) -> Result<Option<Str<'a>>, Fail> {
     optional(r, "a currency code string", |s, at| letters(s, at, 3, "a 3-letter currency code such as \"USD\""))
 }
 
