@@ -68,30 +68,76 @@ fn from_object<'a>(r: &mut Reader<'a>, name: &'static str, at: usize) -> Result<
     })?;
     let [line1, line2, city, _region, postal_code, country] = parts;
     let postal_code = postal_code.map(normalise);
-    let mut key = String::with_capacity(64);
-    // A country code is two ASCII letters (checked by `country`).
-    let country_text = country.as_deref().unwrap_or_default();
-    key.push_str(country_text);
-    if let Some(lowered) = key.get_mut(..country_text.len()) {
-        lowered.make_ascii_lowercase();
+    let key = object_key(text(&country), text(&postal_code), [text(&city), text(&line1), text(&line2)]);
+    // The parts hold no `|` (normalised, or a checked country code), so only the four
+    // separators means every part is empty.
+    if key.len() == SEPARATORS {
+        return Err(empty(at));
     }
-    key.push('|');
-    key.push_str(postal_code.as_deref().unwrap_or_default());
-    for part in [city, line1, line2] {
-        key.push('|');
-        normalise_into(&mut key, part.as_deref().unwrap_or_default());
-    }
-    check_not_empty(&key, at)?;
     let postal_code = postal_code.filter(|p| !p.is_empty());
     Ok(Address { key: Cow::Owned(key), country, postal_code })
 }
 
-/// An address part: a string (empty means absent, as forms send `"line2": ""`) or `null`.
-#[inline]
-fn part_text<'a>(r: &mut Reader<'a>) -> Result<Option<Str<'a>>, Fail> {
-    if let Some(s) = r.plain_string() {
-        return Ok(Some(Cow::Borrowed(s)));
+fn text<'p>(part: &'p Option<Str<'_>>) -> &'p str {
+    part.as_deref().unwrap_or_default()
+}
+
+/// `|` in an object's key: between country, postal code, city, line1 and line2.
+const SEPARATORS: usize = 4;
+
+/// The key of an address object: the parts in key order, the normalised `postal` as it is,
+/// the others normalised here. Usually they are all normal already (lower case, single
+/// spaces): then it is one allocation of the exact size and five copies.
+fn object_key(country: &str, postal: &str, parts: [&str; 3]) -> String {
+    let mut key;
+    if parts.iter().all(|p| is_normal(p)) {
+        let len: usize = parts.iter().map(|p| p.len()).sum();
+        key = String::with_capacity(country.len() + postal.len() + len + SEPARATORS);
+        push_country(&mut key, country);
+        key.push('|');
+        key.push_str(postal);
+        for part in parts {
+            key.push('|');
+            key.push_str(part);
+        }
+    } else {
+        key = String::with_capacity(64);
+        push_country(&mut key, country);
+        key.push('|');
+        key.push_str(postal);
+        for part in parts {
+            key.push('|');
+            normalise_into(&mut key, part);
+        }
     }
+    key
+}
+
+/// A country code (two ASCII letters, checked by `country`) in lower case.
+fn push_country(key: &mut String, country: &str) {
+    let start = key.len();
+    key.push_str(country);
+    if let Some(lowered) = key.get_mut(start..) {
+        lowered.make_ascii_lowercase();
+    }
+}
+
+#[cold]
+fn empty(at: usize) -> Fail {
+    Fail::value(at, "address is empty after normalisation")
+}
+
+/// An address part: a string (empty means absent, as forms send `"line2": ""`) or `null`.
+#[inline(always)]
+fn part_text<'a>(r: &mut Reader<'a>) -> Result<Option<Str<'a>>, Fail> {
+    match r.plain_string() {
+        Some(s) => Ok(Some(Cow::Borrowed(s))),
+        None => part_text_general(r),
+    }
+}
+
+#[inline(never)]
+fn part_text_general<'a>(r: &mut Reader<'a>) -> Result<Option<Str<'a>>, Fail> {
     if r.peek() == Some(b'"') {
         let s = r.string()?;
         return Ok(Some(s).filter(|s| !s.is_empty()));
@@ -102,7 +148,16 @@ fn part_text<'a>(r: &mut Reader<'a>) -> Result<Option<Str<'a>>, Fail> {
     Err(r.type_error("a string"))
 }
 
+#[inline(always)]
 fn country<'a>(r: &mut Reader<'a>) -> Result<Option<Str<'a>>, Fail> {
+    match r.fixed_str::<2>(values::upper_letters) {
+        Some(code) => Ok(Some(Cow::Borrowed(code))),
+        None => country_general(r),
+    }
+}
+
+#[inline(never)]
+fn country_general<'a>(r: &mut Reader<'a>) -> Result<Option<Str<'a>>, Fail> {
     let at = r.pos();
     match part_text(r)? {
         Some(s) => values::country_code(s, at).map(Some),

@@ -249,7 +249,7 @@ fn country_general<'a>(r: &mut Reader<'a>) -> Result<Option<Str<'a>>, Fail> {
 
 /// The already normal code: upper-case ASCII letters only (so nothing to escape).
 #[inline(always)]
-fn upper_letters<const N: usize>(code: &[u8; N]) -> bool {
+pub(crate) fn upper_letters<const N: usize>(code: &[u8; N]) -> bool {
     code.iter().all(u8::is_ascii_uppercase)
 }
 
