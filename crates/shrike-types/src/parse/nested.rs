@@ -53,7 +53,8 @@ pub(crate) fn items<'a>(r: &mut Reader<'a>) -> Result<Vec<Item<'a>>, Fail> {
             return Err(Fail::value(r.pos(), format!("more than MAX_ITEMS ({MAX_ITEMS}) items")));
         }
         let index = count - 1;
-        items.push(item(r, index).in_field(Path::Item(index, None))?);
+        let item = item(r, index).in_field(Path::Item(index, None))?;
+        push(&mut items, item);
     }
     Ok(items)
 }
@@ -94,10 +95,23 @@ pub(crate) fn attributes<'a>(r: &mut Reader<'a>) -> Result<Vec<(Str<'a>, AttrVal
             return Err(duplicate_field(&key.name, key.at));
         }
         let value = attr_value(r).in_field(Path::Attr(&key.name))?;
-        attrs.push((key.name, value));
+        push(&mut attrs, (key.name, value));
     }
     Ok(attrs)
 }
+
+/// `Vec::push`, with the first allocation made directly at the capacity the growth path
+/// would pick (4): cheaper than that path (~100 instructions), same memory.
+#[inline(always)]
+fn push<T>(list: &mut Vec<T>, value: T) {
+    if list.capacity() == 0 {
+        *list = Vec::with_capacity(FIRST_CAPACITY);
+    }
+    list.push(value);
+}
+
+/// What `Vec` grows an empty list to for elements of these sizes.
+const FIRST_CAPACITY: usize = 4;
 
 fn attr_value<'a>(r: &mut Reader<'a>) -> Result<AttrValue<'a>, Fail> {
     Ok(match r.peek() {
