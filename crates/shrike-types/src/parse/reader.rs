@@ -6,6 +6,11 @@
 //! every slice be a `&str` without a per-string check; all slice boundaries fall on ASCII
 //! bytes (`"`, `\`, delimiters), so they are always character boundaries.
 //!
+//! Fast paths (`plain_string`, `next_field`, `fixed_bytes`, …) read the token right at the
+//! cursor, as compact JSON has it: the key and element readers leave the cursor past
+//! whitespace, and where there is whitespace anyway the fast path declines and the general
+//! path, which skips it, decides. So whitespace changes the path taken, never the result.
+//!
 //! Every read is bounds-checked (`get`, never `[]`): the input is untrusted.
 
 use std::borrow::Cow;
@@ -198,8 +203,9 @@ impl<'a> Reader<'a> {
         count: &mut usize,
         table: &KeyTable<N>,
     ) -> Result<Option<(usize, usize)>, Fail> {
+        // Compact JSON only: whitespace before the delimiter or the key takes the general path.
         let bytes = self.text.as_bytes();
-        let i = skip_ws(bytes, self.pos);
+        let i = self.pos;
         let quote = match bytes.get(i) {
             Some(b',') if *count > 0 => i + 1,
             Some(b'"') if *count == 0 => i,
@@ -287,14 +293,14 @@ impl<'a> Reader<'a> {
         }
     }
 
-    /// The string at the cursor (after whitespace) if it is plain: not empty, no escapes,
+    /// The string at the cursor if it is plain: not empty, no escapes,
     /// within limits. Consumes it only then; on `None` nothing moved and [`Self::string`] gives
     /// the full answer. The fast path of every string field. The string's opening quote is
     /// at `pos() - len - 2`.
     #[inline(always)]
     pub(crate) fn plain_string(&mut self) -> Option<&'a str> {
         let bytes = self.text.as_bytes();
-        let i = skip_ws(bytes, self.pos);
+        let i = self.pos;
         if bytes.get(i) != Some(&b'"') {
             return None;
         }
@@ -309,12 +315,12 @@ impl<'a> Reader<'a> {
         Some(s)
     }
 
-    /// Consumes the string at the cursor (after whitespace) if it is plainly one of the
+    /// Consumes the string at the cursor if it is plainly one of the
     /// names of `table`, and returns its index; on `None` nothing moved.
     #[inline(always)]
     pub(crate) fn known_string<const N: usize>(&mut self, table: &KeyTable<N>) -> Option<usize> {
         let bytes = self.text.as_bytes();
-        let i = skip_ws(bytes, self.pos);
+        let i = self.pos;
         if bytes.get(i) != Some(&b'"') {
             return None;
         }
@@ -323,14 +329,14 @@ impl<'a> Reader<'a> {
         Some(index)
     }
 
-    /// The string at the cursor (after whitespace) if it is exactly `N` bytes that `read`
+    /// The string at the cursor if it is exactly `N` bytes that `read`
     /// turns into a value; consumed only then. `read` must refuse `"`, `\\` and control
     /// bytes, so that what it accepts is exactly the string [`Self::string`] would read.
     /// For fixed shapes (timestamps, codes), which then need no scan.
     #[inline(always)]
     pub(crate) fn fixed_bytes<const N: usize, T>(&mut self, read: impl FnOnce(&[u8; N]) -> Option<T>) -> Option<T> {
         let bytes = self.text.as_bytes();
-        let i = skip_ws(bytes, self.pos);
+        let i = self.pos;
         let (Some(b'"'), Some(inner), Some(b'"')) =
             (bytes.get(i), bytes.get(i + 1..).and_then(<[u8]>::first_chunk::<N>), bytes.get(i + N + 1))
         else {
@@ -346,18 +352,18 @@ impl<'a> Reader<'a> {
     #[inline(always)]
     pub(crate) fn fixed_str<const N: usize>(&mut self, accept: impl FnOnce(&[u8; N]) -> bool) -> Option<&'a str> {
         let text = self.text;
-        let start = skip_ws(text.as_bytes(), self.pos) + 1;
+        let start = self.pos + 1;
         self.fixed_bytes::<N, _>(|inner| if accept(inner) { text.get(start..start + N) } else { None })
     }
 
-    /// A JSON number at the cursor (after whitespace) that is a plain decimal amount: at
+    /// A JSON number at the cursor that is a plain decimal amount: at
     /// most 12 integer digits and 6 decimals, no exponent. Consumed only then; anything
     /// else (including every malformed number) is left to [`Self::number`] and
     /// [`Money::parse`], which give the same value for what this reads.
     #[inline(always)]
     pub(crate) fn plain_decimal(&mut self) -> Option<Money> {
         let bytes = self.text.as_bytes();
-        let start = skip_ws(bytes, self.pos);
+        let start = self.pos;
         let neg = bytes.get(start) == Some(&b'-');
         let first = start + usize::from(neg);
         let lead = digit(bytes, first)?;
