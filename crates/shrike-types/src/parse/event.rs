@@ -5,7 +5,7 @@ use crate::time::Timestamp;
 
 use super::address::address;
 use super::error::{Fail, InField, Path};
-use super::keys::KeyTable;
+use super::keys::{KeyTable, START};
 use super::object::duplicate_field;
 use super::reader::Reader;
 use super::{ip, nested, values};
@@ -80,7 +80,9 @@ pub(crate) fn read_event<'a>(r: &mut Reader<'a>, event: &mut Event<'a>) -> Resul
     // `seen` proves that each required field overwrote its placeholder.
     let mut seen = 0u32;
     let mut count = 0;
-    while let Some((index, at)) = r.next_field(&mut count, &TOP)? {
+    let mut last = START;
+    while let Some((index, at)) = r.next_field(&mut count, last, &TOP)? {
+        last = index;
         // `TOP` is built from `Top::NAMES`, which is in the order of `Top::ALL`.
         let Some(&field) = Top::ALL.get(index) else {
             return Err(Fail::syntax(at, "unknown field"));

@@ -26,7 +26,26 @@ pub(crate) struct KeyTable<const N: usize> {
     pub(crate) names: &'static [&'static str],
     magic: u64,
     slots: [Slot; N],
+    /// Per name, the 16 bytes after a key's opening quote if the key is that name followed
+    /// by `":` (as masked words), for [`KeyTable::predicted`].
+    patterns: [Pattern; N],
 }
+
+/// Bytes `name":` as two zero-padded words and the mask of their length.
+#[derive(Clone, Copy)]
+pub(crate) struct Pattern {
+    pub(crate) words: [u64; 2],
+    pub(crate) mask: [u64; 2],
+    /// The name's length.
+    pub(crate) len: usize,
+}
+
+/// A pattern nothing matches: names too long to carry `":` in 16 bytes, indexes past the
+/// names.
+const NEVER: Pattern = Pattern { words: [1, 0], mask: [0, 0], len: 0 };
+
+/// Index of the name before the first key, for [`KeyTable::predicted`].
+pub(crate) const START: usize = usize::MAX;
 
 impl<const N: usize> KeyTable<N> {
     const BITS: u32 = N.trailing_zeros();
@@ -39,7 +58,7 @@ impl<const N: usize> KeyTable<N> {
         let mut tries = 0;
         while tries < 100_000 {
             if let Some(slots) = Self::place(names, candidate) {
-                return KeyTable { names, magic: candidate, slots };
+                return KeyTable { names, magic: candidate, slots, patterns: Self::patterns(names) };
             }
             candidate = candidate.wrapping_mul(0x2545_F491_4F6C_DD1D).wrapping_add(0x6A09_E667_F3BC_C909) | 1;
             tries += 1;
@@ -63,6 +82,45 @@ impl<const N: usize> KeyTable<N> {
             i += 1;
         }
         Some(slots)
+    }
+
+    const fn patterns(names: &'static [&'static str]) -> [Pattern; N] {
+        assert!(names.len() < N, "`predicted` indexes one past the last name");
+        let mut patterns = [NEVER; N];
+        let mut i = 0;
+        while i < names.len() {
+            let name = names[i].as_bytes();
+            let n = name.len();
+            if n + 2 <= MAX_NAME {
+                let mut bytes = [0u8; MAX_NAME];
+                let mut mask = [0u8; MAX_NAME];
+                let mut j = 0;
+                while j < n + 2 {
+                    bytes[j] = if j < n {
+                        name[j]
+                    } else if j == n {
+                        b'"'
+                    } else {
+                        b':'
+                    };
+                    mask[j] = 0xff;
+                    j += 1;
+                }
+                patterns[i] = Pattern { words: const_words(&bytes), mask: const_words(&mask), len: n };
+            }
+            i += 1;
+        }
+        patterns
+    }
+
+    /// The name expected after the one at index `last` (or at [`START`]): the next in the
+    /// table's order, which is the order of the docs and of what Shrike writes, so the
+    /// order most producers keep. Checking a key against it is two masked comparisons, no
+    /// search for the closing quote and no hash; a wrong guess only falls back to `find`.
+    #[inline(always)]
+    pub(crate) fn predicted(&self, last: usize) -> (usize, &Pattern) {
+        let index = last.wrapping_add(1);
+        (index, self.patterns.get(index).unwrap_or(&NEVER))
     }
 
     /// The index of the name whose [`words`] and length these are.
@@ -135,5 +193,26 @@ mod tests {
         }
         // Same words, other length: a key holding NUL bytes must not match a shorter name.
         assert_eq!(TABLE.find(words(b"a"), 2), None);
+    }
+
+    #[test]
+    fn predictions_are_the_next_name_and_its_colon() {
+        let matches = |p: &Pattern, text: &[u8]| {
+            let w = words(&text[..MAX_NAME.min(text.len())]);
+            w[0] & p.mask[0] == p.words[0] && w[1] & p.mask[1] == p.words[1]
+        };
+        let (index, first) = TABLE.predicted(START);
+        assert_eq!((index, first.len), (0, 1));
+        assert!(matches(first, b"a\":1,"));
+        assert!(!matches(first, b"a \":1"));
+        assert!(!matches(first, b"ab\":1"));
+        let (index, after_line1) = TABLE.predicted(2);
+        assert_eq!(index, 3);
+        assert!(matches(after_line1, b"country\":\"US\""));
+        assert!(!matches(after_line1, b"country\" :\"US\""));
+        assert!(!matches(after_line1, b"countryX\":\"US\""));
+        // Too long to carry `":` in 16 bytes: never predicted.
+        assert!(!matches(TABLE.predicted(4).1, b"shipping_address\":{"));
+        assert!(!matches(TABLE.predicted(NAMES.len() - 1).1, &[0; 16]));
     }
 }

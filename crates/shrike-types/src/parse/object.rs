@@ -3,7 +3,7 @@
 //! silently never fires.
 
 use super::error::{Fail, quote};
-use super::keys::KeyTable;
+use super::keys::{KeyTable, START};
 use super::reader::{Key, Reader};
 
 /// Enters the object under the cursor (`true`), consumes `null` (`false`), or fails with
@@ -26,7 +26,9 @@ pub(crate) fn fields<'a, const N: usize>(
 ) -> Result<(), Fail> {
     let mut seen = 0u64;
     let mut count = 0;
-    while let Some((i, at)) = r.next_field(&mut count, keys)? {
+    let mut last = START;
+    while let Some((i, at)) = r.next_field(&mut count, last, keys)? {
+        last = i;
         let bit = 1u64 << (i % 64);
         if seen & bit != 0 {
             return Err(duplicate_field(keys.name(i), at));

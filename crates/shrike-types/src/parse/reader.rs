@@ -197,10 +197,14 @@ impl<'a> Reader<'a> {
     /// The usual key (compact, plain, known) is found straight from the 16 bytes after its
     /// quote (see [`KeyTable`]), without scanning it first: a known name holds no escape and
     /// no control character, so finding its closing quote is enough.
+    ///
+    /// `last` is the index of the previous key (or `keys::START`): the next name in the table's
+    /// order is tried first (see [`KeyTable::predicted`]).
     #[inline(always)]
     pub(crate) fn next_field<const N: usize>(
         &mut self,
         count: &mut usize,
+        last: usize,
         table: &KeyTable<N>,
     ) -> Result<Option<(usize, usize)>, Fail> {
         // Compact JSON only: whitespace before the delimiter or the key takes the general path.
@@ -216,15 +220,30 @@ impl<'a> Reader<'a> {
             }
             _ => return self.next_field_slow(count, table),
         };
-        if bytes.get(quote) == Some(&b'"')
-            && let Some((index, end)) = known_name(bytes, quote + 1, table)
-            && bytes.get(end + 1) == Some(&b':')
-        {
-            *count += 1;
-            self.pos = skip_ws(bytes, end + 2);
-            return Ok(Some((index, quote)));
+        if bytes.get(quote) != Some(&b'"') {
+            return self.next_field_slow(count, table);
         }
-        self.next_field_slow(count, table)
+        let start = quote + 1;
+        let words = words16(bytes, start);
+        let (index, expected) = table.predicted(last);
+        let found = if let Some(words) = words
+            && words[0] & expected.mask[0] == expected.words[0]
+            && words[1] & expected.mask[1] == expected.words[1]
+        {
+            Some((index, start + expected.len))
+        } else {
+            words
+                .and_then(|words| known_words(bytes, start, words, table))
+                .filter(|&(_, end)| bytes.get(end + 1) == Some(&b':'))
+        };
+        match found {
+            Some((index, end)) => {
+                *count += 1;
+                self.pos = skip_ws(bytes, end + 2);
+                Ok(Some((index, quote)))
+            }
+            None => self.next_field_slow(count, table),
+        }
     }
 
     #[inline(never)]
@@ -512,7 +531,17 @@ fn digit(bytes: &[u8], i: usize) -> Option<u8> {
 /// if fewer than 17 bytes are left (the caller's general path then decides).
 #[inline(always)]
 pub(crate) fn known_name<const N: usize>(bytes: &[u8], start: usize, table: &KeyTable<N>) -> Option<(usize, usize)> {
-    let [w0, w1] = words16(bytes, start)?;
+    known_words(bytes, start, words16(bytes, start)?, table)
+}
+
+/// [`known_name`] given the 16 bytes at `start` as words.
+#[inline(always)]
+fn known_words<const N: usize>(
+    bytes: &[u8],
+    start: usize,
+    [w0, w1]: [u64; 2],
+    table: &KeyTable<N>,
+) -> Option<(usize, usize)> {
     let q0 = quote_bytes(w0);
     let (words, len) = if q0 != 0 {
         let n = first_flagged(q0);
