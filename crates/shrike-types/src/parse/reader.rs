@@ -180,7 +180,7 @@ impl<'a> Reader<'a> {
         if bytes.get(i) == Some(&b'"') {
             let start = i + 1;
             let end = start + plain_len(bytes, start);
-            let name = self.text.get(start..end).filter(|n| n.len() <= MAX_STRING_LEN);
+            let name = sub(self.text, start, end).filter(|n| n.len() <= MAX_STRING_LEN);
             if let (Some(b'"'), Some(b':'), Some(name)) = (bytes.get(end), bytes.get(end + 1), name) {
                 self.pos = skip_ws(bytes, end + 2);
                 return Ok(Some(Key { name: Cow::Borrowed(name), at: i, end: end + 1 }));
@@ -329,7 +329,7 @@ impl<'a> Reader<'a> {
         if bytes.get(end) != Some(&b'"') || len == 0 || len > MAX_STRING_LEN {
             return None;
         }
-        let s = self.text.get(start..end)?;
+        let s = sub(self.text, start, end)?;
         self.pos = end + 1;
         Some(s)
     }
@@ -372,7 +372,7 @@ impl<'a> Reader<'a> {
     pub(crate) fn fixed_str<const N: usize>(&mut self, accept: impl FnOnce(&[u8; N]) -> bool) -> Option<&'a str> {
         let text = self.text;
         let start = self.pos + 1;
-        self.fixed_bytes::<N, _>(|inner| if accept(inner) { text.get(start..start + N) } else { None })
+        self.fixed_bytes::<N, _>(|inner| if accept(inner) { sub(text, start, start + N) } else { None })
     }
 
     /// A JSON number at the cursor that is a plain decimal amount: at
@@ -431,7 +431,7 @@ impl<'a> Reader<'a> {
         let len = plain_len(bytes, start);
         if bytes.get(start + len) == Some(&b'"') && len <= MAX_STRING_LEN {
             let end = start + len;
-            if let Some(s) = self.text.get(start..end) {
+            if let Some(s) = sub(self.text, start, end) {
                 self.pos = end + 1;
                 return Ok(Cow::Borrowed(s));
             }
@@ -516,6 +516,14 @@ impl<'a> Reader<'a> {
             _ => Err(Fail::syntax(self.pos, "invalid literal (expected true, false or null)")),
         }
     }
+}
+
+/// `text[start..end]`, if those are character boundaries. As two one-sided slices: each
+/// checks one boundary, small enough to be inlined where the two-sided `get` is often
+/// left as a call.
+#[inline(always)]
+fn sub(text: &str, start: usize, end: usize) -> Option<&str> {
+    text.get(..end)?.get(start..)
 }
 
 /// `10^(6 - n)`: micros per unit of the `n`th decimal place.
