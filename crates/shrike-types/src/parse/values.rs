@@ -91,19 +91,39 @@ pub(crate) fn text<'a>(r: &mut Reader<'a>) -> Result<Option<Str<'a>>, Fail> {
     }
 }
 
+#[inline(always)]
 pub(crate) fn event_id<'a>(r: &mut Reader<'a>) -> Result<Str<'a>, Fail> {
-    let (s, at) = required(r, "a string")?;
+    match r.plain_string() {
+        Some(s) if s.len() <= MAX_EVENT_ID_LEN => Ok(Cow::Borrowed(s)),
+        Some(s) => Err(long_event_id(r.pos().saturating_sub(s.len() + 2))),
+        None => event_id_general(r),
+    }
+}
+
+#[inline(never)]
+fn event_id_general<'a>(r: &mut Reader<'a>) -> Result<Str<'a>, Fail> {
+    let (s, at) = string(r, "a string")?;
     if s.len() > MAX_EVENT_ID_LEN {
-        let msg = format!("longer than MAX_EVENT_ID_LEN ({MAX_EVENT_ID_LEN} bytes)");
-        return Err(Fail::value(at, msg));
+        return Err(long_event_id(at));
     }
     non_empty(s, at)
 }
 
+#[cold]
+fn long_event_id(at: usize) -> Fail {
+    Fail::value(at, format!("longer than MAX_EVENT_ID_LEN ({MAX_EVENT_ID_LEN} bytes)"))
+}
+
+#[inline(always)]
 pub(crate) fn event_type<'a>(r: &mut Reader<'a>) -> Result<EventType<'a>, Fail> {
-    if let Some(known) = r.known_string(&TYPES).and_then(|i| KnownType::ALL.get(i)) {
-        return Ok(EventType::Known(*known));
+    match r.known_string(&TYPES).and_then(|i| KnownType::ALL.get(i)) {
+        Some(known) => Ok(EventType::Known(*known)),
+        None => event_type_general(r),
     }
+}
+
+#[inline(never)]
+fn event_type_general<'a>(r: &mut Reader<'a>) -> Result<EventType<'a>, Fail> {
     let (s, at) = required(r, "a string")?;
     if let Some(known) = known_type(&s) {
         return Ok(EventType::Known(known));
