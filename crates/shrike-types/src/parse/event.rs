@@ -79,9 +79,8 @@ pub(crate) fn read_event<'a>(r: &mut Reader<'a>, event: &mut Event<'a>) -> Resul
     r.enter()?;
     // `seen` proves that each required field overwrote its placeholder.
     let mut seen = 0u32;
-    let mut count = 0;
     let mut last = START;
-    while let Some((index, at)) = r.next_field(&mut count, last, &TOP)? {
+    while let Some((index, at)) = r.next_field(last, &TOP)? {
         last = index;
         // `TOP` is built from `Top::NAMES`, which is in the order of `Top::ALL`.
         let Some(&field) = Top::ALL.get(index) else {

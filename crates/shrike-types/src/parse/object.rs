@@ -8,7 +8,16 @@ use super::reader::{Key, Reader};
 
 /// Enters the object under the cursor (`true`), consumes `null` (`false`), or fails with
 /// "expected {expected}".
+#[inline(always)]
 pub(crate) fn object_or_null(r: &mut Reader<'_>, expected: &str) -> Result<bool, Fail> {
+    if r.at(b'{') {
+        return r.enter().map(|()| true);
+    }
+    object_or_null_general(r, expected)
+}
+
+#[inline(never)]
+fn object_or_null_general(r: &mut Reader<'_>, expected: &str) -> Result<bool, Fail> {
     match r.peek() {
         Some(b'{') => r.enter().map(|()| true),
         _ if r.null()? => Ok(false),
@@ -25,9 +34,8 @@ pub(crate) fn fields<'a, const N: usize>(
     mut each: impl FnMut(&mut Reader<'a>, usize, &'static str) -> Result<(), Fail>,
 ) -> Result<(), Fail> {
     let mut seen = 0u64;
-    let mut count = 0;
     let mut last = START;
-    while let Some((i, at)) = r.next_field(&mut count, last, keys)? {
+    while let Some((i, at)) = r.next_field(last, keys)? {
         last = i;
         let bit = 1u64 << (i % 64);
         if seen & bit != 0 {

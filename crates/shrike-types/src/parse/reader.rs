@@ -20,7 +20,7 @@ use crate::money::Money;
 
 use super::error::{Fail, quote};
 use super::escape;
-use super::keys::{KeyTable, MAX_NAME};
+use super::keys::{KeyTable, MAX_NAME, START};
 use super::object::unknown_field;
 use super::scan::{digits_end, first_flagged, low_bytes, plain_len, quote_bytes, skip_ws, words16};
 
@@ -88,6 +88,12 @@ impl<'a> Reader<'a> {
     #[inline]
     fn skip_ws(&mut self) {
         self.pos = skip_ws(self.text.as_bytes(), self.pos);
+    }
+
+    /// Whether `byte` is right at the cursor (no whitespace skipped).
+    #[inline(always)]
+    pub(crate) fn at(&self, byte: u8) -> bool {
+        self.byte() == Some(byte)
     }
 
     /// Skips whitespace and returns the next byte without consuming it.
@@ -198,30 +204,30 @@ impl<'a> Reader<'a> {
     /// quote (see [`KeyTable`]), without scanning it first: a known name holds no escape and
     /// no control character, so finding its closing quote is enough.
     ///
-    /// `last` is the index of the previous key (or `keys::START`): the next name in the table's
+    /// `last` is the index of the previous key (or [`START`]): the next name in the table's
     /// order is tried first (see [`KeyTable::predicted`]).
     #[inline(always)]
     pub(crate) fn next_field<const N: usize>(
         &mut self,
-        count: &mut usize,
         last: usize,
         table: &KeyTable<N>,
     ) -> Result<Option<(usize, usize)>, Fail> {
+        let first = last == START;
         // Compact JSON only: whitespace before the delimiter or the key takes the general path.
         let bytes = self.text.as_bytes();
         let i = self.pos;
         let quote = match bytes.get(i) {
-            Some(b',') if *count > 0 => i + 1,
-            Some(b'"') if *count == 0 => i,
+            Some(b',') if !first => i + 1,
+            Some(b'"') if first => i,
             Some(b'}') => {
                 self.pos = i;
                 self.leave();
                 return Ok(None);
             }
-            _ => return self.next_field_slow(count, table),
+            _ => return self.next_field_slow(first, table),
         };
         if bytes.get(quote) != Some(&b'"') {
-            return self.next_field_slow(count, table);
+            return self.next_field_slow(first, table);
         }
         let start = quote + 1;
         let words = words16(bytes, start);
@@ -238,21 +244,20 @@ impl<'a> Reader<'a> {
         };
         match found {
             Some((index, end)) => {
-                *count += 1;
                 self.pos = skip_ws(bytes, end + 2);
                 Ok(Some((index, quote)))
             }
-            None => self.next_field_slow(count, table),
+            None => self.next_field_slow(first, table),
         }
     }
 
     #[inline(never)]
     fn next_field_slow<const N: usize>(
         &mut self,
-        count: &mut usize,
+        first: bool,
         table: &KeyTable<N>,
     ) -> Result<Option<(usize, usize)>, Fail> {
-        let Some(key) = self.next_key(count)? else {
+        let Some(key) = self.next_key(&mut usize::from(!first))? else {
             return Ok(None);
         };
         match table.lookup(&key.name) {
@@ -370,9 +375,45 @@ impl<'a> Reader<'a> {
     /// the same rule for what `accept` may accept).
     #[inline(always)]
     pub(crate) fn fixed_str<const N: usize>(&mut self, accept: impl FnOnce(&[u8; N]) -> bool) -> Option<&'a str> {
-        let text = self.text;
-        let start = self.pos + 1;
-        self.fixed_bytes::<N, _>(|inner| if accept(inner) { sub(text, start, start + N) } else { None })
+        let bytes = self.text.as_bytes();
+        let i = self.pos;
+        let (Some(b'"'), Some(inner), Some(b'"')) =
+            (bytes.get(i), bytes.get(i + 1..).and_then(<[u8]>::first_chunk::<N>), bytes.get(i + N + 1))
+        else {
+            return None;
+        };
+        if !accept(inner) {
+            return None;
+        }
+        let s = sub(self.text, i + 1, i + 1 + N)?;
+        self.pos = i + N + 2;
+        Some(s)
+    }
+
+    /// A JSON number at the cursor that is a small non-negative integer: 1 to 9 digits, no
+    /// leading zero, nothing after that could continue a number. Consumed only then; the
+    /// rest is left to [`Self::number`], which reads the same value for what this reads.
+    #[inline(always)]
+    pub(crate) fn small_uint(&mut self) -> Option<u32> {
+        let bytes = self.text.as_bytes();
+        let start = self.pos;
+        let lead = digit(bytes, start)?;
+        let mut v = u32::from(lead);
+        let mut i = start + 1;
+        if lead != 0 {
+            while let Some(d) = digit(bytes, i) {
+                if i - start == 9 {
+                    return None;
+                }
+                v = v * 10 + u32::from(d);
+                i += 1;
+            }
+        }
+        if bytes.get(i).is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'.') {
+            return None;
+        }
+        self.pos = i;
+        Some(v)
     }
 
     /// A JSON number at the cursor that is a plain decimal amount: at
@@ -615,6 +656,30 @@ mod tests {
                 proptest::prop_assert_eq!(n.map(Money::parse), Some(Ok(m)));
                 proptest::prop_assert_eq!(fast.pos(), general.pos());
             }
+        }
+    }
+
+    proptest::proptest! {
+        /// Whatever `small_uint` reads, `number` reads as the same digits to the same end.
+        #[test]
+        fn small_uint_agrees_with_number(text in "-?[0-9]{0,11}(\\.[0-9]{0,2})?([eE][0-9])?[,}a. ]?") {
+            let mut fast = Reader::new(&text);
+            if let Some(n) = fast.small_uint() {
+                let mut general = Reader::new(&text);
+                let digits = general.number().ok();
+                proptest::prop_assert_eq!(digits.and_then(|d| d.parse::<u32>().ok()), Some(n));
+                proptest::prop_assert_eq!(fast.pos(), general.pos());
+            }
+        }
+    }
+
+    #[test]
+    fn small_uints_are_read_in_place() {
+        for (text, n) in [("1,", 1), ("0}", 0), ("999999999", 999_999_999)] {
+            assert_eq!(Reader::new(text).small_uint(), Some(n), "{text}");
+        }
+        for other in ["01", "1.0", "1e2", "-1", "1234567890", "12a", "\"1\""] {
+            assert_eq!(Reader::new(other).small_uint(), None, "{other}");
         }
     }
 

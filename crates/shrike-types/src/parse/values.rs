@@ -324,7 +324,16 @@ fn lower(s: Str<'_>) -> Str<'_> {
 }
 
 /// A non-negative integer that fits `u32` (`items[].quantity`); `null` is `None`.
+#[inline(always)]
 pub(crate) fn count(r: &mut Reader<'_>) -> Result<Option<u32>, Fail> {
+    match r.small_uint() {
+        Some(n) => Ok(Some(n)),
+        None => count_general(r),
+    }
+}
+
+#[inline(never)]
+fn count_general(r: &mut Reader<'_>) -> Result<Option<u32>, Fail> {
     const EXPECTED: &str = "a non-negative integer";
     let at = r.pos();
     match r.peek() {
