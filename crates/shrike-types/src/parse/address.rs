@@ -1,10 +1,9 @@
 //! Postal addresses, reduced at parse time to a stable key (see [`Address`]).
 //!
-//! Normalising a part: letters lower-cased, anything that is neither alphanumeric nor
-//! whitespace dropped (so `St.` = `St`, `O'Brien` = `OBrien`), runs of whitespace collapsed
-//! to one space, ends trimmed. The key joins the parts country, postal code, city, line1 and
-//! line2 with `|`, so `|` never survives inside a part. Normalising a key again leaves it
-//! unchanged, which is what lets a written key be read back as the same address.
+//! The key joins the parts country, postal code, city, line1 and line2, each normalised (see
+//! `normal`), with `|`; normalising drops `|`, so it never survives inside a part.
+//! Normalising a key again leaves it unchanged, which is what lets a written key be read back
+//! as the same address.
 
 use std::borrow::Cow;
 
@@ -12,6 +11,7 @@ use crate::event::{Address, Str};
 
 use super::error::{Fail, InField, Path};
 use super::keys::KeyTable;
+use super::normal::{is_normal, is_normal_key, normalise, normalise_into};
 use super::object::fields;
 use super::reader::Reader;
 use super::values;
@@ -173,144 +173,9 @@ fn check_not_empty(key: &str, at: usize) -> Result<(), Fail> {
     Ok(())
 }
 
-/// One part, normalised; borrowed when it already is.
-fn normalise(part: Str<'_>) -> Str<'_> {
-    if is_normal(&part) {
-        return part;
-    }
-    let mut out = String::with_capacity(part.len());
-    normalise_into(&mut out, &part);
-    Cow::Owned(out)
-}
-
-/// Appends `part`, normalised (see the module doc), to `out`.
-#[inline]
-pub(crate) fn normalise_into(out: &mut String, part: &str) {
-    if is_normal(part) {
-        out.push_str(part);
-    } else if part.is_ascii() {
-        normalise_ascii_into(out, part.as_bytes());
-    } else {
-        normalise_chars_into(out, part);
-    }
-}
-
-/// [`normalise_chars_into`] for ASCII text, a byte at a time. For ASCII, `char::is_whitespace`
-/// is exactly `\t`, `\n`, `\x0b`, `\x0c`, `\r` and space, and `char::is_alphanumeric` is
-/// `is_ascii_alphanumeric`.
-fn normalise_ascii_into(out: &mut String, part: &[u8]) {
-    let start = out.len();
-    let mut space = false;
-    for &b in part {
-        if matches!(b, b' ' | b'\t'..=b'\r') {
-            space = out.len() > start;
-        } else if b.is_ascii_alphanumeric() {
-            if space {
-                out.push(' ');
-                space = false;
-            }
-            out.push(char::from(b.to_ascii_lowercase()));
-        }
-    }
-}
-
-/// The general case of [`normalise_into`], a character at a time.
-fn normalise_chars_into(out: &mut String, part: &str) {
-    let start = out.len();
-    let mut space = false;
-    for c in part.chars() {
-        if c.is_whitespace() {
-            space = out.len() > start;
-        } else if c.is_alphanumeric() {
-            if space {
-                out.push(' ');
-                space = false;
-            }
-            if c.is_ascii() {
-                out.push(c.to_ascii_lowercase());
-            } else {
-                out.extend(c.to_lowercase());
-            }
-        }
-    }
-}
-
-/// Whether an ASCII part is already normal: only `[a-z0-9]` and single spaces between
-/// them. Non-ASCII parts are always re-normalised: the check would cost as much as the work.
-#[inline]
-fn is_normal(part: &str) -> bool {
-    let b = part.as_bytes();
-    // `space` starts true so that a leading space fails like a double one.
-    let mut space = true;
-    for &c in b {
-        if c == b' ' {
-            if space {
-                return false;
-            }
-            space = true;
-        } else if c.is_ascii_lowercase() || c.is_ascii_digit() {
-            space = false;
-        } else {
-            return false;
-        }
-    }
-    !space || b.is_empty()
-}
-
-fn is_normal_key(key: &str) -> bool {
-    key.split('|').all(is_normal)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn norm(s: &str) -> String {
-        let mut out = String::new();
-        normalise_into(&mut out, s);
-        out
-    }
-
-    #[test]
-    fn normalises_parts() {
-        let cases = [
-            ("1 Main St.", "1 main st"),
-            ("  1  main\tst ", "1 main st"),
-            ("O'Brien-Str. 5", "obrienstr 5"),
-            ("Straße 7 · Köln", "straße 7 köln"),
-            ("Apt #5, Floor 2", "apt 5 floor 2"),
-            ("a | b", "a b"),
-            ("...", ""),
-        ];
-        for (raw, want) in cases {
-            assert_eq!(norm(raw), want, "{raw}");
-            assert_eq!(norm(want), want, "idempotent: {want}");
-            assert_eq!(is_normal(want), want.is_ascii(), "{want}");
-        }
-        assert!(!is_normal("1 Main St"));
-        assert!(!is_normal(" 1"));
-    }
-
-    #[test]
-    fn ascii_fast_paths_agree_with_chars() {
-        let mut samples: Vec<String> = (0u8..128).map(|b| format!("a{}B {}c", char::from(b), char::from(b))).collect();
-        samples.extend(
-            ["", " ", "a", "a ", " a", "a  b", "a b", "1957 south rd", "96783-938", "SAO PAULO", "x\x0by", "x\x1cy"]
-                .map(String::from),
-        );
-        for s in &samples {
-            let mut chars = String::from("k|");
-            normalise_chars_into(&mut chars, s);
-            let mut fast = String::from("k|");
-            normalise_into(&mut fast, s);
-            assert_eq!(fast, chars, "{s:?}");
-            let mut ascii = String::from("k|");
-            normalise_ascii_into(&mut ascii, s.as_bytes());
-            assert_eq!(ascii, chars, "{s:?}");
-            let normal = chars.get(2..).unwrap_or_default();
-            assert_eq!(is_normal(s), s == normal, "{s:?}");
-        }
-    }
 
     #[test]
     fn key_lookup_agrees_with_names() {
