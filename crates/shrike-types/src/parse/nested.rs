@@ -113,7 +113,16 @@ fn push<T>(list: &mut Vec<T>, value: T) {
 /// What `Vec` grows an empty list to for elements of these sizes.
 const FIRST_CAPACITY: usize = 4;
 
+#[inline(always)]
 fn attr_value<'a>(r: &mut Reader<'a>) -> Result<AttrValue<'a>, Fail> {
+    match r.plain_string() {
+        Some(s) => Ok(AttrValue::String(Cow::Borrowed(s))),
+        None => attr_value_general(r),
+    }
+}
+
+#[inline(never)]
+fn attr_value_general<'a>(r: &mut Reader<'a>) -> Result<AttrValue<'a>, Fail> {
     Ok(match r.peek() {
         Some(b'"') => AttrValue::String(r.string()?),
         Some(b'-' | b'0'..=b'9') => AttrValue::Number(Cow::Borrowed(r.number()?)),
