@@ -13,6 +13,10 @@ use super::values::optional;
 
 #[inline(always)]
 pub(crate) fn ip(r: &mut Reader<'_>) -> Result<Option<IpAddr>, Fail> {
+    // A dotted quad is digits and dots only, so it needs no scan for escapes.
+    if let Some(v4) = r.short_bytes(ipv4) {
+        return Ok(Some(IpAddr::V4(v4)));
+    }
     let Some(s) = r.plain_string() else {
         return ip_general(r);
     };

@@ -371,6 +371,28 @@ impl<'a> Reader<'a> {
         Some(value)
     }
 
+    /// The string at the cursor if it ends within 16 bytes and `read` turns its bytes into a
+    /// value; consumed only then. Only the closing quote is looked for, so `read` must refuse
+    /// `\\` and control bytes (as for [`Self::fixed_bytes`]).
+    #[inline(always)]
+    pub(crate) fn short_bytes<T>(&mut self, read: impl FnOnce(&[u8]) -> Option<T>) -> Option<T> {
+        let bytes = self.text.as_bytes();
+        let i = self.pos;
+        if bytes.get(i) != Some(&b'"') {
+            return None;
+        }
+        let [w0, w1] = words16(bytes, i + 1)?;
+        let q0 = quote_bytes(w0);
+        let len = if q0 != 0 { first_flagged(q0) } else { 8 + first_flagged(quote_bytes(w1)) };
+        // No quote in the 16 bytes gives 16: not a short string.
+        if bytes.get(i + 1 + len) != Some(&b'"') {
+            return None;
+        }
+        let value = read(bytes.get(i + 1..i + 1 + len)?)?;
+        self.pos = i + len + 2;
+        Some(value)
+    }
+
     /// [`Self::fixed_bytes`] for a string kept as it is: returns it if `accept` does (with
     /// the same rule for what `accept` may accept).
     #[inline(always)]
