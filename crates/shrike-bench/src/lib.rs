@@ -3,6 +3,8 @@
 //! Shrike's benchmarks, run with `cargo bench -p shrike-bench`:
 //! - `benches/engine.rs`: event parsing, a full `decide` pass of the reference policy over a
 //!   generated stream (events/s), and compiling the reference policy;
+//! - `benches/parse.rs`: parsing alone over the generated stream, with the `shrike` binary's
+//!   allocator (mimalloc), for timings and callgrind instruction counts of the parser;
 //! - `benches/zen/`: the reference policy's rule conditions evaluated by Shrike's evaluator
 //!   and by zen-expression on the same captured inputs, with the zen/Shrike ratio.
 //!

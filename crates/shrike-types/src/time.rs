@@ -129,27 +129,73 @@ fn parse_general(b: &[u8]) -> Option<Timestamp> {
 /// The common shape `YYYY-MM-DDTHH:MM:SS.mmmZ` (what Shrike and most encoders write), read
 /// with fixed offsets. `None` for anything else, including invalid dates, which the general
 /// path then decides (so the answer is the same either way).
+///
+/// Eight bytes at a time: XOR with the template `0000-00-00T00:00:00.000Z` leaves each digit's
+/// value in its byte and zero in each separator's, so checking the shape is a few masks.
 #[inline]
-fn parse_utc_millis(b: &[u8; 24]) -> Option<Timestamp> {
-    let [y0, y1, y2, y3, b'-', m0, m1, b'-', d0, d1, b'T', h0, h1, b':', i0, i1, b':', s0, s1, b'.', f0, f1, f2, b'Z'] =
-        *b
-    else {
+pub(crate) fn parse_utc_millis(b: &[u8; 24]) -> Option<Timestamp> {
+    const TEMPLATE: [u64; 3] = words(b"0000-00-00T00:00:00.000Z");
+    // Digit bytes of each word; the others are separators.
+    const DIGITS: [u64; 3] = [0x00FF_FF00_FFFF_FFFF, 0xFFFF_00FF_FF00_FFFF, 0x00FF_FFFF_00FF_FF00];
+    let (chunks, _) = b.as_chunks::<8>();
+    let &[c0, c1, c2] = chunks else {
         return None;
     };
-    let all = [y0, y1, y2, y3, m0, m1, d0, d1, h0, h1, i0, i1, s0, s1, f0, f1, f2];
-    if !all.iter().all(u8::is_ascii_digit) {
+    let x = [c0, c1, c2].map(u64::from_le_bytes);
+    let mut bad = 0;
+    let mut d = [0u64; 3];
+    for i in 0..3 {
+        d[i] = x[i] ^ TEMPLATE[i];
+        // A separator byte must be zero now; a digit byte below 10 (adding 0x76 sets the high
+        // bit from 10 up; a byte of 0x80 or more is caught by its own high bit, and what it
+        // carries into the bytes above, or out of the word, only flags more).
+        let digits = d[i] & DIGITS[i];
+        bad |= (d[i] & !DIGITS[i]) | ((digits | digits.wrapping_add(DIGITS[i] & 0x7676_7676_7676_7676)) & HIGH_BITS);
+    }
+    if bad != 0 {
         return None;
     }
-    let n = |c: u8| i64::from(c - b'0');
-    let year = n(y0) * 1000 + n(y1) * 100 + n(y2) * 10 + n(y3);
-    let (month, day) = (n(m0) * 10 + n(m1), n(d0) * 10 + n(d1));
-    let (hour, min, sec) = (n(h0) * 10 + n(h1), n(i0) * 10 + n(i1), n(s0) * 10 + n(s1));
-    if !(1..=12).contains(&month) || day < 1 || day > days_in_month(year, month) || hour > 23 || min > 59 || sec > 59 {
+    // Byte k of `pairs` is the two-digit number of bytes k and k + 1 (digits are < 10, so
+    // nothing carries between bytes).
+    let pairs = d.map(|w| w * 10 + (w >> 8));
+    let at = |w: usize, k: u32| ((pairs[w] >> (8 * k)) & 0xff) as i64;
+    let year = at(0, 0) * 100 + at(0, 2);
+    let (month, day) = (at(0, 5), at(1, 0));
+    let (hour, min, sec) = (at(1, 3), at(1, 6), at(2, 1));
+    let millis = at(2, 4) * 10 + ((d[2] >> 48) & 0xff) as i64;
+    if !(1..=12).contains(&month) || day < 1 || hour > 23 || min > 59 || sec > 59 {
         return None;
     }
-    let millis = n(f0) * 100 + n(f1) * 10 + n(f2);
-    let secs = days_from_civil(year, month, day) * 86_400 + hour * 3_600 + min * 60 + sec;
+    if day > 28 && day > days_in_month(year, month) {
+        return None;
+    }
+    let secs = days_from_civil_4digit(year, month, day) * 86_400 + hour * 3_600 + min * 60 + sec;
     Some(Timestamp(secs * 1_000 + millis))
+}
+
+/// [`days_from_civil`] for years 0 to 9999, in unsigned arithmetic: 400 years (one era) are
+/// added so that January of year 0 stays positive, and every division is by a constant.
+#[inline(always)]
+fn days_from_civil_4digit(y: i64, m: i64, d: i64) -> i64 {
+    let (y, m, d) = (y.unsigned_abs() + 400, m.unsigned_abs(), d.unsigned_abs());
+    let (y, mp) = if m > 2 { (y, m - 3) } else { (y - 1, m + 9) };
+    let (era, yoe) = (y / 400, y % 400);
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    (era * 146_097 + doe) as i64 - 719_468 - 146_097
+}
+
+const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
+
+/// Three little-endian words of 24 bytes, at compile time.
+const fn words(b: &[u8; 24]) -> [u64; 3] {
+    let mut out = [0u64; 3];
+    let mut i = 0;
+    while i < 24 {
+        out[i / 8] |= (b[i] as u64) << (8 * (i % 8));
+        i += 1;
+    }
+    out
 }
 
 /// Largest divisor of `n` that is `<= cap` (`n, cap >= 1`), in O(sqrt n).
@@ -341,6 +387,35 @@ mod tests {
             assert!(fast.is_none() || fast == general, "{text}");
         }
         assert_eq!(Timestamp::parse_rfc3339("2026-11-25T18:24:19.250Z"), Some(Timestamp(1_795_631_059_250)));
+    }
+
+    #[test]
+    fn four_digit_days_agree() {
+        for y in 0..=9999 {
+            for m in 1..=12 {
+                for d in [1, 28, days_in_month(y, m)] {
+                    assert_eq!(days_from_civil_4digit(y, m, d), days_from_civil(y, m, d), "{y}-{m}-{d}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn fast_path_agrees_on_every_single_byte_change() {
+        for base in ["2026-11-25T18:24:19.250Z", "2024-02-29T23:59:59.999Z", "0000-01-01T00:00:00.000Z"] {
+            for at in 0..24 {
+                for byte in 0..=255u8 {
+                    let mut text = *<&[u8; 24]>::try_from(base.as_bytes()).unwrap();
+                    text[at] = byte;
+                    let fast = parse_utc_millis(&text);
+                    assert!(fast.is_none() || fast == parse_general(&text), "{:?}", String::from_utf8_lossy(&text));
+                    // Every valid date of this shape is read by the fast path, bar leap seconds.
+                    if byte.is_ascii_digit() && !matches!(at, 4 | 7 | 10 | 13 | 16 | 17 | 19 | 23) {
+                        assert_eq!(fast, parse_general(&text), "{:?}", String::from_utf8_lossy(&text));
+                    }
+                }
+            }
+        }
     }
 
     proptest::proptest! {

@@ -5,10 +5,10 @@ use crate::time::Timestamp;
 
 use super::address::address;
 use super::error::{Fail, InField, Path};
-use super::object::{duplicate_field, unknown_field};
+use super::keys::{KeyTable, START};
+use super::object::duplicate_field;
 use super::reader::Reader;
-use super::scan::{const_key_words, key_words};
-use super::{nested, values};
+use super::{ip, nested, values};
 
 macro_rules! top_fields {
     ($($variant:ident => $name:literal),* $(,)?) => {
@@ -53,54 +53,11 @@ top_fields! {
 /// The fields that must be present, in the order they are reported when missing.
 const REQUIRED: [Top; 3] = [Top::EventId, Top::Type, Top::Timestamp];
 
-/// One hash slot: the field whose name hashes there, with the name's length and
-/// [`key_words`], so that checking a key is one table load and three comparisons (no
-/// chain of loads from slot to field to name).
-#[derive(Clone, Copy)]
-struct Slot {
-    len: usize,
-    words: (u64, u64),
-    field: Option<Top>,
-}
-
-/// Hash slots of the field names, built at compile time (a collision fails the build).
-/// Finding a field is then a table load and one comparison: no jump table, whose
-/// mispredictions cost more than the rest of reading a field when events vary in shape.
-const SLOTS: [Slot; 64] = {
-    let mut table = [Slot { len: usize::MAX, words: (0, 0), field: None }; 64];
-    let mut i = 0;
-    while i < Top::NAMES.len() {
-        let name = Top::NAMES[i].as_bytes();
-        let s = slot(name);
-        assert!(table[s].field.is_none(), "two field names share a slot: change `slot`");
-        assert!(name.len() <= 16, "`key_words` identifies keys of at most 16 bytes");
-        table[s] = Slot { len: name.len(), words: const_key_words(name), field: Some(Top::ALL[i]) };
-        i += 1;
-    }
-    table
-};
-
-/// A hash of a key into `SLOTS`, collision-free for the field names (found by search).
-const fn slot(key: &[u8]) -> usize {
-    let (Some(&first), Some(&last)) = (key.first(), key.last()) else {
-        return 0;
-    };
-    (key.len() + 2 * first as usize + 7 * last as usize) & 63
-}
+/// The field names, for the reader to find keys in (see [`KeyTable`]).
+const TOP: KeyTable<64> = KeyTable::new(Top::NAMES);
 
 impl Top {
-    #[inline(always)]
-    fn lookup(key: &str) -> Option<Top> {
-        let key = key.as_bytes();
-        let slot = SLOTS.get(slot(key))?;
-        // Length first: `key_words` only identifies keys of up to 16 bytes.
-        if slot.len != key.len() || slot.words != key_words(key) {
-            return None;
-        }
-        slot.field
-    }
-
-    /// A table load rather than a `match`, for the same reason as `SLOTS`.
+    /// A table load rather than a `match`: no jump table to mispredict.
     fn name(self) -> &'static str {
         Top::NAMES.get(self as usize).copied().unwrap_or_default()
     }
@@ -122,13 +79,15 @@ pub(crate) fn read_event<'a>(r: &mut Reader<'a>, event: &mut Event<'a>) -> Resul
     r.enter()?;
     // `seen` proves that each required field overwrote its placeholder.
     let mut seen = 0u32;
-    let mut count = 0;
-    while let Some(key) = r.next_key(&mut count)? {
-        let Some(field) = Top::lookup(&key.name) else {
-            return Err(unknown_field(&key, Top::NAMES));
+    let mut last = START;
+    while let Some((index, at)) = r.next_field(last, &TOP)? {
+        last = index;
+        // `TOP` is built from `Top::NAMES`, which is in the order of `Top::ALL`.
+        let Some(&field) = Top::ALL.get(index) else {
+            return Err(Fail::syntax(at, "unknown field"));
         };
         if seen & field.bit() != 0 {
-            return Err(duplicate_field(&key));
+            return Err(duplicate_field(field.name(), at));
         }
         seen |= field.bit();
         read_field(r, field, event).in_field(Path::Field(field.name()))?;
@@ -165,7 +124,7 @@ fn read_field<'a>(r: &mut Reader<'a>, field: Top, e: &mut Event<'a>) -> Result<(
         Top::UserId => e.user_id = values::text(r)?,
         Top::SessionId => e.session_id = values::text(r)?,
         Top::DeviceId => e.device_id = values::text(r)?,
-        Top::Ip => e.ip = values::ip(r)?,
+        Top::Ip => e.ip = ip::ip(r)?,
         Top::IpCountry => e.ip_country = values::country(r)?,
         Top::Email => e.email = values::email(r)?,
         Top::Phone => e.phone = values::text(r)?,
@@ -191,24 +150,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn lookup_finds_every_field() {
+    fn every_field_is_in_the_table() {
         assert_eq!(Top::ALL.len(), Top::NAMES.len());
         for (field, name) in Top::ALL.iter().zip(Top::NAMES) {
-            assert_eq!(Top::lookup(name), Some(*field), "{name}");
+            assert_eq!(TOP.lookup(name).and_then(|i| Top::ALL.get(i)), Some(field), "{name}");
             assert_eq!(field.name(), *name);
         }
-        for other in ["", "e", "event_iD", "items_", "cards", "amounts"] {
-            assert_eq!(Top::lookup(other), None, "{other}");
+        for other in ["", "e", "event_iD", "items_", "cards", "amounts", "shipping_address_", "iX", "Xp"] {
+            assert_eq!(TOP.lookup(other), None, "{other}");
         }
         assert!(Top::ALL.len() <= 32, "`seen` is a u32 bit set");
-        for name in Top::NAMES {
-            assert_eq!(key_words(name.as_bytes()), const_key_words(name.as_bytes()), "{name}");
-        }
-        // Keys that share a slot, length and some bytes with a field name.
-        for other in
-            ["event_iX", "Xvent_id", "shipping_addresX", "shipping_Xddress", "iX", "Xp", "typX", "shipping_address_"]
-        {
-            assert_eq!(Top::lookup(other), None, "{other}");
-        }
     }
 }

@@ -5,7 +5,9 @@
 //! Layout, bottom-up:
 //! - `reader`: a strict single-pass JSON cursor over the input (`scan`: its byte loops;
 //!   `escape`: its slow path for escaped strings; `compact`: copies of nested values);
-//! - `values`, `address`, `nested`: one reader per field kind, which also normalises;
+//! - `values`, `ip`, `address`, `nested`: one reader per field kind, which also normalises
+//!   (`normal`: address parts);
+//! - `keys`: compile-time perfect-hash tables of the fixed names (fields, known types);
 //! - `object`: fixed-key objects (unknown and duplicate keys are errors);
 //! - `event`: the top-level object and the field dispatch;
 //! - `write`: [`to_json`], the inverse.
@@ -18,7 +20,10 @@ mod compact;
 mod error;
 mod escape;
 mod event;
+mod ip;
+mod keys;
 mod nested;
+mod normal;
 mod object;
 mod reader;
 mod scan;

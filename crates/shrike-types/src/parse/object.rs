@@ -3,12 +3,21 @@
 //! silently never fires.
 
 use super::error::{Fail, quote};
+use super::keys::{KeyTable, START};
 use super::reader::{Key, Reader};
-use super::scan::eq_short;
 
 /// Enters the object under the cursor (`true`), consumes `null` (`false`), or fails with
 /// "expected {expected}".
+#[inline(always)]
 pub(crate) fn object_or_null(r: &mut Reader<'_>, expected: &str) -> Result<bool, Fail> {
+    if r.at(b'{') {
+        return r.enter().map(|()| true);
+    }
+    object_or_null_general(r, expected)
+}
+
+#[inline(never)]
+fn object_or_null_general(r: &mut Reader<'_>, expected: &str) -> Result<bool, Fail> {
     match r.peek() {
         Some(b'{') => r.enter().map(|()| true),
         _ if r.null()? => Ok(false),
@@ -16,61 +25,42 @@ pub(crate) fn object_or_null(r: &mut Reader<'_>, expected: &str) -> Result<bool,
     }
 }
 
-/// The keys of a fixed-key object: the names, for lookup and messages, in index order.
-/// Lookup is a linear scan of at most a handful of short names, compared inline (lengths
-/// first, see [`eq_short`]): no indirect call, no `memcmp`.
-pub(crate) struct Keys {
-    pub(crate) names: &'static [&'static str],
-}
-
-impl Keys {
-    /// The index and name of `key`, if it is one of these keys.
-    #[inline(always)]
-    pub(crate) fn lookup(&self, key: &str) -> Option<(usize, &'static str)> {
-        self.names
-            .iter()
-            .position(|n| eq_short(n.as_bytes(), key.as_bytes()))
-            .and_then(|i| Some((i, *self.names.get(i)?)))
-    }
-}
-
 /// Walks the entries of an object already entered. Each key must be one of `keys` (at most
 /// 64) and appear once; `each` gets the reader at the value, the key's index and name.
 #[inline(always)]
-pub(crate) fn fields<'a>(
+pub(crate) fn fields<'a, const N: usize>(
     r: &mut Reader<'a>,
-    keys: &Keys,
+    keys: &KeyTable<N>,
     mut each: impl FnMut(&mut Reader<'a>, usize, &'static str) -> Result<(), Fail>,
 ) -> Result<(), Fail> {
     let mut seen = 0u64;
-    let mut count = 0;
-    while let Some(key) = r.next_key(&mut count)? {
-        let Some((i, name)) = keys.lookup(&key.name) else {
-            return Err(unknown_field(&key, keys.names));
-        };
+    let mut last = START;
+    while let Some((i, at)) = r.next_field(last, keys)? {
+        last = i;
         let bit = 1u64 << (i % 64);
         if seen & bit != 0 {
-            return Err(duplicate_field(&key));
+            return Err(duplicate_field(keys.name(i), at));
         }
         seen |= bit;
-        each(r, i, name)?;
+        each(r, i, keys.name(i))?;
     }
     Ok(())
 }
 
 /// Test helper: every name maps to its own index, and nothing else maps.
 #[cfg(test)]
-pub(crate) fn keys_agree(keys: &Keys) {
+pub(crate) fn keys_agree<const N: usize>(keys: &KeyTable<N>) {
     for (i, name) in keys.names.iter().enumerate() {
-        assert_eq!(keys.lookup(name), Some((i, *name)), "{name}");
+        assert_eq!(keys.lookup(name), Some(i), "{name}");
         assert_eq!(keys.lookup(&format!("{name}_")), None);
     }
     assert!(keys.names.len() <= 64);
 }
 
+/// A key seen twice in one object; `name` as unescaped, `at` its opening quote.
 #[cold]
-pub(crate) fn duplicate_field(key: &Key<'_>) -> Fail {
-    Fail::value(key.at, format!("duplicate field {}", quote(&key.name)))
+pub(crate) fn duplicate_field(name: &str, at: usize) -> Fail {
+    Fail::value(at, format!("duplicate field {}", quote(name)))
 }
 
 /// "unknown field", with the likely intended name when there is one, else the valid names

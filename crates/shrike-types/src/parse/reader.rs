@@ -6,15 +6,23 @@
 //! every slice be a `&str` without a per-string check; all slice boundaries fall on ASCII
 //! bytes (`"`, `\`, delimiters), so they are always character boundaries.
 //!
+//! Fast paths (`plain_string`, `next_field`, `fixed_bytes`, …) read the token right at the
+//! cursor, as compact JSON has it: the key and element readers leave the cursor past
+//! whitespace, and where there is whitespace anyway the fast path declines and the general
+//! path, which skips it, decides. So whitespace changes the path taken, never the result.
+//!
 //! Every read is bounds-checked (`get`, never `[]`): the input is untrusted.
 
 use std::borrow::Cow;
 
 use crate::limits::{MAX_JSON_DEPTH, MAX_STRING_LEN};
+use crate::money::Money;
 
 use super::error::{Fail, quote};
 use super::escape;
-use super::scan::{digits_end, plain_run, skip_ws};
+use super::keys::{KeyTable, MAX_NAME, START};
+use super::object::unknown_field;
+use super::scan::{digits_end, first_flagged, low_bytes, plain_len, quote_bytes, skip_ws, words16};
 
 /// One of the three JSON literals.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -80,6 +88,12 @@ impl<'a> Reader<'a> {
     #[inline]
     fn skip_ws(&mut self) {
         self.pos = skip_ws(self.text.as_bytes(), self.pos);
+    }
+
+    /// Whether `byte` is right at the cursor (no whitespace skipped).
+    #[inline(always)]
+    pub(crate) fn at(&self, byte: u8) -> bool {
+        self.byte() == Some(byte)
     }
 
     /// Skips whitespace and returns the next byte without consuming it.
@@ -171,8 +185,8 @@ impl<'a> Reader<'a> {
         *count += 1;
         if bytes.get(i) == Some(&b'"') {
             let start = i + 1;
-            let end = start + plain_run(bytes.get(start..).unwrap_or_default());
-            let name = self.text.get(start..end).filter(|n| n.len() <= MAX_STRING_LEN);
+            let end = start + plain_len(bytes, start);
+            let name = sub(self.text, start, end).filter(|n| n.len() <= MAX_STRING_LEN);
             if let (Some(b'"'), Some(b':'), Some(name)) = (bytes.get(end), bytes.get(end + 1), name) {
                 self.pos = skip_ws(bytes, end + 2);
                 return Ok(Some(Key { name: Cow::Borrowed(name), at: i, end: end + 1 }));
@@ -180,6 +194,76 @@ impl<'a> Reader<'a> {
         }
         self.pos = i;
         self.key_slow().map(Some)
+    }
+
+    /// [`Self::next_key`] for an object whose keys must be names of `table`: the key's index
+    /// and the offset of its opening quote, `None` after the `}`; a key that is not one of
+    /// the names is an "unknown field" error.
+    ///
+    /// The usual key (compact, plain, known) is found straight from the 16 bytes after its
+    /// quote (see [`KeyTable`]), without scanning it first: a known name holds no escape and
+    /// no control character, so finding its closing quote is enough.
+    ///
+    /// `last` is the index of the previous key (or [`START`]): the next name in the table's
+    /// order is tried first (see [`KeyTable::predicted`]).
+    #[inline(always)]
+    pub(crate) fn next_field<const N: usize>(
+        &mut self,
+        last: usize,
+        table: &KeyTable<N>,
+    ) -> Result<Option<(usize, usize)>, Fail> {
+        let first = last == START;
+        // Compact JSON only: whitespace before the delimiter or the key takes the general path.
+        let bytes = self.text.as_bytes();
+        let i = self.pos;
+        let quote = match bytes.get(i) {
+            Some(b',') if !first => i + 1,
+            Some(b'"') if first => i,
+            Some(b'}') => {
+                self.pos = i;
+                self.leave();
+                return Ok(None);
+            }
+            _ => return self.next_field_slow(first, table),
+        };
+        if bytes.get(quote) != Some(&b'"') {
+            return self.next_field_slow(first, table);
+        }
+        let start = quote + 1;
+        let words = words16(bytes, start);
+        let (index, expected) = table.predicted(last);
+        let found = if let Some(words) = words
+            && words[0] & expected.mask[0] == expected.words[0]
+            && words[1] & expected.mask[1] == expected.words[1]
+        {
+            Some((index, start + expected.len))
+        } else {
+            words
+                .and_then(|words| known_words(bytes, start, words, table))
+                .filter(|&(_, end)| bytes.get(end + 1) == Some(&b':'))
+        };
+        match found {
+            Some((index, end)) => {
+                self.pos = skip_ws(bytes, end + 2);
+                Ok(Some((index, quote)))
+            }
+            None => self.next_field_slow(first, table),
+        }
+    }
+
+    #[inline(never)]
+    fn next_field_slow<const N: usize>(
+        &mut self,
+        first: bool,
+        table: &KeyTable<N>,
+    ) -> Result<Option<(usize, usize)>, Fail> {
+        let Some(key) = self.next_key(&mut usize::from(!first))? else {
+            return Ok(None);
+        };
+        match table.lookup(&key.name) {
+            Some(index) => Ok(Some((index, key.at))),
+            None => Err(unknown_field(&key, table.names)),
+        }
     }
 
     /// The general case of [`Self::next_key`] from the key's opening quote (or what stands
@@ -233,26 +317,172 @@ impl<'a> Reader<'a> {
         }
     }
 
-    /// The string at the cursor (after whitespace) if it is plain: not empty, no escapes,
+    /// The string at the cursor if it is plain: not empty, no escapes,
     /// within limits. Consumes it only then; on `None` nothing moved and [`Self::string`] gives
     /// the full answer. The fast path of every string field. The string's opening quote is
     /// at `pos() - len - 2`.
     #[inline(always)]
     pub(crate) fn plain_string(&mut self) -> Option<&'a str> {
         let bytes = self.text.as_bytes();
-        let i = skip_ws(bytes, self.pos);
+        let i = self.pos;
         if bytes.get(i) != Some(&b'"') {
             return None;
         }
         let start = i + 1;
-        let len = plain_run(bytes.get(start..).unwrap_or_default());
+        let len = plain_len(bytes, start);
         let end = start + len;
         if bytes.get(end) != Some(&b'"') || len == 0 || len > MAX_STRING_LEN {
             return None;
         }
-        let s = self.text.get(start..end)?;
+        let s = sub(self.text, start, end)?;
         self.pos = end + 1;
         Some(s)
+    }
+
+    /// Consumes the string at the cursor if it is plainly one of the
+    /// names of `table`, and returns its index; on `None` nothing moved.
+    #[inline(always)]
+    pub(crate) fn known_string<const N: usize>(&mut self, table: &KeyTable<N>) -> Option<usize> {
+        let bytes = self.text.as_bytes();
+        let i = self.pos;
+        if bytes.get(i) != Some(&b'"') {
+            return None;
+        }
+        let (index, end) = known_name(bytes, i + 1, table)?;
+        self.pos = end + 1;
+        Some(index)
+    }
+
+    /// The string at the cursor if it is exactly `N` bytes that `read`
+    /// turns into a value; consumed only then. `read` must refuse `"`, `\\` and control
+    /// bytes, so that what it accepts is exactly the string [`Self::string`] would read.
+    /// For fixed shapes (timestamps, codes), which then need no scan.
+    #[inline(always)]
+    pub(crate) fn fixed_bytes<const N: usize, T>(&mut self, read: impl FnOnce(&[u8; N]) -> Option<T>) -> Option<T> {
+        let bytes = self.text.as_bytes();
+        let i = self.pos;
+        let (Some(b'"'), Some(inner), Some(b'"')) =
+            (bytes.get(i), bytes.get(i + 1..).and_then(<[u8]>::first_chunk::<N>), bytes.get(i + N + 1))
+        else {
+            return None;
+        };
+        let value = read(inner)?;
+        self.pos = i + N + 2;
+        Some(value)
+    }
+
+    /// The string at the cursor if it ends within 16 bytes and `read` turns its bytes into a
+    /// value; consumed only then. Only the closing quote is looked for, so `read` must refuse
+    /// `\\` and control bytes (as for [`Self::fixed_bytes`]).
+    #[inline(always)]
+    pub(crate) fn short_bytes<T>(&mut self, read: impl FnOnce(&[u8]) -> Option<T>) -> Option<T> {
+        let bytes = self.text.as_bytes();
+        let i = self.pos;
+        if bytes.get(i) != Some(&b'"') {
+            return None;
+        }
+        let [w0, w1] = words16(bytes, i + 1)?;
+        let q0 = quote_bytes(w0);
+        let len = if q0 != 0 { first_flagged(q0) } else { 8 + first_flagged(quote_bytes(w1)) };
+        // No quote in the 16 bytes gives 16: not a short string.
+        if bytes.get(i + 1 + len) != Some(&b'"') {
+            return None;
+        }
+        let value = read(bytes.get(i + 1..i + 1 + len)?)?;
+        self.pos = i + len + 2;
+        Some(value)
+    }
+
+    /// [`Self::fixed_bytes`] for a string kept as it is: returns it if `accept` does (with
+    /// the same rule for what `accept` may accept).
+    #[inline(always)]
+    pub(crate) fn fixed_str<const N: usize>(&mut self, accept: impl FnOnce(&[u8; N]) -> bool) -> Option<&'a str> {
+        let bytes = self.text.as_bytes();
+        let i = self.pos;
+        let (Some(b'"'), Some(inner), Some(b'"')) =
+            (bytes.get(i), bytes.get(i + 1..).and_then(<[u8]>::first_chunk::<N>), bytes.get(i + N + 1))
+        else {
+            return None;
+        };
+        if !accept(inner) {
+            return None;
+        }
+        let s = sub(self.text, i + 1, i + 1 + N)?;
+        self.pos = i + N + 2;
+        Some(s)
+    }
+
+    /// A JSON number at the cursor that is a small non-negative integer: 1 to 9 digits, no
+    /// leading zero, nothing after that could continue a number. Consumed only then; the
+    /// rest is left to [`Self::number`], which reads the same value for what this reads.
+    #[inline(always)]
+    pub(crate) fn small_uint(&mut self) -> Option<u32> {
+        let bytes = self.text.as_bytes();
+        let start = self.pos;
+        let lead = digit(bytes, start)?;
+        let mut v = u32::from(lead);
+        let mut i = start + 1;
+        if lead != 0 {
+            while let Some(d) = digit(bytes, i) {
+                if i - start == 9 {
+                    return None;
+                }
+                v = v * 10 + u32::from(d);
+                i += 1;
+            }
+        }
+        if bytes.get(i).is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'.') {
+            return None;
+        }
+        self.pos = i;
+        Some(v)
+    }
+
+    /// A JSON number at the cursor that is a plain decimal amount: at
+    /// most 12 integer digits and 6 decimals, no exponent. Consumed only then; anything
+    /// else (including every malformed number) is left to [`Self::number`] and
+    /// [`Money::parse`], which give the same value for what this reads.
+    #[inline(always)]
+    pub(crate) fn plain_decimal(&mut self) -> Option<Money> {
+        let bytes = self.text.as_bytes();
+        let start = self.pos;
+        let neg = bytes.get(start) == Some(&b'-');
+        let first = start + usize::from(neg);
+        let lead = digit(bytes, first)?;
+        let mut v = i64::from(lead);
+        let mut i = first + 1;
+        // No digit may follow a leading 0 (`01` is not JSON).
+        if lead != 0 {
+            while let Some(d) = digit(bytes, i) {
+                if i - first == 12 {
+                    return None;
+                }
+                v = v * 10 + i64::from(d);
+                i += 1;
+            }
+        }
+        let mut decimals = 0;
+        if bytes.get(i) == Some(&b'.') {
+            i += 1;
+            while let Some(d) = digit(bytes, i) {
+                if decimals == 6 {
+                    return None;
+                }
+                v = v * 10 + i64::from(d);
+                decimals += 1;
+                i += 1;
+            }
+            if decimals == 0 {
+                return None;
+            }
+        }
+        // `12abc`, `1.2.3`, `1e5`: not this shape (and perhaps not a number at all).
+        if bytes.get(i).is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'.') {
+            return None;
+        }
+        let v = v * SCALE.get(decimals)?;
+        self.pos = i;
+        Some(Money(if neg { -v } else { v }))
     }
 
     /// Reads the string under the cursor (which is at its `"`). Borrowed unless it holds
@@ -260,11 +490,11 @@ impl<'a> Reader<'a> {
     #[inline]
     pub(crate) fn string(&mut self) -> Result<Cow<'a, str>, Fail> {
         let start = self.pos + 1;
-        let rest = self.text.as_bytes().get(start..).unwrap_or_default();
-        let len = plain_run(rest);
-        if rest.get(len) == Some(&b'"') && len <= MAX_STRING_LEN {
+        let bytes = self.text.as_bytes();
+        let len = plain_len(bytes, start);
+        if bytes.get(start + len) == Some(&b'"') && len <= MAX_STRING_LEN {
             let end = start + len;
-            if let Some(s) = self.text.get(start..end) {
+            if let Some(s) = sub(self.text, start, end) {
                 self.pos = end + 1;
                 return Ok(Cow::Borrowed(s));
             }
@@ -351,6 +581,56 @@ impl<'a> Reader<'a> {
     }
 }
 
+/// `text[start..end]`, if those are character boundaries. As two one-sided slices: each
+/// checks one boundary, small enough to be inlined where the two-sided `get` is often
+/// left as a call.
+#[inline(always)]
+fn sub(text: &str, start: usize, end: usize) -> Option<&str> {
+    text.get(..end)?.get(start..)
+}
+
+/// `10^(6 - n)`: micros per unit of the `n`th decimal place.
+const SCALE: [i64; 7] = [1_000_000, 100_000, 10_000, 1_000, 100, 10, 1];
+
+#[inline(always)]
+fn digit(bytes: &[u8], i: usize) -> Option<u8> {
+    bytes.get(i).map(|b| b.wrapping_sub(b'0')).filter(|d| *d < 10)
+}
+
+/// The index of the name of `table` that the string at `start` (after its opening quote)
+/// is, and the offset of its closing quote; `None` if it is not plainly one of the names, or
+/// if fewer than 17 bytes are left (the caller's general path then decides).
+#[inline(always)]
+pub(crate) fn known_name<const N: usize>(bytes: &[u8], start: usize, table: &KeyTable<N>) -> Option<(usize, usize)> {
+    known_words(bytes, start, words16(bytes, start)?, table)
+}
+
+/// [`known_name`] given the 16 bytes at `start` as words.
+#[inline(always)]
+fn known_words<const N: usize>(
+    bytes: &[u8],
+    start: usize,
+    [w0, w1]: [u64; 2],
+    table: &KeyTable<N>,
+) -> Option<(usize, usize)> {
+    let q0 = quote_bytes(w0);
+    let (words, len) = if q0 != 0 {
+        let n = first_flagged(q0);
+        ([low_bytes(w0, n), 0], n)
+    } else {
+        let q1 = quote_bytes(w1);
+        if q1 != 0 {
+            let n = first_flagged(q1);
+            ([w0, low_bytes(w1, n)], 8 + n)
+        } else if bytes.get(start + MAX_NAME) == Some(&b'"') {
+            ([w0, w1], MAX_NAME)
+        } else {
+            return None;
+        }
+    };
+    Some((table.find(words, len)?, start + len))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -369,6 +649,60 @@ mod tests {
             assert_eq!(number(bad), None, "{bad}");
         }
         assert_eq!(number("12,"), Some("12"));
+    }
+
+    #[test]
+    fn plain_decimals_are_read_in_place() {
+        for (text, micros, len) in [("13.00", 13_000_000, 5), ("-0.5,", -500_000, 4), ("0}", 0, 1), ("7", 7_000_000, 1)]
+        {
+            let mut r = Reader::new(text);
+            assert_eq!(r.plain_decimal(), Some(Money(micros)), "{text}");
+            assert_eq!(r.pos(), len, "{text}");
+        }
+        for other in ["01", "1.", "1e5", "1.5E2", "12abc", "1.2.3", "-", "1.0000001", "1234567890123", "\"1\""] {
+            assert_eq!(Reader::new(other).plain_decimal(), None, "{other}");
+        }
+    }
+
+    proptest::proptest! {
+        /// Whatever the fast path reads, the general path (`number` then `Money::parse`)
+        /// reads to the same value and the same end.
+        #[test]
+        fn plain_decimal_agrees_with_the_general_path(
+            text in "-?[0-9]{0,14}(\\.[0-9]{0,8})?([eE][+-]?[0-9]{1,3})?[,}a. ]?"
+        ) {
+            let mut fast = Reader::new(&text);
+            if let Some(m) = fast.plain_decimal() {
+                let mut general = Reader::new(&text);
+                let n = general.number().ok();
+                proptest::prop_assert_eq!(n.map(Money::parse), Some(Ok(m)));
+                proptest::prop_assert_eq!(fast.pos(), general.pos());
+            }
+        }
+    }
+
+    proptest::proptest! {
+        /// Whatever `small_uint` reads, `number` reads as the same digits to the same end.
+        #[test]
+        fn small_uint_agrees_with_number(text in "-?[0-9]{0,11}(\\.[0-9]{0,2})?([eE][0-9])?[,}a. ]?") {
+            let mut fast = Reader::new(&text);
+            if let Some(n) = fast.small_uint() {
+                let mut general = Reader::new(&text);
+                let digits = general.number().ok();
+                proptest::prop_assert_eq!(digits.and_then(|d| d.parse::<u32>().ok()), Some(n));
+                proptest::prop_assert_eq!(fast.pos(), general.pos());
+            }
+        }
+    }
+
+    #[test]
+    fn small_uints_are_read_in_place() {
+        for (text, n) in [("1,", 1), ("0}", 0), ("999999999", 999_999_999)] {
+            assert_eq!(Reader::new(text).small_uint(), Some(n), "{text}");
+        }
+        for other in ["01", "1.0", "1e2", "-1", "1234567890", "12a", "\"1\""] {
+            assert_eq!(Reader::new(other).small_uint(), None, "{other}");
+        }
     }
 
     #[test]

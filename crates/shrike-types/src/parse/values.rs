@@ -2,16 +2,15 @@
 //! its typed, normalised form, or fails with "expected …, got …" at the value's position.
 
 use std::borrow::Cow;
-use std::net::{IpAddr, Ipv4Addr};
 
 use crate::event::{EventType, KnownType, Str};
 use crate::limits::{MAX_EVENT_ID_LEN, MAX_TYPE_NAME_LEN};
 use crate::money::{Money, MoneyError};
-use crate::time::Timestamp;
+use crate::time::{Timestamp, parse_utc_millis};
 
 use super::error::{Fail, quote};
+use super::keys::KeyTable;
 use super::reader::Reader;
-use super::scan::{const_key_words, key_words};
 
 const EXPECTED_TIME: &str = "RFC 3339 or epoch milliseconds";
 const EXPECTED_MONEY: &str = "a decimal amount such as 12.50";
@@ -27,31 +26,46 @@ fn plain<'a>(r: &mut Reader<'a>) -> Option<(Str<'a>, usize)> {
 /// Reads a string, `null` (→ `None`) or fails with "expected {expected}"; `convert` gets
 /// the string and its offset.
 #[inline(always)]
-fn optional<'a, T>(
+pub(crate) fn optional<'a, T>(
     r: &mut Reader<'a>,
     expected: &str,
     convert: impl FnOnce(Str<'a>, usize) -> Result<T, Fail>,
 ) -> Result<Option<T>, Fail> {
     let (s, at) = match plain(r) {
         Some(found) => found,
-        None => match r.peek() {
-            Some(b'"') => {
-                let at = r.pos();
-                (r.string()?, at)
-            }
-            _ if r.null()? => return Ok(None),
-            _ => return Err(r.type_error(expected)),
+        None => match string_or_null(r, expected)? {
+            Some(found) => found,
+            None => return Ok(None),
         },
     };
     convert(s, at).map(Some)
 }
 
+/// The general path of [`optional`], out of line so that every field's fast path stays small.
+#[inline(never)]
+fn string_or_null<'a>(r: &mut Reader<'a>, expected: &str) -> Result<Option<(Str<'a>, usize)>, Fail> {
+    match r.peek() {
+        Some(b'"') => {
+            let at = r.pos();
+            Ok(Some((r.string()?, at)))
+        }
+        _ if r.null()? => Ok(None),
+        _ => Err(r.type_error(expected)),
+    }
+}
+
 /// Reads a string that must be there (`null` is a type error).
 #[inline(always)]
 fn required<'a>(r: &mut Reader<'a>, expected: &str) -> Result<(Str<'a>, usize), Fail> {
-    if let Some(found) = plain(r) {
-        return Ok(found);
+    match plain(r) {
+        Some(found) => Ok(found),
+        None => string(r, expected),
     }
+}
+
+/// The general path of [`required`].
+#[inline(never)]
+fn string<'a>(r: &mut Reader<'a>, expected: &str) -> Result<(Str<'a>, usize), Fail> {
     if r.peek() != Some(b'"') {
         return Err(r.type_error(expected));
     }
@@ -77,16 +91,39 @@ pub(crate) fn text<'a>(r: &mut Reader<'a>) -> Result<Option<Str<'a>>, Fail> {
     }
 }
 
+#[inline(always)]
 pub(crate) fn event_id<'a>(r: &mut Reader<'a>) -> Result<Str<'a>, Fail> {
-    let (s, at) = required(r, "a string")?;
+    match r.plain_string() {
+        Some(s) if s.len() <= MAX_EVENT_ID_LEN => Ok(Cow::Borrowed(s)),
+        Some(s) => Err(long_event_id(r.pos().saturating_sub(s.len() + 2))),
+        None => event_id_general(r),
+    }
+}
+
+#[inline(never)]
+fn event_id_general<'a>(r: &mut Reader<'a>) -> Result<Str<'a>, Fail> {
+    let (s, at) = string(r, "a string")?;
     if s.len() > MAX_EVENT_ID_LEN {
-        let msg = format!("longer than MAX_EVENT_ID_LEN ({MAX_EVENT_ID_LEN} bytes)");
-        return Err(Fail::value(at, msg));
+        return Err(long_event_id(at));
     }
     non_empty(s, at)
 }
 
+#[cold]
+fn long_event_id(at: usize) -> Fail {
+    Fail::value(at, format!("longer than MAX_EVENT_ID_LEN ({MAX_EVENT_ID_LEN} bytes)"))
+}
+
+#[inline(always)]
 pub(crate) fn event_type<'a>(r: &mut Reader<'a>) -> Result<EventType<'a>, Fail> {
+    match r.known_string(&TYPES).and_then(|i| KnownType::ALL.get(i)) {
+        Some(known) => Ok(EventType::Known(*known)),
+        None => event_type_general(r),
+    }
+}
+
+#[inline(never)]
+fn event_type_general<'a>(r: &mut Reader<'a>) -> Result<EventType<'a>, Fail> {
     let (s, at) = required(r, "a string")?;
     if let Some(known) = known_type(&s) {
         return Ok(EventType::Known(known));
@@ -103,60 +140,38 @@ pub(crate) fn event_type<'a>(r: &mut Reader<'a>) -> Result<EventType<'a>, Fail> 
     Ok(EventType::Custom(s))
 }
 
-/// [`KnownType::from_name`] as one table load and three comparisons: the known names hash
-/// to distinct slots of `TYPE_SLOTS` (checked at compile time).
+/// [`KnownType::from_name`] as a [`KeyTable`] lookup.
 #[inline]
 fn known_type(name: &str) -> Option<KnownType> {
-    let name = name.as_bytes();
-    let entry = TYPE_SLOTS.get(type_slot(name)?)?;
-    // Length first: `key_words` only identifies names of up to 16 bytes.
-    if entry.0 != name.len() || entry.1 != key_words(name) {
-        return None;
-    }
-    entry.2
+    KnownType::ALL.get(TYPES.lookup(name)?).copied()
 }
 
-/// A hash of a type name into `TYPE_SLOTS`, collision-free for the known names (found by
-/// search); `None` for names shorter than any known one.
-const fn type_slot(name: &[u8]) -> Option<usize> {
-    let n = name.len();
-    if n < 10 {
-        return None;
-    }
-    Some((2 * n + name[0] as usize + 3 * name[n - 6] as usize) & 31)
-}
-
-/// Length, [`key_words`] and type of each known name, at its hash slot.
-type TypeSlot = (usize, (u64, u64), Option<KnownType>);
-
-/// The known types and their names, from the one source of both (`KnownType::ALL`/`name`).
-const KNOWN_NAMES: [(KnownType, &str); 13] = {
-    let mut out = [(KnownType::AccountSignup, ""); 13];
+/// The known type names, from the one source of both (`KnownType::ALL`/`name`).
+const TYPE_NAMES: [&str; 13] = {
+    let mut out = [""; 13];
     let mut i = 0;
     while i < out.len() {
-        out[i] = (KnownType::ALL[i], KnownType::ALL[i].name());
+        out[i] = KnownType::ALL[i].name();
         i += 1;
     }
     out
 };
 
-const TYPE_SLOTS: [TypeSlot; 32] = {
-    let mut table: [TypeSlot; 32] = [(usize::MAX, (0, 0), None); 32];
-    let mut i = 0;
-    while i < KNOWN_NAMES.len() {
-        let (known, name) = KNOWN_NAMES[i];
-        let name = name.as_bytes();
-        assert!(name.len() <= 16, "`key_words` identifies names of at most 16 bytes");
-        let Some(slot) = type_slot(name) else { panic!("a known type name is shorter than `type_slot` reads") };
-        assert!(table[slot].2.is_none(), "two type names share a slot: change `type_slot`");
-        table[slot] = (name.len(), const_key_words(name), Some(known));
-        i += 1;
-    }
-    table
-};
+const TYPES: KeyTable<32> = KeyTable::new(&TYPE_NAMES);
 
 /// An RFC 3339 string or an integer of epoch milliseconds.
+#[inline(always)]
 pub(crate) fn timestamp(r: &mut Reader<'_>) -> Result<Timestamp, Fail> {
+    // The usual shape, read in place: its 24 bytes are digits and separators only, so the
+    // string needs no scan for escapes.
+    match r.fixed_bytes::<24, _>(parse_utc_millis) {
+        Some(t) => Ok(t),
+        None => timestamp_general(r),
+    }
+}
+
+#[inline(never)]
+fn timestamp_general(r: &mut Reader<'_>) -> Result<Timestamp, Fail> {
     if let Some((s, at)) = plain(r) {
         return Timestamp::parse_rfc3339(&s).ok_or_else(|| bad_time(at, &quote(&s)));
     }
@@ -181,7 +196,16 @@ fn bad_time(at: usize, got: &str) -> Fail {
 }
 
 /// A JSON number or a string holding a decimal, read exactly (never through a float).
+#[inline(always)]
 pub(crate) fn money(r: &mut Reader<'_>) -> Result<Option<Money>, Fail> {
+    match r.plain_decimal() {
+        Some(m) => Ok(Some(m)),
+        None => money_general(r),
+    }
+}
+
+#[inline(never)]
+fn money_general(r: &mut Reader<'_>) -> Result<Option<Money>, Fail> {
     let (text, at) = match plain(r) {
         Some(found) => found,
         None => match money_text(r)? {
@@ -229,56 +253,24 @@ fn parse_money(text: &str) -> Result<Money, MoneyError> {
     Money::parse(text)
 }
 
-pub(crate) fn ip(r: &mut Reader<'_>) -> Result<Option<IpAddr>, Fail> {
-    optional(r, "an IP address string", |s, at| match ipv4(s.as_bytes()) {
-        Some(v4) => Ok(IpAddr::V4(v4)),
-        None => s.parse().map_err(|_| bad_ip(at, &s)),
-    })
-}
-
-#[cold]
-fn bad_ip(at: usize, s: &str) -> Fail {
-    Fail::value(at, format!("expected an IPv4 or IPv6 address, got {}", quote(s)))
-}
-
-/// The common case of an IP address: a dotted quad of decimal octets without leading
-/// zeros. `None` for anything else, which std's parser then decides (so this accepts a
-/// subset of what std accepts, with the same value).
-#[inline]
-fn ipv4(s: &[u8]) -> Option<Ipv4Addr> {
-    if s.len() < 7 || s.len() > 15 {
-        return None;
-    }
-    let mut octets = [0u8; 4];
-    let mut i = 0;
-    for (n, octet) in octets.iter_mut().enumerate() {
-        if n > 0 {
-            if s.get(i) != Some(&b'.') {
-                return None;
-            }
-            i += 1;
-        }
-        let start = i;
-        let mut v = 0u32;
-        while let Some(&c) = s.get(i) {
-            if !c.is_ascii_digit() || i - start == 3 {
-                break;
-            }
-            v = v * 10 + u32::from(c - b'0');
-            i += 1;
-        }
-        let len = i - start;
-        if len == 0 || v > 255 || (len > 1 && s.get(start) == Some(&b'0')) {
-            return None;
-        }
-        *octet = v as u8;
-    }
-    (i == s.len()).then_some(Ipv4Addr::from(octets))
-}
-
 /// An ISO 3166-1 alpha-2 code, upper-cased.
+#[inline(always)]
 pub(crate) fn country<'a>(r: &mut Reader<'a>) -> Result<Option<Str<'a>>, Fail> {
+    match r.fixed_str::<2>(upper_letters) {
+        Some(code) => Ok(Some(Cow::Borrowed(code))),
+        None => country_general(r),
+    }
+}
+
+#[inline(never)]
+fn country_general<'a>(r: &mut Reader<'a>) -> Result<Option<Str<'a>>, Fail> {
     optional(r, "a country code string", country_code)
+}
+
+/// The already normal code: upper-case ASCII letters only (so nothing to escape).
+#[inline(always)]
+pub(crate) fn upper_letters<const N: usize>(code: &[u8; N]) -> bool {
+    code.iter().all(u8::is_ascii_uppercase)
 }
 
 pub(crate) fn country_code(s: Str<'_>, at: usize) -> Result<Str<'_>, Fail> {
@@ -286,7 +278,16 @@ pub(crate) fn country_code(s: Str<'_>, at: usize) -> Result<Str<'_>, Fail> {
 }
 
 /// An ISO 4217 code, upper-cased.
+#[inline(always)]
 pub(crate) fn currency<'a>(r: &mut Reader<'a>) -> Result<Option<Str<'a>>, Fail> {
+    match r.fixed_str::<3>(upper_letters) {
+        Some(code) => Ok(Some(Cow::Borrowed(code))),
+        None => currency_general(r),
+    }
+}
+
+#[inline(never)]
+fn currency_general<'a>(r: &mut Reader<'a>) -> Result<Option<Str<'a>>, Fail> {
     optional(r, "a currency code string", |s, at| letters(s, at, 3, "a 3-letter currency code such as \"USD\""))
 }
 
@@ -323,7 +324,16 @@ fn lower(s: Str<'_>) -> Str<'_> {
 }
 
 /// A non-negative integer that fits `u32` (`items[].quantity`); `null` is `None`.
+#[inline(always)]
 pub(crate) fn count(r: &mut Reader<'_>) -> Result<Option<u32>, Fail> {
+    match r.small_uint() {
+        Some(n) => Ok(Some(n)),
+        None => count_general(r),
+    }
+}
+
+#[inline(never)]
+fn count_general(r: &mut Reader<'_>) -> Result<Option<u32>, Fail> {
     const EXPECTED: &str = "a non-negative integer";
     let at = r.pos();
     match r.peek() {
@@ -355,8 +365,7 @@ mod tests {
 
     #[test]
     fn known_types_are_found() {
-        assert_eq!(KNOWN_NAMES.map(|(k, _)| k), KnownType::ALL);
-        for (known, name) in KNOWN_NAMES {
+        for (known, name) in KnownType::ALL.iter().zip(TYPE_NAMES) {
             assert_eq!(known.name(), name);
         }
         for known in KnownType::ALL {
@@ -366,62 +375,6 @@ mod tests {
         }
         for other in ["", "a", "wishlist.add", "payment.attemps", "Payment.attempt", "chargebacks", "chargebacK"] {
             assert_eq!(known_type(other), KnownType::from_name(other), "{other}");
-        }
-    }
-
-    #[test]
-    fn fast_ipv4_agrees_with_std() {
-        let cases = [
-            "203.0.113.7",
-            "0.0.0.0",
-            "255.255.255.255",
-            "256.1.1.1",
-            "1.2.3",
-            "1.2.3.4.5",
-            "01.2.3.4",
-            "1.2.3.04",
-            "1.2.3.4 ",
-            " 1.2.3.4",
-            "1..2.3",
-            "1.2.3.",
-            ".1.2.3",
-            "1234.1.1.1",
-            "1.2.3.4a",
-            "::1",
-            "2001:db8::1",
-            "999.999.999.999",
-            "1.02.3.4",
-            "10.0.0.255",
-            "1.2.3.-4",
-            "+1.2.3.4",
-        ];
-        for case in cases {
-            let fast = ipv4(case.as_bytes());
-            let std = case.parse::<Ipv4Addr>().ok();
-            assert!(fast.is_none() || fast == std, "{case}: {fast:?} vs {std:?}");
-        }
-        assert_eq!(ipv4(b"203.0.113.7"), Some(Ipv4Addr::new(203, 0, 113, 7)));
-        for a in [0u8, 1, 9, 10, 99, 100, 199, 255] {
-            for b in [0u8, 7, 42, 250] {
-                let text = format!("{a}.{b}.{b}.{a}");
-                assert_eq!(ipv4(text.as_bytes()), text.parse().ok(), "{text}");
-            }
-        }
-        // Every string of up to 15 characters from a small alphabet that std reads as IPv4
-        // is read the same, and nothing else is read.
-        let alphabet = [b'0', b'1', b'2', b'5', b'9', b'.', b'a'];
-        let mut state = 0x2545_f491_4f6c_dd1du64;
-        for _ in 0..200_000 {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            let len = 7 + (state % 9) as usize;
-            let text: Vec<u8> = (0..len).map(|i| alphabet[((state >> (i * 3 + 5)) % 7) as usize]).collect();
-            let text = String::from_utf8(text).unwrap_or_default();
-            assert_eq!(ipv4(text.as_bytes()), text.parse().ok(), "{text}");
-        }
-        for text in ["255.255.255.255", "256.0.0.0", "1.1.1.1", "100.200.250.199", "0.0.0.00", "00.0.0.0"] {
-            assert_eq!(ipv4(text.as_bytes()), text.parse().ok(), "{text}");
         }
     }
 
