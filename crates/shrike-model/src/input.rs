@@ -1,8 +1,8 @@
 //! A model's named, typed inputs. A row gives input `i` at index `i` as an `f64`:
 //! - a **numeric** input is the number itself; NaN is missing;
 //! - a **categorical** input is its integer category code (NaN is missing). With a
-//!   `dictionary`, the code of a string is its position in it ([`Input::code`]); a string not
-//!   in the dictionary maps to [`UNSEEN_CATEGORY`], which every categorical split sends to
+//!   `dictionary`, the code of a string is its position in it; a string not
+//!   in the dictionary maps to [`UNSEEN_CATEGORY`] (see `Model::category_code`), which every categorical split sends to
 //!   the "not in the set" side, as LightGBM and XGBoost do with unseen categories.
 
 use serde::{Deserialize, Serialize};
@@ -14,24 +14,61 @@ use crate::limits::{MAX_DICTIONARY, MAX_INPUTS, MAX_NAME_BYTES};
 pub const UNSEEN_CATEGORY: f64 = -1.0;
 
 /// What kind of value an input holds.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum InputKind {
     Numeric,
     /// `dictionary[code]` is the category's string; empty when codes come as numbers.
     Categorical {
-        #[serde(default, skip_serializing_if = "Vec::is_empty")]
         dictionary: Vec<String>,
     },
 }
 
-/// One named input.
+/// One named input. In a file: `{"name": "amount", "kind": "numeric"}` or
+/// `{"name": "country", "kind": "categorical", "dictionary": ["DE", "FR"]}`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(try_from = "RawInput", into = "RawInput")]
 pub struct Input {
     pub name: String,
-    #[serde(flatten)]
     pub kind: InputKind,
+}
+
+#[derive(Clone, Copy, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum KindTag {
+    Numeric,
+    Categorical,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawInput {
+    name: String,
+    kind: KindTag,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    dictionary: Vec<String>,
+}
+
+impl TryFrom<RawInput> for Input {
+    type Error = String;
+
+    fn try_from(raw: RawInput) -> Result<Input, String> {
+        match raw.kind {
+            KindTag::Numeric if !raw.dictionary.is_empty() => {
+                Err(format!("input `{}`: a dictionary is only for categorical inputs", raw.name))
+            }
+            KindTag::Numeric => Ok(Input::numeric(raw.name)),
+            KindTag::Categorical => Ok(Input::categorical(raw.name, raw.dictionary)),
+        }
+    }
+}
+
+impl From<Input> for RawInput {
+    fn from(i: Input) -> RawInput {
+        match i.kind {
+            InputKind::Numeric => RawInput { name: i.name, kind: KindTag::Numeric, dictionary: Vec::new() },
+            InputKind::Categorical { dictionary } => RawInput { name: i.name, kind: KindTag::Categorical, dictionary },
+        }
+    }
 }
 
 impl Input {
@@ -45,17 +82,6 @@ impl Input {
 
     pub fn is_categorical(&self) -> bool {
         matches!(self.kind, InputKind::Categorical { .. })
-    }
-
-    /// The row value of category `value`: its dictionary position, or [`UNSEEN_CATEGORY`]
-    /// (also for a numeric input, which has no categories).
-    pub fn code(&self, value: &str) -> f64 {
-        match &self.kind {
-            InputKind::Categorical { dictionary } => {
-                dictionary.iter().position(|d| d == value).map_or(UNSEEN_CATEGORY, |p| p as f64)
-            }
-            InputKind::Numeric => UNSEEN_CATEGORY,
-        }
     }
 }
 

@@ -22,13 +22,16 @@ pub mod import;
 pub mod input;
 pub mod limits;
 pub mod metrics;
+pub mod model;
 mod rng;
 pub mod shap;
 pub mod spec;
 pub mod synth;
+pub mod train;
 
 pub use ensemble::{Ensemble, Score};
 pub use error::ModelError;
 pub use input::{Input, InputKind};
+pub use model::Model;
 pub use shap::{Explanation, ShapScratch};
 pub use spec::{EnsembleSpec, NodeSpec, TreeSpec};
