@@ -8,6 +8,8 @@ mod progress;
 mod quality;
 mod replay_cmd;
 mod setup;
+mod train_cmd;
+mod train_csv;
 
 use std::process::ExitCode;
 
@@ -37,6 +39,8 @@ enum Command {
     Replay(replay_cmd::Args),
     /// Measure single-core throughput of a policy on a generated stream.
     Bench(bench::Args),
+    /// Train a gradient-boosted tree model on a CSV of features.
+    Train(train_cmd::Args),
 }
 
 fn main() -> ExitCode {
@@ -46,6 +50,7 @@ fn main() -> ExitCode {
         Command::Gen(a) => gen_cmd::run(a),
         Command::Replay(a) => replay_cmd::run(a),
         Command::Bench(a) => bench::run(a),
+        Command::Train(a) => train_cmd::run(a),
     };
     match result {
         Ok(code) => code,

@@ -25,6 +25,9 @@ pub enum NodeSpec {
     },
     Numeric {
         input: usize,
+        /// JSON has no infinity: `"inf"` / `"-inf"` stand for them (a split with threshold
+        /// `inf` sends every number left and only missing values right).
+        #[serde(with = "threshold")]
         threshold: f64,
         default_left: bool,
         #[serde(default, skip_serializing_if = "is_false")]
@@ -41,6 +44,37 @@ pub enum NodeSpec {
         right: usize,
         cover: f64,
     },
+}
+
+/// A threshold as a JSON number, or the strings `"inf"` / `"-inf"`.
+mod threshold {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub(super) fn serialize<S: Serializer>(v: &f64, s: S) -> Result<S::Ok, S::Error> {
+        match *v {
+            f64::INFINITY => s.serialize_str("inf"),
+            f64::NEG_INFINITY => s.serialize_str("-inf"),
+            v => s.serialize_f64(v),
+        }
+    }
+
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Raw {
+        Number(f64),
+        Text(String),
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+        match Raw::deserialize(d)? {
+            Raw::Number(v) => Ok(v),
+            Raw::Text(t) if t == "inf" => Ok(f64::INFINITY),
+            Raw::Text(t) if t == "-inf" => Ok(f64::NEG_INFINITY),
+            Raw::Text(t) => {
+                Err(serde::de::Error::custom(format!("threshold `{t}` is not a number, \"inf\" or \"-inf\"")))
+            }
+        }
+    }
 }
 
 fn is_false(b: &bool) -> bool {

@@ -98,3 +98,33 @@ fn an_imported_model_saves_and_loads() {
     assert_eq!(back.score(&row).unwrap(), model.score(&row).unwrap());
     assert_eq!(back.explain(&row).unwrap(), model.explain(&row).unwrap());
 }
+
+#[test]
+fn infinite_thresholds_survive_the_file() {
+    use shrike_model::{EnsembleSpec, NodeSpec, TreeSpec};
+    let leaf = |value| NodeSpec::Leaf { value, cover: 1.0 };
+    let split = NodeSpec::Numeric {
+        input: 0,
+        threshold: f64::INFINITY,
+        default_left: false,
+        zero_is_missing: false,
+        left: 1,
+        right: 2,
+        cover: 2.0,
+    };
+    let spec = EnsembleSpec {
+        num_inputs: 1,
+        base_margin: 0.0,
+        output_scale: 1.0,
+        sigmoid: 1.0,
+        sum_f32: false,
+        trees: vec![TreeSpec { nodes: vec![split, leaf(-1.0), leaf(1.0)] }],
+    };
+    let model = Model::new(vec![Input::numeric("x")], Ensemble::new(&spec).unwrap(), "test").unwrap();
+    let json = model.to_json();
+    assert!(json.contains("\"threshold\":\"inf\""), "{json}");
+    let back = Model::from_json(json.as_bytes()).unwrap();
+    assert_eq!(back.score(&[1e300]).unwrap().margin, -1.0);
+    assert_eq!(back.score(&[f64::NAN]).unwrap().margin, 1.0);
+    assert!(load_error(&json.replace("\"inf\"", "\"big\"")).contains("threshold `big`"));
+}
