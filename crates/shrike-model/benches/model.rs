@@ -14,11 +14,17 @@ use shrike_types::clock::Stopwatch;
 const RUNS: usize = 7;
 
 fn main() {
-    let full = std::env::args().any(|a| a == "--bench");
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let full = args.iter().any(|a| a == "--bench");
+    // a plain argument filters the models by name, as `cargo bench -p shrike-model -- categorical`
+    let filter: Vec<&String> = args.iter().filter(|a| !a.starts_with("--")).collect();
     let (runs, rows) = if full { (RUNS, 20_000) } else { (1, 200) };
     let kind = if full { "benchmark" } else { "smoke run (no --bench)" };
     println!("shrike-model bench: {kind}; median of {runs} run(s) after a warm-up, [fastest slowest]");
     for (name, categorical) in [("200 trees x depth 6, numeric", 0), ("200 trees x depth 6, 5 categorical", 5)] {
+        if !filter.iter().all(|f| name.contains(f.as_str())) {
+            continue;
+        }
         let shape = Shape { trees: 200, depth: 6, inputs: 50, categorical };
         let ens = Ensemble::new(&random_ensemble(42, shape)).expect("a valid random ensemble");
         let data = random_rows(7, shape, rows, 0.05);

@@ -10,13 +10,13 @@ pub(crate) const LEAF: u8 = 1;
 pub(crate) const DEFAULT_LEFT: u8 = 2;
 pub(crate) const CATEGORICAL: u8 = 4;
 pub(crate) const ZERO_MISSING: u8 = 8;
-/// Trees walked together by [`Ensemble::margin_unchecked`].
+/// Trees walked together by [`Ensemble::margin_unchecked`] (its unrolled loop has 8 lanes).
 const LANES: usize = 8;
 /// Flags that need the slow decision path.
 const SPECIAL: u8 = CATEGORICAL | ZERO_MISSING;
 
 /// One node. `value` is the threshold of a numeric split, the leaf value of a leaf, and the
-/// index of the category set (exactly representable) of a categorical split.
+/// packed place of the category bitset ([`pack_set`]) of a categorical split.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub(crate) struct Node {
     pub(crate) value: f64,
@@ -32,9 +32,10 @@ pub struct Ensemble {
     /// Training weight per node, parallel to `nodes` (explanations only).
     pub(crate) cover: Vec<f64>,
     pub(crate) roots: Vec<u32>,
-    /// Category sets: `(first word, words)` into `cat_words`.
-    pub(crate) cat_sets: Vec<(u32, u32)>,
+    /// The bitsets of all categorical splits; a split's `value` holds its `(first word,
+    /// words)` packed into the `f64`'s bits ([`pack_set`]), so deciding needs no other table.
     pub(crate) cat_words: Vec<u32>,
+    pub(crate) has_categorical: bool,
     pub(crate) num_inputs: usize,
     pub(crate) base_margin: f64,
     pub(crate) output_scale: f64,
@@ -68,8 +69,8 @@ impl Ensemble {
             nodes: Vec::new(),
             cover: Vec::new(),
             roots: Vec::with_capacity(spec.trees.len()),
-            cat_sets: Vec::new(),
             cat_words: Vec::new(),
+            has_categorical: false,
             num_inputs: spec.num_inputs,
             base_margin: spec.base_margin,
             output_scale: spec.output_scale,
@@ -164,17 +165,35 @@ impl Ensemble {
         if self.sum_f32 {
             return self.margin_f32(row);
         }
+        let sum = if self.has_categorical { self.walk::<true>(row) } else { self.walk::<false>(row) };
+        self.base_margin + self.output_scale * sum
+    }
+
+    /// The sum of the trees' outputs, [`LANES`] trees at a time. `CAT`: the ensemble has
+    /// categorical splits, decided inline too.
+    #[inline(always)]
+    fn walk<const CAT: bool>(&self, row: &[f64]) -> f64 {
         let mut sum = 0.0;
         for (group, &depth) in self.lanes.chunks_exact(LANES).zip(&self.group_depth) {
-            let mut at: [usize; LANES] = std::array::from_fn(|k| group[k] as usize);
+            // eight named lanes rather than an array: the compiler keeps them in registers
+            let lane = |k: usize| group[k] as usize;
+            let (mut a0, mut a1, mut a2, mut a3) = (lane(0), lane(1), lane(2), lane(3));
+            let (mut a4, mut a5, mut a6, mut a7) = (lane(4), lane(5), lane(6), lane(7));
             for _ in 0..depth {
-                at = at.map(|a| self.step(a, row));
+                a0 = self.step::<CAT>(a0, row);
+                a1 = self.step::<CAT>(a1, row);
+                a2 = self.step::<CAT>(a2, row);
+                a3 = self.step::<CAT>(a3, row);
+                a4 = self.step::<CAT>(a4, row);
+                a5 = self.step::<CAT>(a5, row);
+                a6 = self.step::<CAT>(a6, row);
+                a7 = self.step::<CAT>(a7, row);
             }
-            for a in at {
+            for a in [a0, a1, a2, a3, a4, a5, a6, a7] {
                 sum += self.nodes[a].value;
             }
         }
-        self.base_margin + self.output_scale * sum
+        sum
     }
 
     /// XGBoost's single-precision accumulation (see [`EnsembleSpec::sum_f32`]).
@@ -184,7 +203,7 @@ impl Ensemble {
         for &root in &self.roots {
             let mut at = root as usize;
             while self.nodes[at].flags & LEAF == 0 {
-                at = self.step(at, row);
+                at = if self.has_categorical { self.step::<true>(at, row) } else { self.step::<false>(at, row) };
             }
             acc += (self.output_scale * self.nodes[at].value) as f32;
         }
@@ -195,47 +214,61 @@ impl Ensemble {
     /// not a branch: split outcomes are data-dependent, and a mispredicted branch per level
     /// would cost more than the whole step.
     #[inline(always)]
-    fn step(&self, at: usize, row: &[f64]) -> usize {
-        let n = self.nodes[at];
-        let x = row.get(n.feature as usize).copied().unwrap_or(f64::NAN);
-        let left = if n.flags & SPECIAL == 0 {
-            (x <= n.value) | (x.is_nan() & (n.flags & DEFAULT_LEFT != 0))
+    fn step<const CAT: bool>(&self, at: usize, row: &[f64]) -> usize {
+        let Node { value, right, feature, flags } = self.nodes[at];
+        let x = row.get(feature as usize).copied().unwrap_or(f64::NAN);
+        let default_left = flags & DEFAULT_LEFT != 0;
+        // NaN compares false, so it goes left only at a default-left node
+        let numeric = (x <= value) | (default_left & x.is_nan());
+        let left = if flags & ZERO_MISSING != 0 || (!CAT && flags & CATEGORICAL != 0) {
+            self.special_goes_left(value, flags, x)
+        } else if CAT && flags & CATEGORICAL != 0 {
+            // a branch, inlined: measured faster than computing both decisions and selecting
+            // (3.2 vs 5.8 µs per row with 10% categorical splits)
+            self.in_category_set(value, x) | (default_left & x.is_nan())
         } else {
-            self.special_goes_left(&n, x)
+            numeric
         };
-        let go_left = left & (n.flags & LEAF == 0);
-        std::hint::select_unpredictable(go_left, at + 1, n.right as usize)
+        let go_left = left & (flags & LEAF == 0);
+        std::hint::select_unpredictable(go_left, at + 1, right as usize)
     }
 
-    /// The decision of split `n` for `row`. The common case (numeric, NaN missing) is
-    /// branch-free: `NaN <= t` is false, so NaN goes right unless the node defaults left.
+    /// Whether code `x` is in the set packed in `set` (any bits at all when the caller
+    /// discards the answer: out-of-range words read as empty, never out of bounds).
+    #[inline(always)]
+    fn in_category_set(&self, set: f64, x: f64) -> bool {
+        let (start, words) = unpack_set(set);
+        let code = x as i64 as u64; // truncates like LightGBM's static_cast<int>; NaN gives 0
+        let word = code / 32;
+        let index = (u64::from(start) + word.min(u64::from(words))) as usize;
+        let bit = self.cat_words.get(index).map_or(0, |w| (w >> (code % 32)) & 1);
+        (bit == 1) & (word < u64::from(words)) & (x >= 0.0)
+    }
+
+    /// The decision of split `n` for `row`.
     #[inline]
     pub(crate) fn goes_left(&self, n: &Node, row: &[f64]) -> bool {
         let x = row.get(n.feature as usize).copied().unwrap_or(f64::NAN);
         if n.flags & SPECIAL == 0 {
             return (x <= n.value) | (x.is_nan() & (n.flags & DEFAULT_LEFT != 0));
         }
-        self.special_goes_left(n, x)
+        self.special_goes_left(n.value, n.flags, x)
     }
 
+    /// Categorical and zero-as-missing splits; by value, so the hot loop's node stays in
+    /// registers.
     #[cold]
     #[inline(never)]
-    fn special_goes_left(&self, n: &Node, x: f64) -> bool {
-        let default_left = n.flags & DEFAULT_LEFT != 0;
+    fn special_goes_left(&self, value: f64, flags: u8, x: f64) -> bool {
+        let default_left = flags & DEFAULT_LEFT != 0;
         if x.is_nan() {
             return default_left;
         }
-        if n.flags & CATEGORICAL == 0 {
+        if flags & CATEGORICAL == 0 {
             // zero_is_missing numeric split
-            return if x.abs() <= ZERO_THRESHOLD { default_left } else { x <= n.value };
+            return if x.abs() <= ZERO_THRESHOLD { default_left } else { x <= value };
         }
-        if x < 0.0 {
-            return false;
-        }
-        let code = x as u32; // truncates like LightGBM's static_cast<int>; saturates on huge values
-        let (start, words) = self.cat_sets[n.value as usize];
-        let word = (code / 32) as usize;
-        word < words as usize && (self.cat_words[start as usize + word] >> (code % 32)) & 1 == 1
+        self.in_category_set(value, x)
     }
 
     /// Appends one tree in pre-order; returns its depth.
@@ -310,7 +343,7 @@ impl Ensemble {
             NodeSpec::Categorical { input, categories, default_left, .. } => {
                 let set = self.push_category_set(categories, field)?;
                 let flags = CATEGORICAL | flag(*default_left, DEFAULT_LEFT);
-                Node { value: set as f64, right: 0, feature: self.feature(*input, field)?, flags }
+                Node { value: set, right: 0, feature: self.feature(*input, field)?, flags }
             }
         };
         self.nodes.push(pushed);
@@ -328,7 +361,7 @@ impl Ensemble {
         Ok(input as u16)
     }
 
-    fn push_category_set(&mut self, cats: &[u32], field: &dyn Fn(&str) -> String) -> Result<usize, ModelError> {
+    fn push_category_set(&mut self, cats: &[u32], field: &dyn Fn(&str) -> String) -> Result<f64, ModelError> {
         let Some(&top) = cats.iter().max() else {
             return Err(ModelError::invalid(field(".categories"), "empty category set"));
         };
@@ -341,8 +374,8 @@ impl Ensemble {
         for &c in cats {
             self.cat_words[start + (c / 32) as usize] |= 1 << (c % 32);
         }
-        self.cat_sets.push((start as u32, words));
-        Ok(self.cat_sets.len() - 1)
+        self.has_categorical = true;
+        Ok(pack_set(start as u32, words))
     }
 
     /// The portable form of this ensemble (for the model file).
@@ -373,25 +406,28 @@ impl Ensemble {
         if n.flags & LEAF != 0 {
             NodeSpec::Leaf { value: n.value, cover }
         } else if n.flags & CATEGORICAL != 0 {
-            NodeSpec::Categorical {
-                input,
-                categories: self.categories(n.value as usize),
-                default_left,
-                left,
-                right,
-                cover,
-            }
+            NodeSpec::Categorical { input, categories: self.categories(n.value), default_left, left, right, cover }
         } else {
             let zero_is_missing = n.flags & ZERO_MISSING != 0;
             NodeSpec::Numeric { input, threshold: n.value, default_left, zero_is_missing, left, right, cover }
         }
     }
 
-    fn categories(&self, set: usize) -> Vec<u32> {
-        let (start, words) = self.cat_sets[set];
+    fn categories(&self, set: f64) -> Vec<u32> {
+        let (start, words) = unpack_set(set);
         let bits = &self.cat_words[start as usize..(start + words) as usize];
         (0..words * 32).filter(|&c| (bits[(c / 32) as usize] >> (c % 32)) & 1 == 1).collect()
     }
+}
+
+/// A category set's place in `cat_words`, stored in a categorical node's `value` bits.
+fn pack_set(start: u32, words: u32) -> f64 {
+    f64::from_bits(u64::from(start) << 32 | u64::from(words))
+}
+
+fn unpack_set(set: f64) -> (u32, u32) {
+    let bits = set.to_bits();
+    ((bits >> 32) as u32, bits as u32)
 }
 
 fn flag(on: bool, bit: u8) -> u8 {
