@@ -173,7 +173,8 @@ fn categories_by_node(x: &XTree, n: usize) -> Result<Vec<Option<Vec<u32>>>, Stri
     let mut out = vec![None; n];
     let lists = x.categories_nodes.iter().zip(&x.categories_segments).zip(&x.categories_sizes);
     for ((&node, &start), &size) in lists {
-        let cats = x.categories.get(start..start + size).ok_or_else(|| format!("{start}+{size} beyond categories"))?;
+        let end = start.checked_add(size).ok_or_else(|| format!("{start}+{size} overflows"))?;
+        let cats = x.categories.get(start..end).ok_or_else(|| format!("{start}+{size} beyond categories"))?;
         *out.get_mut(node).ok_or_else(|| format!("categories_nodes {node} beyond the tree"))? = Some(cats.to_vec());
     }
     Ok(out)
