@@ -136,6 +136,11 @@ pub(crate) fn run(args: Args) -> Result<ExitCode> {
         train_set.rows(),
         valid_set.as_ref().map_or(0, Dataset::rows)
     );
+    if let Some(v) = &valid_set
+        && !v.labels.iter().any(|&l| l)
+    {
+        eprintln!("warning: the validation rows hold no positive label: PR-AUC cannot guide early stopping");
+    }
     let every = args.progress_every;
     let mut progress = |it: &Iteration| {
         if every > 0 && it.round.is_multiple_of(every) {

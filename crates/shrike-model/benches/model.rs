@@ -18,7 +18,7 @@ fn main() {
     let full = args.iter().any(|a| a == "--bench");
     // a plain argument filters the models by name, as `cargo bench -p shrike-model -- categorical`
     let filter: Vec<&String> = args.iter().filter(|a| !a.starts_with("--")).collect();
-    let (runs, rows) = if full { (RUNS, 20_000) } else { (1, 200) };
+    let (runs, rows) = if full { (RUNS, 20_000) } else { (1, 400) };
     let kind = if full { "benchmark" } else { "smoke run (no --bench)" };
     println!("shrike-model bench: {kind}; median of {runs} run(s) after a warm-up, [fastest slowest]");
     for (name, categorical) in [("200 trees x depth 6, numeric", 0), ("200 trees x depth 6, 5 categorical", 5)] {
@@ -31,6 +31,8 @@ fn main() {
         report(&format!("score   {name}"), rows, measure(runs, || score_all(&ens, &data)));
         let shap_rows = &data[..rows / 20];
         report(&format!("explain {name}"), shap_rows.len(), measure(runs, || explain_all(&ens, shap_rows)));
+        let few = &shap_rows[..shap_rows.len() / 10];
+        report(&format!("  (Algorithm 2) {name}"), few.len(), measure(runs, || explain_reference(&ens, few)));
     }
 }
 
@@ -42,6 +44,10 @@ fn explain_all(ens: &Ensemble, rows: &[Vec<f64>]) -> f64 {
     let mut scratch = ShapScratch::default();
     let mut phi = vec![0.0; ens.num_inputs()];
     rows.iter().map(|r| ens.explain_into(black_box(r), &mut scratch, &mut phi).unwrap_or(0.0) + phi[0]).sum()
+}
+
+fn explain_reference(ens: &Ensemble, rows: &[Vec<f64>]) -> f64 {
+    rows.iter().map(|r| ens.explain_algorithm2(black_box(r)).map_or(0.0, |e| e.expected_value)).sum()
 }
 
 fn measure(runs: usize, mut f: impl FnMut() -> f64) -> Vec<f64> {

@@ -48,6 +48,8 @@ pub struct Ensemble {
     pub(crate) group_depth: Vec<u8>,
     /// Nodes of the trees proper, before the padding leaf.
     pub(crate) real_nodes: usize,
+    /// Quadrature for linear TreeSHAP, fitted to `max_depth`.
+    pub(crate) quadrature: crate::shap_linear::Quadrature,
     /// The SHAP expected value, computed once.
     pub(crate) expected: f64,
 }
@@ -81,6 +83,7 @@ impl Ensemble {
             group_depth: Vec::new(),
             expected: 0.0,
             real_nodes: 0,
+            quadrature: crate::shap_linear::Quadrature::for_depth(1),
         };
         for (t, tree) in spec.trees.iter().enumerate() {
             let depth = out.push_tree(t, tree)?;
@@ -92,6 +95,7 @@ impl Ensemble {
             }
         }
         out.pad_lanes();
+        out.quadrature = crate::shap_linear::Quadrature::for_depth(out.max_depth);
         out.expected = out.compute_expected_value();
         Ok(out)
     }

@@ -1,5 +1,6 @@
 //! Exact TreeSHAP, path-dependent (Lundberg, Erion and Lee, "Consistent Individualized Feature
-//! Attribution for Tree Ensembles", Algorithm 2). The value of a coalition `S` of inputs is
+//! Attribution for Tree Ensembles"): [`Ensemble::explain`] runs the linear-time algorithm of
+//! [`crate::shap_linear`]; Algorithm 2 of the paper is kept as the tested reference. The value of a coalition `S` of inputs is
 //! the tree's output when inputs in `S` follow the row and the others follow both children
 //! weighted by their training cover; the contributions are that game's Shapley values, so
 //! `expected_value + sum(contributions) == margin` up to rounding.
@@ -10,6 +11,7 @@
 use crate::ensemble::{Ensemble, LEAF};
 use crate::error::ModelError;
 use crate::limits::MAX_DEPTH;
+use crate::shap_linear::{FeatureState, LinearWalk};
 
 #[derive(Clone, Copy, Debug, Default)]
 struct PathElem {
@@ -22,7 +24,7 @@ struct PathElem {
 /// Reusable buffers for [`Ensemble::explain_into`]; one per thread.
 #[derive(Clone, Debug, Default)]
 pub struct ShapScratch {
-    path: Vec<PathElem>,
+    state: Vec<FeatureState>,
 }
 
 /// Per-input contributions of one row and the expected value they start from.
@@ -90,25 +92,49 @@ impl Ensemble {
     }
 
     /// Like [`Ensemble::explain`] without allocating: writes the contributions into `out`
-    /// (at least `num_inputs` long) and returns the expected value.
+    /// (at least `num_inputs` long) and returns the expected value. Linear TreeSHAP
+    /// ([`crate::shap_linear`]).
     pub fn explain_into(&self, row: &[f64], scratch: &mut ShapScratch, out: &mut [f64]) -> Result<f64, ModelError> {
+        let phi = self.prepare(row, out)?;
+        scratch.state.clear();
+        scratch.state.resize(self.num_inputs, (1.0, 1.0, false));
+        for &root in &self.roots {
+            let q = &self.quadrature;
+            LinearWalk { ens: self, row, phi: &mut *phi, state: &mut scratch.state, q }.tree(root as usize);
+        }
+        Ok(self.finish(phi))
+    }
+
+    /// The same values by Algorithm 2 of Lundberg et al. (O(leaves × depth²) per tree): the
+    /// reference the linear algorithm is tested against.
+    pub fn explain_algorithm2(&self, row: &[f64]) -> Result<Explanation, ModelError> {
+        let mut contributions = vec![0.0; self.num_inputs];
+        let phi = self.prepare(row, &mut contributions)?;
+        let d = self.max_depth;
+        let mut path = vec![PathElem::default(); (d + 2) * (d + 3) / 2 + 1];
+        for &root in &self.roots {
+            let mut walk = Walk { ens: self, row, phi: &mut *phi, path: &mut path };
+            walk.recurse(root as usize, 0, 0, 1.0, 1.0, -1);
+        }
+        let expected_value = self.finish(phi);
+        Ok(Explanation { contributions, expected_value })
+    }
+
+    fn prepare<'o>(&self, row: &[f64], out: &'o mut [f64]) -> Result<&'o mut [f64], ModelError> {
         self.check_row(row)?;
         if out.len() < self.num_inputs {
             return Err(ModelError::invalid("out", format!("{} slots for {} inputs", out.len(), self.num_inputs)));
         }
         let phi = &mut out[..self.num_inputs];
         phi.fill(0.0);
-        let d = self.max_depth;
-        scratch.path.clear();
-        scratch.path.resize((d + 2) * (d + 3) / 2 + 1, PathElem::default());
-        for &root in &self.roots {
-            let mut walk = Walk { ens: self, row, phi: &mut *phi, path: &mut scratch.path };
-            walk.recurse(root as usize, 0, 0, 1.0, 1.0, -1);
-        }
+        Ok(phi)
+    }
+
+    fn finish(&self, phi: &mut [f64]) -> f64 {
         if self.output_scale != 1.0 {
             phi.iter_mut().for_each(|v| *v *= self.output_scale);
         }
-        Ok(self.expected_value())
+        self.expected_value()
     }
 }
 

@@ -135,3 +135,19 @@ fn a_short_row_is_an_error_not_a_panic() {
     assert!(ens.explain(&[0.5, 0.5]).unwrap_err().to_string().contains("row"));
     assert!(ens.score(&[0.5]).is_err());
 }
+
+#[test]
+fn linear_treeshap_equals_algorithm_2() {
+    // few inputs and deep trees: inputs repeat along paths, which is where the two differ most
+    for (seed, depth, inputs) in [(21, 2, 3), (22, 6, 4), (23, 9, 5), (24, 12, 3), (25, 6, 50)] {
+        let shape = Shape { trees: 10, depth, inputs, categorical: 1 };
+        let ens = Ensemble::new(&random_ensemble(seed, shape)).unwrap();
+        for row in random_rows(seed + 1, shape, 50, 0.2) {
+            let (fast, reference) = (ens.explain(&row).unwrap(), ens.explain_algorithm2(&row).unwrap());
+            assert_eq!(fast.expected_value, reference.expected_value);
+            for (a, b) in fast.contributions.iter().zip(&reference.contributions) {
+                assert!((a - b).abs() < 1e-9, "depth {depth}: {a} vs {b}");
+            }
+        }
+    }
+}
