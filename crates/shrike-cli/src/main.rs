@@ -14,6 +14,8 @@ mod quality;
 mod replay_cmd;
 mod serve_cmd;
 mod setup;
+mod train_cmd;
+mod train_csv;
 
 use std::process::ExitCode;
 
@@ -57,6 +59,8 @@ enum Command {
     /// Detection quality on a public data set with a time split.
     #[command(subcommand)]
     Eval(eval_cmd::Command),
+    /// Train a gradient-boosted tree model on a CSV of features.
+    Train(train_cmd::Args),
 }
 
 fn main() -> ExitCode {
@@ -71,6 +75,7 @@ fn main() -> ExitCode {
         Command::Features(c) => features_cmd::run(c),
         Command::Import(c) => import_cmd::run(c),
         Command::Eval(c) => eval_cmd::run(c),
+        Command::Train(a) => train_cmd::run(a),
     };
     match result {
         Ok(code) => code,

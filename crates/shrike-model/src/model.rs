@@ -1,0 +1,191 @@
+//! A model as it is shipped: the ensemble, its named inputs, where it came from, how it was
+//! trained and the reference score histogram for drift, as one JSON file (docs/models.md).
+//!
+//! Loading checks everything an [`Ensemble`] checks plus the file's own fields, and each
+//! error names the field (`ensemble.trees[3].nodes[7].right`) or the JSON line and column.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::drift::{DEFAULT_BINS, ScoreHistogram};
+use crate::ensemble::{Ensemble, Score};
+use crate::error::{ModelError, read_bounded};
+use crate::import::Imported;
+use crate::input::{Input, InputKind, UNSEEN_CATEGORY, check_inputs};
+use crate::shap::Explanation;
+use crate::spec::EnsembleSpec;
+use crate::train::{Params, Summary, Trained};
+
+/// The `format` field of every model file.
+pub const FORMAT: &str = "shrike-model";
+
+/// The newest `format_version` this build reads and the one it writes.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// How a trained model was made.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrainingInfo {
+    pub params: Params,
+    pub summary: Summary,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct File {
+    format: String,
+    format_version: u32,
+    source: String,
+    inputs: Vec<Input>,
+    ensemble: EnsembleSpec,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    training: Option<TrainingInfo>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    score_histogram: Option<ScoreHistogram>,
+}
+
+/// A checked model with named inputs.
+#[derive(Clone, Debug)]
+pub struct Model {
+    inputs: Vec<Input>,
+    ensemble: Ensemble,
+    source: String,
+    training: Option<TrainingInfo>,
+    score_histogram: Option<ScoreHistogram>,
+    /// Per categorical input with a dictionary, string -> code.
+    codes: Vec<HashMap<String, u32>>,
+}
+
+impl Model {
+    /// A model from its parts; `inputs` must match the ensemble's input count.
+    pub fn new(inputs: Vec<Input>, ensemble: Ensemble, source: impl Into<String>) -> Result<Model, ModelError> {
+        check_inputs(&inputs, ensemble.num_inputs())?;
+        let codes = inputs.iter().map(dictionary_index).collect();
+        Ok(Model { inputs, ensemble, source: source.into(), training: None, score_histogram: None, codes })
+    }
+
+    /// A model from a LightGBM or XGBoost import.
+    pub fn from_imported(imported: Imported) -> Result<Model, ModelError> {
+        let ensemble = Ensemble::new(&imported.ensemble).map_err(|e| within("ensemble", e))?;
+        Model::new(imported.inputs, ensemble, imported.source)
+    }
+
+    /// A model from a training run: keeps the parameters, the summary and a reference
+    /// histogram of the run's validation scores (training scores without validation).
+    pub fn from_trained(inputs: Vec<Input>, params: &Params, trained: Trained) -> Result<Model, ModelError> {
+        let ensemble = Ensemble::new(&trained.ensemble).map_err(|e| within("ensemble", e))?;
+        let mut model = Model::new(inputs, ensemble, "shrike-train")?;
+        model.score_histogram = Some(ScoreHistogram::from_quantiles(&trained.reference_scores, DEFAULT_BINS));
+        model.training = Some(TrainingInfo { params: params.clone(), summary: trained.summary });
+        Ok(model)
+    }
+
+    pub fn inputs(&self) -> &[Input] {
+        &self.inputs
+    }
+
+    pub fn ensemble(&self) -> &Ensemble {
+        &self.ensemble
+    }
+
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+
+    pub fn training(&self) -> Option<&TrainingInfo> {
+        self.training.as_ref()
+    }
+
+    pub fn score_histogram(&self) -> Option<&ScoreHistogram> {
+        self.score_histogram.as_ref()
+    }
+
+    /// The position of the input called `name`.
+    pub fn input_index(&self, name: &str) -> Option<usize> {
+        self.inputs.iter().position(|i| i.name == name)
+    }
+
+    /// The row value of category `value` for input `input`: its code in the dictionary, or
+    /// [`UNSEEN_CATEGORY`] (an unknown string, or an input without a dictionary).
+    pub fn category_code(&self, input: usize, value: &str) -> f64 {
+        self.codes.get(input).and_then(|m| m.get(value)).map_or(UNSEEN_CATEGORY, |&c| f64::from(c))
+    }
+
+    pub fn score(&self, row: &[f64]) -> Result<Score, ModelError> {
+        self.ensemble.score(row)
+    }
+
+    pub fn explain(&self, row: &[f64]) -> Result<Explanation, ModelError> {
+        self.ensemble.explain(row)
+    }
+
+    /// The model as JSON (one document, with a trailing newline).
+    pub fn to_json(&self) -> String {
+        let file = File {
+            format: FORMAT.to_string(),
+            format_version: FORMAT_VERSION,
+            source: self.source.clone(),
+            inputs: self.inputs.clone(),
+            ensemble: self.ensemble.to_spec(),
+            training: self.training.clone(),
+            score_histogram: self.score_histogram.clone(),
+        };
+        // serialising plain data with finite floats cannot fail
+        let mut text = serde_json::to_string(&file).unwrap_or_default();
+        text.push('\n');
+        text
+    }
+
+    /// Parses and checks a model file's bytes.
+    pub fn from_json(bytes: &[u8]) -> Result<Model, ModelError> {
+        let file: File = serde_json::from_slice(bytes).map_err(|e| ModelError::json(&e))?;
+        if file.format != FORMAT {
+            return Err(ModelError::invalid("format", format!("`{}` is not `{FORMAT}`", file.format)));
+        }
+        if file.format_version == 0 || file.format_version > FORMAT_VERSION {
+            let msg = format!("{} is not a version this build reads (1 to {FORMAT_VERSION})", file.format_version);
+            return Err(ModelError::invalid("format_version", msg));
+        }
+        if let Some(h) = &file.score_histogram {
+            h.validate("score_histogram")?;
+        }
+        if let Some(t) = &file.training {
+            t.params.validate().map_err(|e| ModelError::invalid(format!("training.params.{}", e.field), e.message))?;
+        }
+        let ensemble = Ensemble::new(&file.ensemble).map_err(|e| within("ensemble", e))?;
+        let mut model = Model::new(file.inputs, ensemble, file.source)?;
+        model.training = file.training;
+        model.score_histogram = file.score_histogram;
+        Ok(model)
+    }
+
+    /// Reads a model file (at most [`crate::limits::MAX_FILE_BYTES`]).
+    pub fn load(path: &Path) -> Result<Model, ModelError> {
+        let bytes = read_bounded(path)?;
+        Model::from_json(&bytes)
+    }
+
+    pub fn save(&self, path: &Path) -> Result<(), ModelError> {
+        std::fs::write(path, self.to_json())
+            .map_err(|source| ModelError::Io { path: path.display().to_string(), source })
+    }
+}
+
+fn dictionary_index(input: &Input) -> HashMap<String, u32> {
+    match &input.kind {
+        InputKind::Categorical { dictionary } => {
+            dictionary.iter().enumerate().map(|(i, s)| (s.clone(), i as u32)).collect()
+        }
+        InputKind::Numeric => HashMap::new(),
+    }
+}
+
+/// Prefixes an invalid field with the part of the file it sits in.
+fn within(prefix: &str, e: ModelError) -> ModelError {
+    match e {
+        ModelError::Invalid { field, message } => ModelError::Invalid { field: format!("{prefix}.{field}"), message },
+        other => other,
+    }
+}
