@@ -140,7 +140,7 @@ fn decode(r: &impl RowGet) -> Result<DecisionRow> {
 
 /// The filtered, keyset-paged query. With a rule filter the scan runs over the rule index
 /// (`decision_rules`) and joins each hit to its decision; otherwise over `decisions`, where
-/// the planner picks the entity, outcome, policy, event or time index.
+/// the planner picks the entity, outcome, policy or time index.
 fn push_query<DB: Dialect>(b: &mut sqlx::QueryBuilder<DB>, q: &DecisionQuery)
 where
     for<'q> i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
@@ -167,9 +167,6 @@ where
     }
     if let Some(v) = &q.policy_version {
         b.push(" AND d.policy_version = ").push_bind(v.clone());
-    }
-    if let Some(e) = &q.event_id {
-        b.push(" AND d.event_id = ").push_bind(e.clone());
     }
     if let Some(from) = q.from {
         b.push(format_args!(" AND {t}.decided_at >= ")).push_bind(from);

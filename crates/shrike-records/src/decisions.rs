@@ -4,6 +4,9 @@
 //! Inserts are idempotent by `decision_id`: a row whose id is already stored is skipped, so
 //! a batch re-sent after an unacknowledged commit (the service's disk spool replaying) is
 //! harmless. Ids must therefore be unique per decision; a shadow decision gets its own id.
+//! There is no index on `event_id` (each random-key index costs insert throughput): derive
+//! the decision id from the event id (`EVENT_ID`, `EVENT_ID:shadow`) and a decision is found
+//! by its event with [`crate::Records::decision`].
 
 use std::fmt;
 use std::str::FromStr;
@@ -77,7 +80,6 @@ pub struct DecisionQuery {
     pub outcome: Option<Outcome>,
     pub rule: Option<String>,
     pub policy_version: Option<String>,
-    pub event_id: Option<String>,
     pub shadow: bool,
     pub from: Option<i64>,
     pub to: Option<i64>,
@@ -138,9 +140,6 @@ pub(crate) fn check_query(q: &DecisionQuery) -> Result<()> {
     }
     if let Some(v) = &q.policy_version {
         validate::exact("policy_version", v, MAX_POLICY_VERSION_LEN)?;
-    }
-    if let Some(e) = &q.event_id {
-        validate::exact("event_id", e, MAX_EVENT_ID_LEN)?;
     }
     Ok(())
 }

@@ -44,7 +44,7 @@ pub use lists::{ListCursor, ListEntry, ListSummary, ListValue};
 pub use migrations::SCHEMA_VERSION;
 pub use open::{
     DEFAULT_ACQUIRE_TIMEOUT, DEFAULT_MAX_CONNECTIONS, DEFAULT_SQLITE_READERS, OpenOptions, RECORDS_FILE,
-    SQLITE_BUSY_TIMEOUT, SqliteSync, default_url,
+    SQLITE_BUSY_TIMEOUT, SQLITE_WAL_AUTOCHECKPOINT_PAGES, SQLITE_WRITER_CACHE_KIB, SqliteSync, default_url,
 };
 pub use page::{Page, TimeCursor};
 pub use policies::{

@@ -30,6 +30,14 @@ pub const DEFAULT_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
 /// create` while `shrike serve` runs) before failing as `Unavailable`.
 pub const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// Page cache of SQLite's writer connection, in KiB (SQLite's default is 2 MiB). Index-heavy
+/// batch inserts re-read index pages that a small cache has evicted.
+pub const SQLITE_WRITER_CACHE_KIB: u32 = 64 * 1024;
+/// WAL pages between automatic checkpoints (SQLite's default is 1,000, about 4 MiB). A
+/// 1,000-decision batch dirties thousands of index pages, so the default checkpoints (and
+/// fsyncs) after nearly every batch; 10,000 pages is about 40 MiB of WAL.
+pub const SQLITE_WAL_AUTOCHECKPOINT_PAGES: u32 = 10_000;
+
 /// SQLite's `synchronous` setting in WAL mode. docs/records.md has the measured cost.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum SqliteSync {

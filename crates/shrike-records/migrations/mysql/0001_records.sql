@@ -110,7 +110,6 @@ CREATE TABLE decisions (
     decision       MEDIUMTEXT   NOT NULL,
     UNIQUE KEY decisions_id (decision_id),
     KEY decisions_time (decided_at, decision_id),
-    KEY decisions_event (event_id),
     KEY decisions_outcome (outcome, decided_at, decision_id),
     KEY decisions_policy (policy_version, decided_at, decision_id),
     KEY decisions_user (user_id, decided_at, decision_id),

@@ -103,7 +103,6 @@ CREATE TABLE decisions (
     decision       TEXT     NOT NULL
 );
 CREATE INDEX decisions_time ON decisions (decided_at, decision_id);
-CREATE INDEX decisions_event ON decisions (event_id);
 CREATE INDEX decisions_outcome ON decisions (outcome, decided_at, decision_id);
 CREATE INDEX decisions_policy ON decisions (policy_version, decided_at, decision_id);
 CREATE INDEX decisions_user ON decisions (user_id, decided_at, decision_id) WHERE user_id IS NOT NULL;

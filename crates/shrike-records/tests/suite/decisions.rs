@@ -66,7 +66,6 @@ fn matches(r: &DecisionRow, q: &DecisionQuery) -> bool {
         && q.outcome.is_none_or(|o| r.outcome == o)
         && q.rule.as_ref().is_none_or(|x| r.rules.contains(x))
         && q.policy_version.as_ref().is_none_or(|v| &r.policy_version == v)
-        && q.event_id.as_ref().is_none_or(|e| &r.event_id == e)
         && q.from.is_none_or(|f| r.decided_at >= f)
         && q.to.is_none_or(|t| r.decided_at < t)
 }
@@ -110,7 +109,6 @@ fn queries() -> Vec<DecisionQuery> {
         qs.push(DecisionQuery { rule: Some(rule.into()), ..base.clone() });
     }
     qs.push(DecisionQuery { policy_version: Some("p@1".into()), ..base.clone() });
-    qs.push(DecisionQuery { event_id: Some("e42".into()), ..base.clone() });
     qs.push(DecisionQuery { from: Some(1_020), to: Some(1_050), ..base.clone() });
     qs.push(DecisionQuery {
         entity: Some((EntityKind::User, "user-1".into())),
