@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs every check and test of the workspace: formatting, clippy (warnings are errors),
-# and the whole test suite. Installs nothing the current tests do not need; the engine
-# core uses no external service yet (Redis, MariaDB, PostgreSQL and NATS arrive with the
-# scale-out issue, and this script will start them when missing).
+# and the whole test suite. The records tests (crates/shrike-records) run against real
+# MariaDB and PostgreSQL servers on their standard local ports: this script starts them when
+# they are not running, and installs them (Debian packages) only when the binaries are missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,6 +17,39 @@ cargo fmt --all -- --check
 
 echo "== cargo clippy --all-targets -- -D warnings"
 cargo clippy --workspace --all-targets --locked -- -D warnings
+
+# MariaDB and PostgreSQL for the records tests (commands from SERVICES.md).
+apt_install() {
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "$* missing and not root: install it (apt-get install $*) and re-run" >&2
+    exit 2
+  fi
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
+wait_for() { # wait_for NAME COMMAND...: up to 30 s
+  local name=$1; shift
+  for _ in $(seq 60); do
+    if "$@" >/dev/null 2>&1; then return 0; fi
+    sleep 0.5
+  done
+  echo "$name did not come up" >&2
+  exit 2
+}
+
+echo "== services: MariaDB, PostgreSQL"
+[ -x /usr/sbin/mariadbd ] || apt_install mariadb-server
+if ! mariadb -uroot -e 'select 1' >/dev/null 2>&1; then
+  mkdir -p /run/mysqld && chown mysql:mysql /run/mysqld 2>/dev/null || true
+  start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd
+  wait_for MariaDB mariadb -uroot -e 'select 1'
+fi
+command -v pg_ctlcluster >/dev/null 2>&1 || apt_install postgresql
+if ! pg_isready -q -h 127.0.0.1 -p 5432; then
+  pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n1)" main start
+  wait_for PostgreSQL pg_isready -q -h 127.0.0.1 -p 5432
+fi
 
 echo "== cargo test"
 cargo test --workspace --locked
