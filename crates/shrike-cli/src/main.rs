@@ -8,6 +8,7 @@ mod eval_cmd;
 mod features_cmd;
 mod gen_cmd;
 mod import_cmd;
+mod keys_cmd;
 mod label_args;
 mod progress;
 mod quality;
@@ -47,6 +48,9 @@ enum Command {
     Bench(bench::Args),
     /// Run the decision service (HTTP API) over a data directory.
     Serve(serve_cmd::Args),
+    /// Manage API keys.
+    #[command(subcommand)]
+    Keys(keys_cmd::Command),
     /// What a policy would have done to history: outcomes, rules, PR/ROC against labels; a
     /// diff against another policy; an HTML report.
     Backtest(backtest_cmd::Args),
@@ -71,6 +75,7 @@ fn main() -> ExitCode {
         Command::Replay(a) => replay_cmd::run(a),
         Command::Bench(a) => bench::run(a),
         Command::Serve(a) => serve_cmd::run(a),
+        Command::Keys(c) => keys_cmd::run(c),
         Command::Backtest(a) => backtest_cmd::run(a),
         Command::Features(c) => features_cmd::run(c),
         Command::Import(c) => import_cmd::run(c),

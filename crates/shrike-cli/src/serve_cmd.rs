@@ -56,7 +56,7 @@ fn load(args: &Args) -> Result<Config> {
 }
 
 async fn serve(config: Config) -> Result<()> {
-    let start = shrike_server::boot::open(&config)?;
+    let start = shrike_server::boot::open(&config).await?;
     let svc = Service::start(config, start).await?;
     println!("shrike listening on http://{}", svc.addr);
     shutdown_signal().await;

@@ -78,8 +78,9 @@ impl Lockstep {
     }
 }
 
-fn drive(addr: std::net::SocketAddr, k: usize, lock: Arc<Lockstep>, sent: Arc<Mutex<Sent>>) {
+fn drive(addr: std::net::SocketAddr, key: String, k: usize, lock: Arc<Lockstep>, sent: Arc<Mutex<Sent>>) {
     let mut client = Client::connect(addr).unwrap();
+    client.key = Some(key);
     for round in 0..MAX_ROUNDS {
         if !lock.wait_for(round) {
             return;
@@ -117,8 +118,8 @@ fn every_acknowledged_event_survives_kill_9() {
     let sent: Vec<Arc<Mutex<Sent>>> = (0..CONNECTIONS).map(|_| Arc::default()).collect();
     let threads: Vec<_> = (0..CONNECTIONS)
         .map(|k| {
-            let (l, s) = (Arc::clone(&lock), Arc::clone(&sent[k]));
-            std::thread::spawn(move || drive(addr, k, l, s))
+            let (l, s, key) = (Arc::clone(&lock), Arc::clone(&sent[k]), server.key.clone());
+            std::thread::spawn(move || drive(addr, key, k, l, s))
         })
         .collect();
     std::thread::sleep(Duration::from_millis(1_500));
@@ -131,7 +132,7 @@ fn every_acknowledged_event_survives_kill_9() {
     assert!(acked >= 200, "only {acked} events were acknowledged before the kill");
 
     let server = Server::start(dir.path(), &[]);
-    let mut client = Client::connect(server.addr).unwrap();
+    let mut client = Client::to(&server).unwrap();
     let mut sequences = Vec::new();
     for (k, s) in sent.iter().enumerate() {
         let s = s.lock().unwrap();

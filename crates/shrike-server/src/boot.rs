@@ -34,7 +34,13 @@ pub struct RecoveryReport {
 
 /// The starting state for `config`: the data directory's snapshot and journal replayed, or,
 /// for a fresh directory, the initial policy (`--policy`).
-pub fn open(config: &Config) -> Result<Start, ServeError> {
+pub async fn open(config: &Config) -> Result<Start, ServeError> {
+    let records = crate::records::open(config).await?;
+    if config.auth.required
+        && let Some(path) = crate::auth::bootstrap(&records, &config.data.dir).await.map_err(ServeError::Store)?
+    {
+        tracing::warn!(file = %path.display(), "no API key existed: created an admin key in this file");
+    }
     let (_, log, recovery, snapshots) = crate::journal_file::open_store(&config.data.dir).map_err(ServeError::Store)?;
     let mut report = RecoveryReport {
         truncated_tail: recovery.truncated.as_ref().map(|t| format!("{t:?}")),
@@ -62,7 +68,7 @@ pub fn open(config: &Config) -> Result<Start, ServeError> {
             if log.first().0 > 0 {
                 return Err(ServeError::Store("the log starts after position 0 but no snapshot covers it".into()));
             }
-            (fresh(config, &log)?, log.first())
+            (fresh(config, &log, &records).await?, log.first())
         }
     };
     replay(&log, from, &mut state)?;
@@ -78,19 +84,31 @@ pub fn open(config: &Config) -> Result<Start, ServeError> {
         journal.append(Kind::Policy, &[record.as_bytes()]).map_err(io)?;
         journal.commit().map_err(io)?;
     }
-    Ok(Start { live: state.live, engine: state.engine, shadow: state.shadow, journal: Box::new(journal), report })
+    Ok(Start {
+        records,
+        live: state.live,
+        engine: state.engine,
+        shadow: state.shadow,
+        journal: Box::new(journal),
+        journal_dir: Some(config.data.dir.clone()),
+        report,
+    })
 }
 
 /// The state before the first journal record: the initial policy, published as version 1.
 /// A log that already holds records starts with the policy its first record installs.
-fn fresh(config: &Config, log: &shrike_store::CommandLog) -> Result<Replaying, ServeError> {
+async fn fresh(
+    config: &Config,
+    log: &shrike_store::CommandLog,
+    records: &shrike_records::Records,
+) -> Result<Replaying, ServeError> {
     let live = if log.end() > log.first() {
         if config.policy.initial.is_some() {
             tracing::info!("the data directory has a journal: --policy applies only to a fresh one");
         }
         first_logged_policy(log)?
     } else {
-        initial_policy(config)?
+        live_or_initial(config, records).await?
     };
     let engine = fresh_engine(Arc::clone(&live.compiled)).map_err(|e| ServeError::Engine(e.to_string()))?;
     Ok(Replaying { live, engine, shadow: None, replayed: 0 })
@@ -112,6 +130,27 @@ fn replay(log: &shrike_store::CommandLog, from: shrike_store::LogPos, state: &mu
         crate::recovery::apply_record(state, r.pos.0, r.kind, r.payload)?;
     }
     Ok(())
+}
+
+/// For an empty journal: the records store's live version if it has one (a shared store in
+/// scale-out mode), else the initial policy file, stored and published as its first version,
+/// so the records and the engine agree from the start.
+async fn live_or_initial(config: &Config, records: &shrike_records::Records) -> Result<LoadedPolicy, ServeError> {
+    if let Some(id) = records.pointers().await?.live {
+        let v = records.policy_version(id).await?.ok_or(ServeError::NoPolicy)?;
+        let label = crate::api::policies::label(&v.info.name, id);
+        return LoadedPolicy::compile(&label, &v.source, "records")
+            .map_err(|source| ServeError::Policy { path: format!("records version {id}"), source });
+    }
+    let initial = initial_policy(config)?;
+    let name = initial.compiled.name.to_string();
+    let change = shrike_records::Change { actor: "bootstrap", at: crate::records::now_ms() };
+    let new = shrike_records::NewPolicyVersion { name: &name, source: &initial.source, comment: "initial policy" };
+    let info = records.create_policy_version(&new, change).await?;
+    records.publish(info.id, change).await?;
+    let label = crate::api::policies::label(&name, info.id);
+    LoadedPolicy::compile(&label, &initial.source, "policy")
+        .map_err(|source| ServeError::Policy { path: label, source })
 }
 
 /// The policy file given for a fresh data directory.

@@ -30,6 +30,16 @@ pub struct Config {
     pub durability: DurabilityConfig,
     pub decision_log: DecisionLogConfig,
     pub auth: AuthConfig,
+    pub records: RecordsConfig,
+}
+
+/// Where policies, lists, labels, keys, the audit log and the decision log are kept.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct RecordsConfig {
+    /// `sqlite://PATH`, `mysql://USER@HOST:PORT/DB` or `postgres://USER@HOST:PORT/DB`; none:
+    /// `sqlite://DATA_DIR/records.db`. Env `SHRIKE_RECORDS`.
+    pub url: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -208,6 +218,9 @@ impl Config {
         }
         if let Some(v) = env("SHRIKE_DATA") {
             self.data.dir = PathBuf::from(v);
+        }
+        if let Some(v) = env("SHRIKE_RECORDS") {
+            self.records.url = Some(v);
         }
         if let Some(v) = env("SHRIKE_POLICY") {
             self.policy.initial = Some(PathBuf::from(v));

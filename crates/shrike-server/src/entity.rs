@@ -3,66 +3,36 @@
 
 use shrike_types::{Event, Field, Value};
 
-/// An entity a decision can be about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum EntityKind {
-    User,
-    Device,
-    Ip,
-    /// Card fingerprint (never a card number).
-    Card,
-    Email,
-    Phone,
-    Shop,
+pub use shrike_records::EntityKind;
+
+/// The kind called `name` (`user`, `device`, `ip`, `card`, `email`, `phone`, `shop`).
+pub fn kind(name: &str) -> Option<EntityKind> {
+    EntityKind::ALL.into_iter().find(|k| k.name() == name)
 }
 
-impl EntityKind {
-    pub const ALL: [EntityKind; 7] = [
-        EntityKind::User,
-        EntityKind::Device,
-        EntityKind::Ip,
-        EntityKind::Card,
-        EntityKind::Email,
-        EntityKind::Phone,
-        EntityKind::Shop,
-    ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            EntityKind::User => "user",
-            EntityKind::Device => "device",
-            EntityKind::Ip => "ip",
-            EntityKind::Card => "card",
-            EntityKind::Email => "email",
-            EntityKind::Phone => "phone",
-            EntityKind::Shop => "shop",
-        }
+/// The event field holding entities of `kind`.
+pub fn field(kind: EntityKind) -> Field {
+    match kind {
+        EntityKind::User => Field::UserId,
+        EntityKind::Device => Field::DeviceId,
+        EntityKind::Ip => Field::Ip,
+        EntityKind::Card => Field::CardFingerprint,
+        EntityKind::Email => Field::Email,
+        EntityKind::Phone => Field::Phone,
+        EntityKind::Shop => Field::ShopId,
     }
+}
 
-    pub fn from_name(name: &str) -> Option<EntityKind> {
-        EntityKind::ALL.into_iter().find(|k| k.name() == name)
+/// The value an id denotes, as features key it (an IP is parsed; the rest are strings).
+pub fn value(kind: EntityKind, id: &str) -> Option<Value<'static>> {
+    match kind {
+        EntityKind::Ip => id.parse().ok().map(Value::Ip),
+        _ => Some(Value::Str(id.to_string().into())),
     }
+}
 
-    /// The event field holding this entity.
-    pub fn field(self) -> Field {
-        match self {
-            EntityKind::User => Field::UserId,
-            EntityKind::Device => Field::DeviceId,
-            EntityKind::Ip => Field::Ip,
-            EntityKind::Card => Field::CardFingerprint,
-            EntityKind::Email => Field::Email,
-            EntityKind::Phone => Field::Phone,
-            EntityKind::Shop => Field::ShopId,
-        }
-    }
-
-    /// The value an id denotes, as features key it (an IP is parsed; the rest are strings).
-    pub fn value(self, id: &str) -> Option<Value<'static>> {
-        match self {
-            EntityKind::Ip => id.parse().ok().map(Value::Ip),
-            _ => Some(Value::Str(id.to_string().into())),
-        }
-    }
+fn index(kind: EntityKind) -> usize {
+    EntityKind::ALL.iter().position(|k| *k == kind).unwrap_or(0)
 }
 
 /// The entity ids of one event, in [`EntityKind::ALL`] order, and its type.
@@ -74,7 +44,7 @@ pub struct EventEntities {
 
 impl EventEntities {
     pub fn of(e: &Event<'_>) -> EventEntities {
-        let ids = EntityKind::ALL.map(|k| match k.field().get(e) {
+        let ids = EntityKind::ALL.map(|k| match field(k).get(e) {
             Value::Missing => None,
             Value::Str(s) => Some(s.into_owned()),
             other => Some(other.to_string()),
@@ -83,6 +53,6 @@ impl EventEntities {
     }
 
     pub fn get(&self, kind: EntityKind) -> Option<&str> {
-        self.ids[kind as usize].as_deref()
+        self.ids.get(index(kind)).and_then(Option::as_deref)
     }
 }

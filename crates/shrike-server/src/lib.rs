@@ -6,13 +6,16 @@
 //! know nothing of HTTP; this crate is the shell that wires them to the network.
 
 pub mod api;
+pub mod auth;
 pub mod boot;
 pub mod config;
+pub mod diff;
 pub mod entity;
 pub mod journal;
 pub mod journal_file;
 pub mod metrics;
 pub mod openapi;
+pub mod records;
 pub mod recovery;
 pub mod service;
 pub mod sink;

@@ -12,6 +12,7 @@ use crate::api::{AppState, router};
 use crate::config::Config;
 use crate::journal::{Journal, LoadedPolicy, NullJournal};
 use crate::metrics::Metrics;
+use crate::records::RecordsWriter;
 use crate::sink::{self, NoWriter};
 use crate::worker::{self, Worker};
 use shrike_engine::Engine;
@@ -36,6 +37,8 @@ pub enum ServeError {
     Engine(String),
     #[error("data directory: {0}")]
     Store(String),
+    #[error("records: {0}")]
+    Records(#[from] shrike_records::RecordsError),
     #[error("TLS: {0}")]
     Tls(#[from] crate::tls::TlsError),
 }
@@ -48,28 +51,38 @@ pub struct Service {
     server: tokio::task::JoinHandle<Result<(), std::io::Error>>,
     engine_thread: std::thread::JoinHandle<Worker>,
     log_thread: std::thread::JoinHandle<()>,
+    retention: tokio::task::JoinHandle<()>,
 }
+
+/// How often old decisions are deleted.
+pub const RETENTION_EVERY: Duration = Duration::from_secs(600);
 
 /// The engine thread's starting state: the live policy and its engine (empty or recovered),
 /// the shadow if one runs, and the journal to continue.
 pub struct Start {
+    pub records: shrike_records::Records,
     pub live: LoadedPolicy,
     pub engine: Engine<MemoryStore>,
     pub shadow: Option<(LoadedPolicy, Engine<MemoryStore>)>,
     pub journal: Box<dyn Journal>,
+    /// The data directory (spools live there); `None` for an ephemeral start.
+    pub journal_dir: Option<std::path::PathBuf>,
     pub report: crate::boot::RecoveryReport,
 }
 
 impl Start {
-    /// A fresh start with `policy` and no durability (tests, experiments).
-    pub fn ephemeral(policy: LoadedPolicy) -> Result<Start, ServeError> {
+    /// A fresh start with `policy`, no durability and records in memory (tests).
+    pub async fn ephemeral(policy: LoadedPolicy) -> Result<Start, ServeError> {
         let engine =
             crate::boot::fresh_engine(Arc::clone(&policy.compiled)).map_err(|e| ServeError::Engine(e.to_string()))?;
+        let records = shrike_records::Records::open("sqlite::memory:", &Default::default()).await?;
         Ok(Start {
+            records,
             live: policy,
             engine,
             shadow: None,
             journal: Box::new(NullJournal::default()),
+            journal_dir: None,
             report: Default::default(),
         })
     }
@@ -82,9 +95,20 @@ impl Service {
         let config = Arc::new(config);
         let metrics = Arc::new(Metrics::default());
         let io = |what| move |source| ServeError::Io { what, source };
-        let (sink, recent, log_thread) =
-            sink::start(config.decision_log.queue_capacity, Arc::clone(&metrics), Box::new(NoWriter))
-                .map_err(io("starting the decision log"))?;
+        let writer: Box<dyn sink::DecisionWriter> = match &start.journal_dir {
+            Some(dir) => Box::new(RecordsWriter::new(start.records.clone(), tokio::runtime::Handle::current(), dir)),
+            None => {
+                Box::new(RecordsWriter::new(start.records.clone(), tokio::runtime::Handle::current(), &config.data.dir))
+            }
+        };
+        let _ = NoWriter;
+        let (sink, recent, log_thread) = sink::start(config.decision_log.queue_capacity, Arc::clone(&metrics), writer)
+            .map_err(io("starting the decision log"))?;
+        let retention = tokio::spawn(crate::records::retention(
+            start.records.clone(),
+            config.decision_log.retention_days,
+            RETENTION_EVERY,
+        ));
         tracing::info!(report = ?start.report, "recovered");
         let worker = Worker {
             live: start.live.clone(),
@@ -100,6 +124,8 @@ impl Service {
         let (handle, engine_thread) =
             worker::spawn(worker, config.engine.queue_capacity).map_err(io("starting the engine thread"))?;
         let state = AppState {
+            auth: Arc::new(crate::auth::Auth::new(start.records.clone(), config.auth.required)),
+            records: start.records.clone(),
             in_flight: Arc::new(Semaphore::new(config.server.max_in_flight)),
             config: Arc::clone(&config),
             engine: handle,
@@ -126,7 +152,7 @@ impl Service {
         };
         state.ready.store(true, Ordering::Release);
         tracing::info!(%addr, policy = %state.live_version(), "shrike serving");
-        Ok(Service { state, addr, shutdown, server, engine_thread, log_thread })
+        Ok(Service { state, addr, shutdown, server, engine_thread, log_thread, retention })
     }
 
     /// The API as a `tower` service, for in-process tests (same state as the listener).
@@ -145,7 +171,8 @@ impl Service {
             Ok(_) => {}
             Err(_) => tracing::warn!("in-flight requests did not finish within the grace period"),
         }
-        let Service { state, engine_thread, log_thread, .. } = self;
+        let Service { state, engine_thread, log_thread, retention, .. } = self;
+        retention.abort();
         let join = tokio::task::spawn_blocking(move || {
             state.engine.shutdown();
             drop(state);

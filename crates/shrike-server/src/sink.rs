@@ -54,7 +54,10 @@ impl DecisionSink {
 
 /// Where batches of decisions go: the records store, or nowhere beyond memory.
 pub trait DecisionWriter: Send + 'static {
+    /// Stores a batch (or puts it somewhere it will be stored from, such as a spool).
     fn write(&mut self, batch: &[LoggedDecision]) -> Result<(), String>;
+    /// Called when the queue is idle (at least every [`WRITE_DELAY`]): catch-up work.
+    fn idle(&mut self) {}
 }
 
 /// A writer that keeps nothing beyond the in-memory ring.
@@ -129,7 +132,10 @@ fn drain(
                 }
                 true
             }
-            Err(RecvTimeoutError::Timeout) => true,
+            Err(RecvTimeoutError::Timeout) => {
+                writer.idle();
+                true
+            }
             Err(RecvTimeoutError::Disconnected) => false,
         };
         if !batch.is_empty() {

@@ -216,7 +216,10 @@ impl Worker {
         let mut taken: Vec<Option<DecideRequest>> = requests.drain(..).map(Some).collect();
         for (n, (((&i, decision), shadow), entities)) in replies {
             let Some(req) = taken[i].take() else { continue };
-            let decision_id = format!("{:016x}", first + n as u64);
+            let _ = (first, n);
+            // The decision is known by its event's id: callers have it, a redelivery maps to
+            // the same decision, and a fallback answer names the decision the engine makes.
+            let decision_id = decision.event_id.to_string();
             self.answer(req, Decided { decision_id, decision, shadow }, entities);
         }
     }
@@ -232,12 +235,16 @@ impl Worker {
             latency_us,
             answered: true,
         };
+        let duplicate = decided.decision.not_applied == Some(shrike_types::NotApplied::Duplicate);
         let answered = req.reply.send(decided).is_ok();
         if !answered {
             // The caller's deadline passed first: it was answered with the fallback.
             self.metrics.deadline_missed.inc();
         }
-        self.sink.push(LoggedDecision { answered, ..logged });
+        // A redelivery is answered from the original decision, which is logged already.
+        if !duplicate {
+            self.sink.push(LoggedDecision { answered, ..logged });
+        }
     }
 
     fn ingest(&mut self, r: IngestRequest) {
@@ -299,7 +306,7 @@ impl Worker {
                 let _ = reply.send(removed);
             }
             Control::Entity { kind, value, reply } => {
-                let features = self.engine.entity_features(kind.field(), &value);
+                let features = self.engine.entity_features(crate::entity::field(kind), &value);
                 let lists = self.engine.lists_containing(&value);
                 let _ = reply.send(EntityView { features, lists });
             }

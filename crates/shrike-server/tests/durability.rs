@@ -18,7 +18,7 @@ fn durable(dir: &std::path::Path) -> Config {
 }
 
 async fn open(c: &Config) -> Service {
-    Service::start(c.clone(), boot::open(c).unwrap()).await.unwrap()
+    Service::start(c.clone(), boot::open(c).await.unwrap()).await.unwrap()
 }
 
 async fn signups(svc: &Service, device: &str) -> serde_json::Value {
@@ -69,7 +69,7 @@ async fn a_second_process_cannot_open_the_same_data_directory() {
     let dir = tempfile::tempdir().unwrap();
     let c = durable(dir.path());
     let svc = open(&c).await;
-    let err = boot::open(&c).err().unwrap().to_string();
+    let err = boot::open(&c).await.err().unwrap().to_string();
     assert!(err.contains("in use"), "{err}");
     svc.stop().await.unwrap();
 }

@@ -80,11 +80,13 @@ async fn past_capacity_requests_are_shed_and_memory_stays_bounded() {
     let svc = Arc::new(start(c).await);
     let mut rss_after_round = Vec::new();
     let (mut shed, mut ok) = (0, 0);
+    // One router, cloned per request (cheap), so requests arrive as fast as tasks start.
+    let router = svc.router();
     for round in 0..6 {
         let mut tasks = Vec::new();
         for i in 0..2_000 {
             let body = event(&format!("o{round}_{i}"), "account.login", &format!(r#","user_id":"u{}""#, i % 300));
-            tasks.push(tokio::spawn(send(svc.router(), "/v1/decide", body, None)));
+            tasks.push(tokio::spawn(send(router.clone(), "/v1/decide", body, None)));
         }
         let mut max_depth = 0;
         for t in tasks {
@@ -104,10 +106,59 @@ async fn past_capacity_requests_are_shed_and_memory_stays_bounded() {
         assert!(max_depth <= 16 + 1, "queue depth {max_depth} exceeded its bound");
         rss_after_round.push(rss_kib());
     }
-    assert!(shed > 0, "12,000 concurrent requests against 64 slots must shed some");
+    assert!(shed > 0, "12,000 concurrent requests against 64 slots must shed some (ok {ok})");
     assert!(ok > 0, "and serve the rest");
     // After warm-up, shedding load does not grow memory (no queue grows without bound).
     let growth = rss_after_round[5].saturating_sub(rss_after_round[1]);
     assert!(growth < 64 * 1024, "RSS grew by {growth} KiB over four rounds of overload: {rss_after_round:?}");
+    Arc::into_inner(svc).unwrap().stop().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn publishing_under_load_drops_no_request() {
+    let svc = Arc::new(start(config()).await);
+    let other = format!(
+        "{REFERENCE}\nrule every_signup {{\n  on account.signup\n  when true\n  then review\n  reason \"test\"\n}}\n"
+    );
+    let mut ids = Vec::new();
+    for source in [REFERENCE.to_string(), other] {
+        let r = post(&svc, "/v1/policies", &serde_json::json!({ "source": source }).to_string()).await;
+        ids.push(r.json()["id"].as_i64().unwrap());
+    }
+    let router = svc.router();
+    let clients: Vec<_> = (0..4)
+        .map(|c| {
+            let router = router.clone();
+            tokio::spawn(async move {
+                let mut versions = Vec::new();
+                for i in 0..400 {
+                    let body =
+                        event(&format!("h{c}_{i}"), "account.signup", &format!(r#","device_id":"hd{c}_{}""#, i % 40));
+                    let (status, text, _) = send(router.clone(), "/v1/decide", body, None).await;
+                    assert_eq!(status, 200, "{text}");
+                    let d: serde_json::Value = serde_json::from_str(&text).unwrap();
+                    versions.push(d["policy_version"].as_str().unwrap().to_string());
+                }
+                versions
+            })
+        })
+        .collect();
+    for round in 0..10 {
+        let id = ids[round % 2];
+        let r = post(&svc, &format!("/v1/policies/{id}/publish"), "").await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let allowed: Vec<String> = ids.iter().map(|id| format!("marketplace@v{id}")).collect();
+    let mut seen = std::collections::BTreeSet::new();
+    for c in clients {
+        for v in c.await.unwrap() {
+            assert!(allowed.contains(&v) || v == "marketplace@v1", "unexpected version {v}");
+            seen.insert(v);
+        }
+    }
+    assert!(seen.len() >= 2, "the swaps happened while requests were served: {seen:?}");
+    let last = post(&svc, "/v1/decide", &event("after", "account.signup", r#","device_id":"z""#)).await.json();
+    assert_eq!(last["policy_version"], format!("marketplace@v{}", ids[1]), "the last publish is live");
     Arc::into_inner(svc).unwrap().stop().await.unwrap();
 }

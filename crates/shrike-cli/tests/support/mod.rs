@@ -17,6 +17,8 @@ pub fn reference_policy() -> PathBuf {
 pub struct Server {
     pub child: Child,
     pub addr: SocketAddr,
+    /// The admin key the service created in its fresh data directory.
+    pub key: String,
 }
 
 impl Server {
@@ -37,7 +39,8 @@ impl Server {
         };
         // Keep draining stdout so the child never blocks on a full pipe.
         std::thread::spawn(move || for _ in lines {});
-        Server { child, addr }
+        let key = std::fs::read_to_string(data.join("bootstrap-admin.key")).unwrap().trim().to_string();
+        Server { child, addr, key }
     }
 
     pub fn kill(&mut self) {
@@ -80,6 +83,13 @@ impl Response {
 }
 
 impl Client {
+    /// A connection authenticated with `server`'s admin key.
+    pub fn to(server: &Server) -> std::io::Result<Client> {
+        let mut c = Client::connect(server.addr)?;
+        c.key = Some(server.key.clone());
+        Ok(c)
+    }
+
     pub fn connect(addr: SocketAddr) -> std::io::Result<Client> {
         let s = TcpStream::connect(addr)?;
         s.set_read_timeout(Some(Duration::from_secs(10)))?;

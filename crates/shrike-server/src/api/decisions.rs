@@ -51,6 +51,24 @@ impl From<&LoggedDecision> for DecisionSummary {
     }
 }
 
+impl From<&shrike_records::DecisionRow> for DecisionSummary {
+    fn from(r: &shrike_records::DecisionRow) -> Self {
+        DecisionSummary {
+            decision_id: r.decision_id.clone(),
+            event_id: r.event_id.clone(),
+            event_type: r.event_type.clone(),
+            outcome: r.outcome.to_string(),
+            score: r.score,
+            rules: r.rules.clone(),
+            policy_version: r.policy_version.clone(),
+            event_time: Timestamp(r.event_time),
+            evaluated_at: Timestamp(r.decided_at),
+            latency_us: r.latency_us,
+            answered: !r.degraded,
+        }
+    }
+}
+
 /// Filters of `GET /v1/decisions`; all optional, combined with "and".
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -62,30 +80,39 @@ pub struct DecisionFilter {
     /// A rule that fired.
     pub rule: Option<String>,
     pub policy_version: Option<String>,
-    /// Event time from (inclusive), RFC 3339 or epoch ms.
+    /// `true`: the shadow policy's decisions instead of the live ones.
+    pub shadow: Option<bool>,
+    /// Decision time from (inclusive), RFC 3339 or epoch ms.
     pub from: Option<String>,
-    /// Event time to (exclusive), RFC 3339 or epoch ms.
+    /// Decision time to (exclusive), RFC 3339 or epoch ms.
     pub to: Option<String>,
     /// At most this many (default 100, at most 1000).
-    pub limit: Option<usize>,
+    pub limit: Option<u32>,
+    /// The `next` of the previous page.
+    pub cursor: Option<String>,
 }
 
 /// A page of decisions, newest first.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct DecisionPage {
     pub decisions: Vec<DecisionSummary>,
+    /// Pass as `cursor` for the next page.
+    pub next: Option<String>,
 }
 
-/// One decision with everything it recorded.
+/// One decision with everything it recorded. The id is the event's `event_id` (a shadow
+/// decision: `EVENT_ID:shadow`).
 #[utoipa::path(get, path = "/v1/decisions/{id}", tag = "investigate",
     params(("id" = String, Path)), responses((status = 200, body = Object), (status = 404, body = super::error::Problem)),
     security(("api_key" = ["admin"])))]
 pub async fn by_id(State(state): State<AppState>, Path(id): Path<String>) -> Result<impl IntoResponse, ApiError> {
-    let found = state.recent.lock().ok().and_then(|r| r.get(&id));
-    match found {
-        Some(d) => Ok(axum::Json(serde_json::to_value(&*d).map_err(ApiError::internal)?)),
-        None => Err(ApiError::not_found(format!("no decision {id:?}"))),
+    let recent = state.recent.lock().ok().and_then(|r| r.get(&id));
+    if let Some(d) = recent {
+        return Ok(axum::Json(serde_json::to_value(&*d).map_err(ApiError::internal)?));
     }
+    let row = state.records.decision(&id).await?.ok_or_else(|| ApiError::not_found(format!("no decision {id:?}")))?;
+    let json: serde_json::Value = serde_json::from_str(&row.decision_json).map_err(ApiError::internal)?;
+    Ok(axum::Json(json))
 }
 
 /// Decisions matching every given filter, newest first.
@@ -96,69 +123,51 @@ pub async fn query(
     State(state): State<AppState>,
     Query(f): Query<DecisionFilter>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let filter = Parsed::from(&f)?;
     let limit = f.limit.unwrap_or(100);
-    if limit == 0 || limit > MAX_QUERY_LIMIT {
+    if limit == 0 || limit as usize > MAX_QUERY_LIMIT {
         return Err(ApiError::field("limit", format!("must be from 1 to {MAX_QUERY_LIMIT}")));
     }
-    let found = state.recent.lock().map(|r| r.scan(limit, |d| filter.keeps(d))).unwrap_or_default();
-    Ok(axum::Json(DecisionPage { decisions: found.iter().map(|d| DecisionSummary::from(&**d)).collect() }))
+    let q = shrike_records::DecisionQuery {
+        entity: entity(f.entity.as_deref())?,
+        outcome: outcome(f.outcome.as_deref())?,
+        rule: f.rule,
+        policy_version: f.policy_version,
+        shadow: f.shadow.unwrap_or(false),
+        from: time("from", f.from.as_deref())?.map(|t| t.0),
+        to: time("to", f.to.as_deref())?.map(|t| t.0),
+        limit,
+        cursor: f.cursor.as_deref().map(str::parse).transpose()?,
+    };
+    let page = state.records.decisions(&q).await?;
+    let decisions = page.items.iter().map(DecisionSummary::from).collect();
+    Ok(axum::Json(DecisionPage { decisions, next: page.next.map(|c| c.to_string()) }))
 }
 
-/// Recent decisions about one entity.
-pub fn recent_about(state: &AppState, kind: EntityKind, id: &str, limit: usize) -> Vec<DecisionSummary> {
-    let found = state.recent.lock().map(|r| r.scan(limit, |d| d.entities.get(kind) == Some(id))).unwrap_or_default();
-    found.iter().map(|d| DecisionSummary::from(&**d)).collect()
+/// Recent decisions about one entity, newest first.
+pub async fn recent_about(
+    state: &AppState,
+    kind: EntityKind,
+    id: &str,
+    limit: u32,
+) -> Result<Vec<DecisionSummary>, ApiError> {
+    let q = shrike_records::DecisionQuery { entity: Some((kind, id.to_string())), limit, ..Default::default() };
+    let page = state.records.decisions(&q).await?;
+    Ok(page.items.iter().map(DecisionSummary::from).collect())
 }
 
-struct Parsed {
-    entity: Option<(EntityKind, String)>,
-    outcome: Option<Outcome>,
-    rule: Option<String>,
-    policy_version: Option<String>,
-    from: Option<Timestamp>,
-    to: Option<Timestamp>,
+fn entity(text: Option<&str>) -> Result<Option<(EntityKind, String)>, ApiError> {
+    let Some(e) = text else { return Ok(None) };
+    let (k, id) = e.split_once(':').ok_or_else(|| ApiError::field("entity", "expected KIND:ID, e.g. device:dv_1"))?;
+    let kind = crate::entity::kind(k)
+        .ok_or_else(|| ApiError::field("entity", "kind must be one of user, device, ip, card, email, phone, shop"))?;
+    Ok(Some((kind, id.to_string())))
 }
 
-impl Parsed {
-    fn from(f: &DecisionFilter) -> Result<Parsed, ApiError> {
-        let entity = match &f.entity {
-            None => None,
-            Some(e) => {
-                let (k, id) =
-                    e.split_once(':').ok_or_else(|| ApiError::field("entity", "expected KIND:ID, e.g. device:dv_1"))?;
-                let kind = EntityKind::from_name(k).ok_or_else(|| {
-                    ApiError::field("entity", "kind must be one of user, device, ip, card, email, phone, shop")
-                })?;
-                Some((kind, id.to_string()))
-            }
-        };
-        let outcome = match &f.outcome {
-            None => None,
-            Some(o) => Some(
-                Outcome::from_name(o)
-                    .ok_or_else(|| ApiError::field("outcome", "must be allow, challenge, review or block"))?,
-            ),
-        };
-        Ok(Parsed {
-            entity,
-            outcome,
-            rule: f.rule.clone(),
-            policy_version: f.policy_version.clone(),
-            from: time("from", f.from.as_deref())?,
-            to: time("to", f.to.as_deref())?,
-        })
-    }
-
-    fn keeps(&self, d: &LoggedDecision) -> bool {
-        let x = &d.decision;
-        self.entity.as_ref().is_none_or(|(k, id)| d.entities.get(*k) == Some(id.as_str()))
-            && self.outcome.is_none_or(|o| x.outcome == o)
-            && self.rule.as_ref().is_none_or(|r| x.reasons.iter().any(|h| *h.rule == **r))
-            && self.policy_version.as_ref().is_none_or(|v| *x.policy_version == **v)
-            && self.from.is_none_or(|t| x.event_time >= t)
-            && self.to.is_none_or(|t| x.event_time < t)
-    }
+fn outcome(text: Option<&str>) -> Result<Option<Outcome>, ApiError> {
+    let Some(o) = text else { return Ok(None) };
+    Outcome::from_name(o)
+        .map(Some)
+        .ok_or_else(|| ApiError::field("outcome", "must be allow, challenge, review or block"))
 }
 
 /// An RFC 3339 time or epoch milliseconds.

@@ -10,11 +10,10 @@ use super::decide::send;
 use super::decisions::{DecisionSummary, recent_about};
 use super::error::ApiError;
 use super::types::Feature;
-use crate::entity::EntityKind;
 use crate::worker::{Command, Control};
 
 /// Recent decisions listed with an entity.
-pub const ENTITY_DECISIONS: usize = 20;
+pub const ENTITY_DECISIONS: u32 = 20;
 
 /// An entity's current feature values, list memberships and recent decisions.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -38,13 +37,14 @@ pub async fn entity(
     State(state): State<AppState>,
     Path((kind, id)): Path<(String, String)>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let k = EntityKind::from_name(&kind)
+    let k = crate::entity::kind(&kind)
         .ok_or_else(|| ApiError::field("kind", "must be one of user, device, ip, card, email, phone, shop"))?;
-    let value = k.value(&id).ok_or_else(|| ApiError::field("id", format!("{id:?} is not an IP address")))?;
+    let value =
+        crate::entity::value(k, &id).ok_or_else(|| ApiError::field("id", format!("{id:?} is not an IP address")))?;
     let (reply, answer) = oneshot::channel();
     send(&state, Command::Control(Control::Entity { kind: k, value, reply }))?;
     let view = answer.await.map_err(|_| ApiError::internal("the engine dropped a request"))?;
-    let decisions = recent_about(&state, k, &id, ENTITY_DECISIONS);
+    let decisions = recent_about(&state, k, &id, ENTITY_DECISIONS).await?;
     Ok(axum::Json(EntityResponse {
         kind,
         id,

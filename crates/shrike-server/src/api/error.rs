@@ -132,3 +132,20 @@ impl IntoResponse for ApiError {
         resp
     }
 }
+
+impl From<shrike_records::RecordsError> for ApiError {
+    /// Records errors in API terms; an internal cause is logged, never sent.
+    fn from(e: shrike_records::RecordsError) -> ApiError {
+        use shrike_records::RecordsError as R;
+        match e {
+            R::NotFound { what } => ApiError::not_found(what),
+            R::Conflict { message, .. } => ApiError::conflict(message),
+            R::InvalidInput { field, message } => ApiError::field(&field, message),
+            R::Unavailable { source } => {
+                tracing::warn!(error = %source, "records database unavailable");
+                ApiError::unavailable("the records database is unavailable", 1)
+            }
+            other => ApiError::internal(other),
+        }
+    }
+}

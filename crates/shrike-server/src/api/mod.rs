@@ -7,7 +7,11 @@ pub mod decide;
 pub mod decisions;
 pub mod entities;
 pub mod error;
+pub mod keys;
+pub mod labels;
+pub mod lists;
 pub mod ops;
+pub mod policies;
 pub mod types;
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -17,7 +21,8 @@ use axum::Router;
 use axum::extract::{Request, State};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
+use shrike_records::Scope;
 use shrike_types::clock::Stopwatch;
 use tokio::sync::Semaphore;
 
@@ -34,6 +39,8 @@ use crate::worker::EngineHandle;
 #[derive(Clone)]
 pub struct AppState {
     pub config: Arc<Config>,
+    pub records: shrike_records::Records,
+    pub auth: Arc<crate::auth::Auth>,
     pub engine: EngineHandle,
     pub metrics: Arc<Metrics>,
     pub recent: Arc<Mutex<Recent>>,
@@ -55,16 +62,40 @@ impl AppState {
 
 /// The whole API over `state`.
 pub fn router(state: AppState) -> Router {
-    let mut api = Router::new()
-        .route("/v1/decide", post(decide::decide))
+    let scoped = |scope| middleware::from_fn_with_state((state.clone(), scope), crate::auth::require);
+    let mut decide = Router::new().route("/v1/decide", post(decide::decide));
+    if state.config.server.bench_echo {
+        // Same stack and scope as /v1/decide, for the HTTP benchmark's baseline.
+        decide = decide.route("/v1/echo", post(decide::echo));
+    }
+    let decide = decide.route_layer(scoped(Scope::Decide));
+    let ingest = Router::new()
         .route("/v1/events", post(decide::ingest))
+        .route("/v1/labels", post(labels::create))
+        .route_layer(scoped(Scope::Ingest));
+    let admin = Router::new()
         .route("/v1/decisions", get(decisions::query))
         .route("/v1/decisions/{id}", get(decisions::by_id))
-        .route("/v1/entities/{kind}/{id}", get(entities::entity));
-    if state.config.server.bench_echo {
-        api = api.route("/v1/echo", post(decide::echo));
-    }
-    let api = api.layer(middleware::from_fn_with_state(state.clone(), bound_in_flight));
+        .route("/v1/entities/{kind}/{id}", get(entities::entity))
+        .route("/v1/labels", get(labels::list))
+        .route("/v1/policies", get(policies::list).post(policies::create))
+        .route("/v1/policies/validate", post(policies::validate))
+        .route("/v1/policies/diff", get(policies::diff))
+        .route("/v1/policies/rollback", post(policies::rollback))
+        .route("/v1/policies/shadow", delete(policies::unshadow))
+        .route("/v1/policies/{id}", get(policies::get))
+        .route("/v1/policies/{id}/publish", post(policies::publish))
+        .route("/v1/policies/{id}/shadow", post(policies::shadow))
+        .route("/v1/lists", get(lists::index))
+        .route("/v1/lists/{list}", get(lists::entries))
+        .route("/v1/lists/{list}/entries", post(lists::add))
+        .route("/v1/lists/{list}/entries/{value}", delete(lists::remove))
+        .route("/v1/lists/{list}/import", post(lists::import))
+        .route("/v1/keys", get(keys::list).post(keys::create))
+        .route("/v1/keys/{id}", delete(keys::revoke))
+        .route("/v1/audit", get(keys::audit));
+    let admin = admin.route_layer(scoped(Scope::Admin));
+    let api = decide.merge(ingest).merge(admin).layer(middleware::from_fn_with_state(state.clone(), bound_in_flight));
     Router::new()
         .merge(api)
         .route("/healthz", get(ops::healthz))

@@ -26,7 +26,7 @@ pub fn config() -> Config {
 }
 
 pub async fn start(config: Config) -> Service {
-    Service::start(config, Start::ephemeral(reference()).unwrap()).await.unwrap()
+    Service::start(config, Start::ephemeral(reference()).await.unwrap()).await.unwrap()
 }
 
 /// A response's status, content type and body (parsed as JSON when it is JSON).
@@ -44,7 +44,22 @@ impl Reply {
 }
 
 pub async fn call(svc: &Service, method: &str, uri: &str, content_type: Option<&str>, body: &str) -> Reply {
+    call_as(svc, None, method, uri, content_type, body).await
+}
+
+/// [`call`] with `Authorization: Bearer KEY`.
+pub async fn call_as(
+    svc: &Service,
+    key: Option<&str>,
+    method: &str,
+    uri: &str,
+    content_type: Option<&str>,
+    body: &str,
+) -> Reply {
     let mut req = Request::builder().method(method).uri(uri);
+    if let Some(k) = key {
+        req = req.header("authorization", format!("Bearer {k}"));
+    }
     if let Some(ct) = content_type {
         req = req.header("content-type", ct);
     }
