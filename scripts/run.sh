@@ -1,14 +1,12 @@
 #!/usr/bin/env bash
-# The main job of this stage: build shrike, generate a seeded synthetic marketplace stream,
-# check the reference policy, and replay the stream through it. Decisions land in
-# ./data/decisions.jsonl; the summary (outcomes, hits per rule, events/s) is printed.
+# The main job: build `shrike` and run the decision service on embedded storage with the
+# reference policy. State lives in data/serve (journal, snapshots, records.db); a restart
+# continues from it. Ctrl-C (SIGINT) or SIGTERM stops it cleanly: drain, commit, snapshot.
+# LISTEN and DATA override the address and the data directory.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-EVENTS="${EVENTS:-1000000}"
-mkdir -p data
+LISTEN="${LISTEN:-127.0.0.1:8080}"
+DATA="${DATA:-data/serve}"
 cargo build --release --locked -p shrike-cli
-BIN=target/release/shrike
-$BIN check examples/marketplace/policy.shrike
-$BIN gen --events "$EVENTS" --seed 42 --out data/events.jsonl --labels data/labels.jsonl
-$BIN replay --policy examples/marketplace/policy.shrike --events data/events.jsonl --out data/decisions.jsonl
-$BIN bench --policy examples/marketplace/policy.shrike --events "$EVENTS"
+mkdir -p "$DATA"
+exec target/release/shrike serve --listen "$LISTEN" --data "$DATA" --policy examples/marketplace/policy.shrike

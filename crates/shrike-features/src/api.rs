@@ -52,6 +52,8 @@ pub struct StoreStats {
     /// Approximate heap bytes: table slots, key bytes and cell capacities, excluding the
     /// allocator's own per-allocation overhead.
     pub heap_bytes: usize,
+    /// Calls for new keys refused because their group was full (`MAX_KEYS_PER_GROUP`).
+    pub refused_keys: u64,
 }
 
 impl StoreStats {

@@ -11,6 +11,12 @@ use crate::prefetch::{prefetch, prefetch_lines};
 use crate::spec::{FeatureDef, GroupDef};
 use crate::state::{ALLOC_OVERHEAD, FeatureState, empty_value};
 
+/// Most keys one group holds. Past it, a call for a new key applies nothing and reads as an
+/// empty key (counted in [`GroupStore::refused`]) until expiry makes room: memory stays
+/// bounded under a flood of new entities (a key-cardinality attack), at ~300 bytes per key
+/// for the widest reference group.
+pub const MAX_KEYS_PER_GROUP: usize = 20_000_000;
+
 /// A call further than this from the key's newest event time (34 years, far beyond any
 /// window or lateness) resets or reads nothing, so `u32` bucket differences never wrap.
 const JUMP_LIMIT_MS: i64 = 1 << 40;
@@ -173,13 +179,17 @@ pub(crate) struct GroupStore {
     /// One per distinct resolution: the last buckets computed for the call's time and for the
     /// key's newest time. Positions are computed only for the features a call touches.
     buckets: Box<[BucketPair]>,
+    /// Updates refused because the group was full.
+    pub(crate) refused: u64,
+    /// Most keys this group holds ([`MAX_KEYS_PER_GROUP`] unless set lower).
+    pub(crate) max_keys: usize,
 }
 
 impl GroupStore {
     pub(crate) fn new(def: GroupDef) -> Self {
         let buckets = vec![BucketPair::default(); def.resolutions.len()].into();
         let table = Table::new(def.features.len());
-        GroupStore { def, table, buckets }
+        GroupStore { def, table, buckets, refused: 0, max_keys: MAX_KEYS_PER_GROUP }
     }
 
     /// `FeatureStore::apply_and_read` for this group.
@@ -192,9 +202,11 @@ impl GroupStore {
         reads: &[u16],
         out: &mut [AggValue],
     ) {
-        let GroupStore { def, table, buckets } = self;
-        let mut cx = Call { def, buckets, lateness_ms, key, at, updates, reads, out };
-        with_table!(table, t => cx.run(t))
+        let GroupStore { def, table, buckets, refused, max_keys } = self;
+        let mut cx = Call { def, buckets, lateness_ms, key, at, updates, reads, out, max_keys: *max_keys };
+        if !with_table!(table, t => cx.run(t)) {
+            *refused += 1;
+        }
     }
 
     /// Looks `key` up and loads its slot and first cells, so that a following call
@@ -259,26 +271,34 @@ struct Call<'a> {
     updates: &'a [Update],
     reads: &'a [u16],
     out: &'a mut [AggValue],
+    max_keys: usize,
 }
 
 impl Call<'_> {
-    fn run<F: Features>(&mut self, table: &mut HashTable<EntityState<F>>) {
-        let Call { def, ref mut buckets, lateness_ms, key, at, updates, reads, ref mut out } = *self;
+    /// Returns false when the call was refused: a new key in a full group.
+    fn run<F: Features>(&mut self, table: &mut HashTable<EntityState<F>>) -> bool {
+        let Call { def, ref mut buckets, lateness_ms, key, at, updates, reads, ref mut out, max_keys } = *self;
         let hash = key.table_hash();
         if updates.is_empty() {
             match table.find(hash, |e| e.key == key) {
                 Some(e) => read(def, e.newest, e.features.all(), buckets, at, reads, out, Pass::All),
                 None => read_empty(def, reads, out),
             }
-            return;
+            return true;
         }
+        let full = table.len() >= max_keys;
         let e = match table.entry(hash, |e| e.key == key, |e| e.key.table_hash()) {
             Entry::Occupied(o) => o.into_mut(),
+            Entry::Vacant(_) if full => {
+                read_empty(def, reads, out);
+                return false;
+            }
             Entry::Vacant(v) => v.insert(EntityState::new(def, key, at)).into_mut(),
         };
         if at < e.newest.saturating_sub(lateness_ms) {
             // Too late: the engine's watermark should have rejected it; ignore the updates.
-            return read(def, e.newest, e.features.all(), buckets, at, reads, out, Pass::All);
+            read(def, e.newest, e.features.all(), buckets, at, reads, out, Pass::All);
+            return true;
         }
         if at.saturating_sub(e.newest) > JUMP_LIMIT_MS {
             *e = EntityState::new(def, key, at);
@@ -291,6 +311,7 @@ impl Call<'_> {
         apply(def, e.features.all_mut(), buckets, at, newest, updates);
         e.newest = newest;
         read(def, newest, e.features.all(), buckets, at, reads, out, Pass::AfterUpdates);
+        true
     }
 }
 

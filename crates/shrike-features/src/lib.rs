@@ -55,6 +55,7 @@ mod state;
 
 pub use api::{AggValue, FeatureStore, Input, StoreStats, Update};
 pub use distinct::DISTINCT_EXACT_CAP;
+pub use group::MAX_KEYS_PER_GROUP;
 pub use hll::{HLL_PRECISION, HLL_REGISTERS};
 pub use key::KeyHash;
 pub use memory::MemoryStore;

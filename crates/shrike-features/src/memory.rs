@@ -24,6 +24,14 @@ impl MemoryStore {
         Ok(MemoryStore { lateness_ms: layout.allowed_lateness.0, layout, groups })
     }
 
+    /// An empty store whose groups hold at most `max_keys` keys each (default
+    /// [`crate::MAX_KEYS_PER_GROUP`]): past it, calls for new keys apply nothing and read empty.
+    pub fn with_max_keys(layout: StoreLayout, max_keys: usize) -> Result<Self, LayoutError> {
+        let mut s = MemoryStore::new(layout)?;
+        s.groups.iter_mut().for_each(|g| g.max_keys = max_keys);
+        Ok(s)
+    }
+
     /// The layout this store was built for.
     pub fn layout(&self) -> &StoreLayout {
         &self.layout
@@ -66,7 +74,8 @@ impl FeatureStore for MemoryStore {
         let groups = self.groups.iter();
         StoreStats {
             keys_per_group: groups.clone().map(|g| g.table.len()).collect(),
-            heap_bytes: groups.map(GroupStore::heap_bytes).sum(),
+            heap_bytes: groups.clone().map(GroupStore::heap_bytes).sum(),
+            refused_keys: groups.map(|g| g.refused).sum(),
         }
     }
 }

@@ -229,3 +229,26 @@ fn unknown_groups_and_features_read_missing() {
     let got = call(&mut s, "k", T0, &[Update { feature: 9, input: Input::None }], &[9, 0]);
     assert_eq!(got, [AggValue::Missing, AggValue::Count(0)]);
 }
+
+#[test]
+fn a_full_group_refuses_new_keys_until_expiry_makes_room() {
+    use shrike_features::{AggKind, FeatureSpec, GroupSpec, StoreLayout, ValueKind};
+    use shrike_types::Duration;
+    let f = FeatureSpec::new(AggKind::Count, ValueKind::None, Duration::parse_literal("1h").unwrap());
+    let layout = StoreLayout { groups: vec![GroupSpec { features: vec![f] }], allowed_lateness: Duration(0) };
+    let mut s = MemoryStore::with_max_keys(layout, 3).unwrap();
+    let up = [Update { feature: 0, input: Input::None }];
+    let mut out = [AggValue::Missing];
+    for k in ["a", "b", "c", "d"] {
+        s.apply_and_read(0, KeyHash::of(k.as_bytes()), Timestamp(1_000), &up, &[0], &mut out);
+    }
+    assert_eq!(out, [AggValue::Count(0)], "the fourth key is refused and reads empty");
+    assert_eq!(s.stats().keys(), 3);
+    assert_eq!(s.stats().refused_keys, 1);
+    s.apply_and_read(0, KeyHash::of(b"a"), Timestamp(2_000), &up, &[0], &mut out);
+    assert_eq!(out, [AggValue::Count(2)], "known keys still update");
+    let later = Timestamp(10 * 3_600_000);
+    assert_eq!(s.expire(later), 3);
+    s.apply_and_read(0, KeyHash::of(b"d"), later, &up, &[0], &mut out);
+    assert_eq!(out, [AggValue::Count(1)], "after expiry there is room");
+}

@@ -120,6 +120,7 @@ impl Service {
             batch: config.engine.batch,
             snapshot_every: config.durability.snapshot_every,
             since_snapshot: 0,
+            stats_at: None,
         };
         let (handle, engine_thread) =
             worker::spawn(worker, config.engine.queue_capacity).map_err(io("starting the engine thread"))?;

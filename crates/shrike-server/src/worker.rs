@@ -124,7 +124,12 @@ pub struct Worker {
     pub snapshot_every: u64,
     /// Commands logged since the last snapshot.
     pub since_snapshot: u64,
+    /// When the state-size gauges were last updated.
+    pub stats_at: Option<Stopwatch>,
 }
+
+/// How often the engine thread refreshes the state-size gauges (a walk over every key).
+pub const STATS_EVERY_SECS: f64 = 10.0;
 
 /// Starts the engine thread with a queue of `capacity` commands.
 pub fn spawn(worker: Worker, capacity: usize) -> std::io::Result<(EngineHandle, std::thread::JoinHandle<Worker>)> {
@@ -151,12 +156,25 @@ impl Worker {
             if !self.process(&mut batch) {
                 break;
             }
+            self.refresh_gauges();
         }
         self
     }
 
     /// Runs a batch in order; `false` once it met [`Command::Shutdown`] (what followed it in
     /// the batch is dropped, its callers see the engine gone).
+    /// Keys and bytes of feature state, for `/metrics`, at most every [`STATS_EVERY_SECS`].
+    fn refresh_gauges(&mut self) {
+        if self.stats_at.is_some_and(|t| t.elapsed_secs_f64() < STATS_EVERY_SECS) {
+            return;
+        }
+        self.stats_at = Some(Stopwatch::start());
+        use shrike_features::FeatureStore;
+        let st = self.engine.store().stats();
+        self.metrics.feature_keys.set(st.keys() as i64);
+        self.metrics.feature_bytes.set(st.heap_bytes as i64);
+    }
+
     fn process(&mut self, batch: &mut Vec<Command>) -> bool {
         let mut decides = Vec::new();
         let mut running = true;
