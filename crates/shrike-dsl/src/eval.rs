@@ -63,6 +63,23 @@ pub fn eval<'e>(expr: &'e Expr, ctx: &EvalCtx<'e, '_>) -> Value<'e> {
         Expr::Or(a, b) => or(a, b, ctx),
         Expr::Cmp(op, a, b) => cmp_result(*op, compare(&eval(a, ctx), &eval(b, ctx))),
         Expr::InList { expr, list, negated } => in_list(expr, *list, *negated, ctx),
+        Expr::StrFieldInList { field, list, negated } => match field.get_str(ctx.event) {
+            None => Value::Missing,
+            Some(_) if ctx.lists.is_empty(*list) => Value::Bool(*negated),
+            Some(s) => Value::Bool(ctx.lists.contains(*list, &Value::Str(Cow::Borrowed(s)), ctx.event.timestamp) != *negated),
+        },
+        Expr::CmpStrField(op, field, k) => match field.get_str(ctx.event) {
+            Some(s) => cmp_result(*op, Some(s.cmp(k))),
+            None => Value::Missing,
+        },
+        Expr::CmpStrFields(op, a, b) => match (a.get_str(ctx.event), b.get_str(ctx.event)) {
+            (Some(x), Some(y)) => cmp_result(*op, Some(x.cmp(y))),
+            _ => Value::Missing,
+        },
+        Expr::StrFieldInSet { field, set, negated } => match field.get_str(ctx.event) {
+            Some(s) => Value::Bool(set_contains(set, &Value::Str(Cow::Borrowed(s))) != *negated),
+            None => Value::Missing,
+        },
         _ => eval_more(expr, ctx),
     }
 }

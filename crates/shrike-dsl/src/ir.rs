@@ -93,6 +93,22 @@ pub enum Expr {
     Cmp(CmpOp, Box<Expr>, Box<Expr>),
     /// Fast path for the commonest rule shape: `feature OP number`.
     CmpFeatureNum(CmpOp, FeatureId, f64),
+    /// Fast path: `string_field OP "text"` (the field read in place, no value built).
+    CmpStrField(CmpOp, Field, Arc<str>),
+    /// Fast path: `string_field OP string_field` (`card.country != ip_country`).
+    CmpStrFields(CmpOp, Field, Field),
+    /// Fast path: `string_field in list` / `not in`.
+    StrFieldInList {
+        field: Field,
+        list: ListId,
+        negated: bool,
+    },
+    /// Fast path: `string_field in ["a", "b"]` (the set sorted for binary search).
+    StrFieldInSet {
+        field: Field,
+        set: Arc<[Value<'static>]>,
+        negated: bool,
+    },
     Arith(ArithOp, Box<Expr>, Box<Expr>),
     Coalesce(Box<Expr>, Box<Expr>),
     InList {
@@ -117,6 +133,7 @@ impl Expr {
         match self {
             Expr::Feature(id) | Expr::CmpFeatureNum(_, id, _) => f(*id),
             Expr::Const(_) | Expr::Field(_) | Expr::Attr { .. } => {}
+            Expr::CmpStrField(..) | Expr::CmpStrFields(..) | Expr::StrFieldInList { .. } | Expr::StrFieldInSet { .. } => {}
             Expr::Not(e) | Expr::Neg(e) | Expr::Matches(e, _) | Expr::IpIn(e, _) => e.visit_features(f),
             Expr::InList { expr, .. } | Expr::InSet { expr, .. } => expr.visit_features(f),
             Expr::And(a, b) | Expr::Or(a, b) | Expr::Cmp(_, a, b) | Expr::Arith(_, a, b) | Expr::Coalesce(a, b) => {
@@ -124,6 +141,27 @@ impl Expr {
                 b.visit_features(f);
             }
             Expr::Call(_, args) => args.iter().for_each(|a| a.visit_features(f)),
+        }
+    }
+
+    /// The event fields the expression reads directly (for tools that build other engines'
+    /// contexts from the same conditions).
+    pub fn visit_fields(&self, f: &mut impl FnMut(Field)) {
+        match self {
+            Expr::Field(x) | Expr::CmpStrField(_, x, _) | Expr::StrFieldInList { field: x, .. } => f(*x),
+            Expr::StrFieldInSet { field, .. } => f(*field),
+            Expr::CmpStrFields(_, a, b) => {
+                f(*a);
+                f(*b);
+            }
+            Expr::Const(_) | Expr::Attr { .. } | Expr::Feature(_) | Expr::CmpFeatureNum(..) => {}
+            Expr::Not(e) | Expr::Neg(e) | Expr::Matches(e, _) | Expr::IpIn(e, _) => e.visit_fields(f),
+            Expr::InList { expr, .. } | Expr::InSet { expr, .. } => expr.visit_fields(f),
+            Expr::And(a, b) | Expr::Or(a, b) | Expr::Cmp(_, a, b) | Expr::Arith(_, a, b) | Expr::Coalesce(a, b) => {
+                a.visit_fields(f);
+                b.visit_fields(f);
+            }
+            Expr::Call(_, args) => args.iter().for_each(|a| a.visit_fields(f)),
         }
     }
 

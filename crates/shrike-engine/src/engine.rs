@@ -17,7 +17,7 @@ use shrike_dsl::eval::{EvalCtx, eval, is_true};
 use shrike_dsl::plan::{Aggregate, CompiledPolicy, FeatureDef, GroupWork};
 use shrike_features::{AggValue, FeatureStore, Input, KeyHash, Update};
 use shrike_types::clock::Clock;
-use shrike_types::{Decision, Duration, Event, FeatureReading, NotApplied, Outcome, RuleHit, Timestamp, Value};
+use shrike_types::{Decision, Duration, Event, EventId, FeatureReading, NotApplied, Outcome, RuleHit, Timestamp, Value};
 
 use crate::batch::Prepared;
 use crate::dedup::{Dedup, Seen};
@@ -265,7 +265,7 @@ impl<S: FeatureStore> Engine<S> {
             })
             .collect();
         Decision {
-            event_id: Arc::from(event.event_id.as_ref()),
+            event_id: EventId::new(&event.event_id),
             outcome,
             score,
             reasons,
@@ -280,7 +280,7 @@ impl<S: FeatureStore> Engine<S> {
 
     fn duplicate(&self, event: &Event<'_>, seen: Seen) -> Decision {
         Decision {
-            event_id: Arc::from(event.event_id.as_ref()),
+            event_id: EventId::new(&event.event_id),
             outcome: seen.outcome,
             score: seen.score,
             reasons: Vec::new(),

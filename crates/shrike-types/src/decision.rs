@@ -35,10 +35,83 @@ pub enum NotApplied {
     Late,
 }
 
+/// An event id as a decision carries it: ids of up to [`EventId::INLINE`] bytes (nearly all)
+/// are held inline, so a decision costs no allocation for its id; longer ones share an
+/// `Arc<str>`.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct EventId(Repr);
+
+#[derive(Clone, PartialEq, Eq, Hash)]
+enum Repr {
+    Inline { len: u8, bytes: [u8; EventId::INLINE] },
+    Shared(Arc<str>),
+}
+
+impl EventId {
+    /// Longest id held inline.
+    pub const INLINE: usize = 30;
+
+    pub fn new(id: &str) -> EventId {
+        if id.len() <= EventId::INLINE {
+            let mut bytes = [0u8; EventId::INLINE];
+            bytes[..id.len()].copy_from_slice(id.as_bytes());
+            // len <= INLINE (30) fits in a u8.
+            EventId(Repr::Inline { len: id.len() as u8, bytes })
+        } else {
+            EventId(Repr::Shared(Arc::from(id)))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        match &self.0 {
+            // The inline bytes are a copy of a `&str` cut at its length: always UTF-8.
+            Repr::Inline { len, bytes } => std::str::from_utf8(&bytes[..usize::from(*len)]).unwrap_or_default(),
+            Repr::Shared(s) => s,
+        }
+    }
+}
+
+impl std::ops::Deref for EventId {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl AsRef<str> for EventId {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl std::fmt::Display for EventId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::fmt::Debug for EventId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?}", self.as_str())
+    }
+}
+
+impl From<&str> for EventId {
+    fn from(s: &str) -> Self {
+        EventId::new(s)
+    }
+}
+
+impl serde::Serialize for EventId {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
 /// The answer to one event. Deterministic for a given policy version and event stream.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct Decision {
-    pub event_id: Arc<str>,
+    pub event_id: EventId,
     pub outcome: Outcome,
     /// Sum of the fired live rules' scores, clamped to 0–100.
     pub score: u8,
@@ -56,4 +129,19 @@ pub struct Decision {
     pub evaluated_at: Timestamp,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub not_applied: Option<NotApplied>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::EventId;
+
+    #[test]
+    fn ids_round_trip_inline_or_shared() {
+        for id in ["", "e1", "é-ü", &"x".repeat(30), &"y".repeat(31), &"é".repeat(40)] {
+            let e = EventId::new(id);
+            assert_eq!(e.as_str(), id);
+            assert_eq!(e, EventId::new(id));
+            assert_eq!(serde_json::to_string(&e).unwrap(), serde_json::to_string(id).unwrap());
+        }
+    }
 }

@@ -21,7 +21,7 @@ pub mod parse;
 pub mod time;
 pub mod value;
 
-pub use decision::{Decision, FeatureReading, NotApplied, RuleHit};
+pub use decision::{Decision, EventId, FeatureReading, NotApplied, RuleHit};
 pub use event::{Address, AttrValue, Card, Event, EventType, Item, KnownType, Str};
 pub use field::Field;
 pub use money::Money;

@@ -55,17 +55,22 @@ impl ContextBuilder {
 
 /// Adds the event fields and attributes `expr` reads to `out`.
 fn collect_fields(expr: &Expr, out: &mut Vec<(String, Expr)>) {
+    expr.visit_fields(&mut |f| out.push((f.name().to_string(), Expr::Field(f))));
+    collect_attrs(expr, out);
+}
+
+/// Adds the attributes `expr` reads (`visit_fields` covers the standard fields).
+fn collect_attrs(expr: &Expr, out: &mut Vec<(String, Expr)>) {
     match expr {
-        Expr::Field(f) => out.push((f.name().to_string(), expr.clone())),
         Expr::Attr { name, .. } => out.push((format!("attributes.{name}"), expr.clone())),
-        Expr::Const(_) | Expr::Feature(_) | Expr::CmpFeatureNum(..) => {}
-        Expr::Not(e) | Expr::Neg(e) | Expr::Matches(e, _) | Expr::IpIn(e, _) => collect_fields(e, out),
-        Expr::InList { expr, .. } | Expr::InSet { expr, .. } => collect_fields(expr, out),
+        Expr::Not(e) | Expr::Neg(e) | Expr::Matches(e, _) | Expr::IpIn(e, _) => collect_attrs(e, out),
+        Expr::InList { expr, .. } | Expr::InSet { expr, .. } => collect_attrs(expr, out),
         Expr::And(a, b) | Expr::Or(a, b) | Expr::Cmp(_, a, b) | Expr::Arith(_, a, b) | Expr::Coalesce(a, b) => {
-            collect_fields(a, out);
-            collect_fields(b, out);
+            collect_attrs(a, out);
+            collect_attrs(b, out);
         }
-        Expr::Call(_, args) => args.iter().for_each(|a| collect_fields(a, out)),
+        Expr::Call(_, args) => args.iter().for_each(|a| collect_attrs(a, out)),
+        _ => {}
     }
 }
 

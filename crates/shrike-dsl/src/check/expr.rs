@@ -252,7 +252,7 @@ impl Checker<'_> {
         let expr = Box::new(ir);
         match &set.kind {
             ExprKind::Path(p) if p.segments.len() == 1 => match self.names.get(&p.dotted()).cloned() {
-                Some(Binding::List(list, lty)) if lty == ty => Some((Expr::InList { expr, list, negated }, Type::Bool)),
+                Some(Binding::List(list, lty)) if lty == ty => Some((in_list(*expr, list, negated), Type::Bool)),
                 Some(Binding::List(_, lty)) => {
                     self.fail(set.span, format!("list `{}` holds {lty}, not {ty}", p.dotted()))
                 }
@@ -269,7 +269,7 @@ impl Checker<'_> {
             }
             ExprKind::Set(items) => {
                 let set = self.set_literal(items, ty)?;
-                Some((Expr::InSet { expr, set, negated }, Type::Bool))
+                Some((in_set(*expr, set, negated), Type::Bool))
             }
             _ => self.fail(set.span, "expected a list name or a set literal such as [\"a\", \"b\"] after `in`".into()),
         }
@@ -387,12 +387,50 @@ fn flip(op: CmpOp) -> CmpOp {
     }
 }
 
-/// Uses the `feature OP number` fast path when the shape allows it.
+/// A string-typed standard field (read in place by the fast paths).
+fn str_field(e: &Expr) -> Option<Field> {
+    match e {
+        Expr::Field(f) if f.ty() == Type::String => Some(*f),
+        _ => None,
+    }
+}
+
+/// Uses a fast path (`feature OP number`, `string_field OP "text"`, `field OP field`) when
+/// the shape allows it; the result is the same as the general `Cmp`.
 fn fast_cmp(op: CmpOp, l: Expr, r: Expr) -> Expr {
+    match (str_field(&l), str_field(&r)) {
+        (Some(a), Some(b)) => return Expr::CmpStrFields(op, a, b),
+        (Some(a), None) => {
+            if let Expr::Const(Value::Str(s)) = &r {
+                return Expr::CmpStrField(op, a, Arc::from(s.as_ref()));
+            }
+        }
+        (None, Some(b)) => {
+            if let Expr::Const(Value::Str(s)) = &l {
+                return Expr::CmpStrField(flip(op), b, Arc::from(s.as_ref()));
+            }
+        }
+        (None, None) => {}
+    }
     match (l, r) {
         (Expr::Feature(id), Expr::Const(Value::Num(k))) => Expr::CmpFeatureNum(op, id, k),
         (Expr::Const(Value::Num(k)), Expr::Feature(id)) => Expr::CmpFeatureNum(flip(op), id, k),
         (l, r) => Expr::Cmp(op, Box::new(l), Box::new(r)),
+    }
+}
+
+fn in_list(expr: Expr, list: crate::ir::ListId, negated: bool) -> Expr {
+    match str_field(&expr) {
+        Some(field) => Expr::StrFieldInList { field, list, negated },
+        None => Expr::InList { expr: Box::new(expr), list, negated },
+    }
+}
+
+fn in_set(expr: Expr, set: Arc<[Value<'static>]>, negated: bool) -> Expr {
+    let strings = set.iter().all(|v| matches!(v, Value::Str(_)));
+    match str_field(&expr) {
+        Some(field) if strings => Expr::StrFieldInSet { field, set, negated },
+        _ => Expr::InSet { expr: Box::new(expr), set, negated },
     }
 }
 
