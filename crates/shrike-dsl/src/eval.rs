@@ -66,7 +66,9 @@ pub fn eval<'e>(expr: &'e Expr, ctx: &EvalCtx<'e, '_>) -> Value<'e> {
         Expr::StrFieldInList { field, list, negated } => match field.get_str(ctx.event) {
             None => Value::Missing,
             Some(_) if ctx.lists.is_empty(*list) => Value::Bool(*negated),
-            Some(s) => Value::Bool(ctx.lists.contains(*list, &Value::Str(Cow::Borrowed(s)), ctx.event.timestamp) != *negated),
+            Some(s) => {
+                Value::Bool(ctx.lists.contains(*list, &Value::Str(Cow::Borrowed(s)), ctx.event.timestamp) != *negated)
+            }
         },
         Expr::CmpStrField(op, field, k) => match field.get_str(ctx.event) {
             Some(s) => cmp_result(*op, Some(s.cmp(k))),

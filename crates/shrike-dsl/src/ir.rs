@@ -133,7 +133,10 @@ impl Expr {
         match self {
             Expr::Feature(id) | Expr::CmpFeatureNum(_, id, _) => f(*id),
             Expr::Const(_) | Expr::Field(_) | Expr::Attr { .. } => {}
-            Expr::CmpStrField(..) | Expr::CmpStrFields(..) | Expr::StrFieldInList { .. } | Expr::StrFieldInSet { .. } => {}
+            Expr::CmpStrField(..)
+            | Expr::CmpStrFields(..)
+            | Expr::StrFieldInList { .. }
+            | Expr::StrFieldInSet { .. } => {}
             Expr::Not(e) | Expr::Neg(e) | Expr::Matches(e, _) | Expr::IpIn(e, _) => e.visit_features(f),
             Expr::InList { expr, .. } | Expr::InSet { expr, .. } => expr.visit_features(f),
             Expr::And(a, b) | Expr::Or(a, b) | Expr::Cmp(_, a, b) | Expr::Arith(_, a, b) | Expr::Coalesce(a, b) => {

@@ -17,7 +17,9 @@ use shrike_dsl::eval::{EvalCtx, eval, is_true};
 use shrike_dsl::plan::{Aggregate, CompiledPolicy, FeatureDef, GroupWork};
 use shrike_features::{AggValue, FeatureStore, Input, KeyHash, Update};
 use shrike_types::clock::Clock;
-use shrike_types::{Decision, Duration, Event, EventId, FeatureReading, NotApplied, Outcome, RuleHit, Timestamp, Value};
+use shrike_types::{
+    Decision, Duration, Event, EventId, FeatureReading, NotApplied, Outcome, RuleHit, Timestamp, Value,
+};
 
 use crate::batch::Prepared;
 use crate::dedup::{Dedup, Seen};

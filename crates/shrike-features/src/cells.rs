@@ -241,6 +241,12 @@ pub(crate) fn prune<C: Cell>(cells: &mut Cells<C>, pos: Pos, span: Span) {
 pub(crate) fn window<C: Bucketed>(cells: &[C], bt: u32, n: u32) -> &[C] {
     // Signed wrapping distance from a cell to `bt`: negative when the cell is after `bt`.
     let dist = |c: &C| bt.wrapping_sub(c.bucket()) as i32;
+    // The common read: at or after the newest cell, over a few cells. Walk back from the
+    // end while in the window (no cell is after `bt`, so none is skipped there).
+    if cells.last().is_some_and(|c| dist(c) >= 0) && cells.len() <= 8 {
+        let inside = cells.iter().rev().take_while(|c| (dist(c) as u32) < n).count();
+        return &cells[cells.len() - inside..];
+    }
     let after = cells.iter().rev().take_while(|c| dist(c) < 0).count();
     let upto = &cells[..cells.len() - after];
     // n < 2^26 (layout bounds), so the cast is exact.
