@@ -38,6 +38,10 @@ wait_for() { # wait_for NAME COMMAND...: up to 30 s
   exit 2
 }
 
+# curl and python3 run the README's service examples (crates/shrike-cli/tests/readme.rs).
+command -v curl >/dev/null 2>&1 || apt_install curl
+command -v python3 >/dev/null 2>&1 || apt_install python3
+
 echo "== services: MariaDB, PostgreSQL"
 [ -x /usr/sbin/mariadbd ] || apt_install mariadb-server
 if ! mariadb -uroot -e 'select 1' >/dev/null 2>&1; then
