@@ -1,0 +1,432 @@
+//! [`SharedStore`]: the engine's `FeatureStore` over Redis, for the scale-out mode.
+//!
+//! Design: each `(group, key)` is one Redis string holding the key's state in the embedded
+//! store's own encoding ([`MemoryStore::export_key`]), so windows, lateness, distinct counts
+//! and first/last seen are computed by exactly the code of the embedded mode. Around each
+//! engine batch:
+//!
+//! 1. [`SharedStore::begin`]: one pipelined round trip (per Redis node) `GET`s every key the
+//!    batch touches and claims every event id (`SET NX GET`) into a per-batch cache (a
+//!    `MemoryStore`);
+//! 2. the engine decides the batch on the cache (`apply_and_read` as usual; calls that
+//!    update a key are recorded);
+//! 3. [`SharedStore::commit`]: one round trip writes every updated key with a compare-and-set
+//!    script on the write token read in step 1, and records each event's outcome in its
+//!    claim. A key another node wrote in between comes back with its current value: the
+//!    batch's recorded calls for that key are applied again on top of it and written again
+//!    (a further round trip, only for such keys), so no update is lost or applied twice.
+//!
+//! When Redis cannot be reached the store is *degraded*: reads are missing, updates are
+//! dropped, nothing is claimed; it tries again after `retry_after`.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasher, Hasher};
+use std::time::Duration;
+
+use redis::Value;
+use shrike_features::{AggValue, FeatureStore, KeyHash, MemoryStore, StoreLayout, StoreStats, Update};
+use shrike_types::Timestamp;
+use shrike_types::clock::Stopwatch;
+
+use crate::conn::{Conn, Op};
+use crate::error::StateError;
+use crate::names::{self, Claim};
+
+/// Compare-and-set of one state key: writes `ARGV[2]` with a TTL of `ARGV[3]` ms when the
+/// key's write token (its first 8 bytes; empty for an absent key) is `ARGV[1]`. Returns 1
+/// when written, else the current value (0 when the key is now absent).
+const CAS_SCRIPT: &str = r"
+local cur = redis.call('GETRANGE', KEYS[1], 0, 7)
+if cur == ARGV[1] then
+  redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+  return 1
+end
+return redis.call('GET', KEYS[1]) or 0
+";
+
+/// Most compare-and-set rounds for one commit. Each round re-applies a batch's calls on the
+/// state another node just wrote; losing 16 races in a row on one key needs 16 nodes
+/// writing it within one round trip each time.
+pub const MAX_CAS_ROUNDS: usize = 16;
+
+/// How the shared state is reached and kept.
+#[derive(Debug, Clone)]
+pub struct StateOptions {
+    /// Key prefix, so several deployments (or tests) can share one Redis.
+    pub prefix: String,
+    /// Longest wait for one round trip; past it the batch is decided degraded.
+    pub timeout: Duration,
+    /// After a failure, batches are decided degraded without trying Redis for this long.
+    pub retry_after: Duration,
+    /// Added to each group's longest window + lateness to make its keys' TTL (a margin for
+    /// event time running behind wall time).
+    pub ttl_margin: Duration,
+    /// How long an event id is remembered for idempotency.
+    pub claim_ttl: Duration,
+}
+
+/// What a commit did, for metrics.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CommitStats {
+    /// Keys written.
+    pub written: usize,
+    /// Writes retried because another node wrote the key first.
+    pub conflicts: usize,
+    /// Round trips taken (1 without conflicts).
+    pub rounds: usize,
+}
+
+/// One recorded call that updated a key: what to apply again after a conflict.
+struct Call {
+    group: usize,
+    key: KeyHash,
+    at: Timestamp,
+    updates: std::ops::Range<usize>,
+}
+
+/// Per group: its identity (names its keys) and its keys' TTL.
+struct GroupInfo {
+    id: u64,
+    ttl_ms: u64,
+}
+
+/// The feature store of a scale-out node: a per-batch cache of Redis state.
+pub struct SharedStore {
+    conn: Conn,
+    runtime: tokio::runtime::Handle,
+    options: StateOptions,
+    layout: StoreLayout,
+    groups: Vec<GroupInfo>,
+    cache: MemoryStore,
+    /// The write token of each key loaded for this batch (empty: absent in Redis).
+    loaded: HashMap<(usize, KeyHash), Vec<u8>>,
+    calls: Vec<Call>,
+    updates: Vec<Update>,
+    node: u64,
+    batch: u64,
+    writes: u64,
+    down: Option<Stopwatch>,
+    /// Stored values that did not decode (another version, damage) and were started afresh.
+    pub unreadable: u64,
+}
+
+impl SharedStore {
+    /// A store for `layout`, whose group `g` is identified by `identities[g]` (text that
+    /// changes whenever what the group computes changes, e.g. its features' identities).
+    pub fn new(
+        layout: StoreLayout,
+        identities: &[String],
+        conn: Conn,
+        runtime: tokio::runtime::Handle,
+        options: StateOptions,
+    ) -> Result<SharedStore, StateError> {
+        let cache = MemoryStore::new(layout.clone()).map_err(|e| StateError::Config(e.to_string()))?;
+        let lateness = layout.allowed_lateness.0;
+        let groups = layout
+            .groups
+            .iter()
+            .zip(identities)
+            .map(|(g, id)| {
+                let longest = g.features.iter().map(|f| f.window.0).max().unwrap_or(0);
+                let ttl = longest.saturating_add(lateness).saturating_add(options.ttl_margin.as_millis() as i64);
+                GroupInfo { id: group_id(id, &layout), ttl_ms: ttl.max(1) as u64 }
+            })
+            .collect();
+        let node = std::collections::hash_map::RandomState::new().build_hasher().finish();
+        Ok(SharedStore {
+            conn,
+            runtime,
+            options,
+            layout,
+            groups,
+            cache,
+            loaded: HashMap::new(),
+            calls: Vec::new(),
+            updates: Vec::new(),
+            node,
+            batch: 0,
+            writes: 0,
+            down: None,
+            unreadable: 0,
+        })
+    }
+
+    /// Whether the current batch is decided without Redis (reads missing, nothing applied).
+    pub fn is_degraded(&self) -> bool {
+        self.down.is_some()
+    }
+
+    /// The layout this store serves.
+    pub fn layout(&self) -> &StoreLayout {
+        &self.layout
+    }
+
+    /// Starts a batch: loads every `(group, key)` in `keys` and claims every event id in
+    /// `ids`, in one round trip. On failure the batch is degraded (and the error returned).
+    pub fn begin(&mut self, keys: &[(usize, KeyHash)], ids: &[u128]) -> Result<Vec<Claim>, StateError> {
+        self.cache.clear();
+        self.loaded.clear();
+        self.calls.clear();
+        self.updates.clear();
+        self.batch += 1;
+        if self.down.as_ref().is_some_and(|t| t.elapsed_nanos() < self.options.retry_after.as_nanos() as u64) {
+            return Err(StateError::Unavailable("recently unreachable; retrying later".into()));
+        }
+        let result = self.load(keys, ids);
+        self.down = match &result {
+            Ok(_) => None,
+            Err(_) => Some(Stopwatch::start()),
+        };
+        result
+    }
+
+    fn load(&mut self, keys: &[(usize, KeyHash)], ids: &[u128]) -> Result<Vec<Claim>, StateError> {
+        let mut unique: Vec<(usize, KeyHash)> = Vec::with_capacity(keys.len());
+        for &k in keys {
+            if k.0 < self.groups.len() && self.loaded.insert(k, Vec::new()).is_none() {
+                unique.push(k);
+            }
+        }
+        let mut ops: Vec<Op> = unique.iter().map(|&(g, k)| self.get_op(g, k)).collect();
+        ops.extend(ids.iter().map(|&id| self.claim_op(id)));
+        let replies = self.run(&ops)?;
+        let (states, claims) = replies.split_at(unique.len());
+        for (&(g, k), reply) in unique.iter().zip(states) {
+            self.put_loaded(g, k, reply)?;
+        }
+        claims.iter().map(|r| self.read_claim(r)).collect()
+    }
+
+    fn get_op(&self, group: usize, key: KeyHash) -> Op {
+        let name = names::state_key(&self.options.prefix, self.groups[group].id, key);
+        let mut cmd = redis::cmd("GET");
+        cmd.arg(&name);
+        Op::new(name, cmd)
+    }
+
+    fn claim_op(&self, id: u128) -> Op {
+        let name = names::claim_key(&self.options.prefix, id);
+        let mut cmd = redis::cmd("SET");
+        cmd.arg(&name).arg(names::pending_value(self.node, self.batch));
+        cmd.arg("NX").arg("GET").arg("PX").arg(self.options.claim_ttl.as_millis() as u64);
+        Op::new(name, cmd)
+    }
+
+    /// Puts a `GET` reply into the cache and remembers its write token.
+    fn put_loaded(&mut self, group: usize, key: KeyHash, reply: &Value) -> Result<(), StateError> {
+        let bytes = match reply {
+            Value::Nil => return Ok(()),
+            Value::BulkString(b) => b,
+            Value::ServerError(e) => return Err(StateError::Unavailable(e.to_string())),
+            _ => return Err(StateError::Protocol("GET of a state key")),
+        };
+        let (token, state) = names::split_value(bytes);
+        self.loaded.insert((group, key), token.to_vec());
+        let imported = state.map(|s| self.cache.import_key(group, s));
+        if !matches!(imported, Some(Ok(k)) if k == key) {
+            // Unreadable, of another version or another key's: the key starts afresh (the
+            // next write replaces it) and the caller sees it counted.
+            self.unreadable += 1;
+        }
+        Ok(())
+    }
+
+    fn read_claim(&self, reply: &Value) -> Result<Claim, StateError> {
+        match reply {
+            Value::Nil | Value::Okay => Ok(Claim::Ours),
+            Value::BulkString(b) => Ok(names::read_claim(Some(b), self.node, self.batch)),
+            Value::ServerError(e) => Err(StateError::Unavailable(e.to_string())),
+            _ => Err(StateError::Protocol("SET NX GET of a claim")),
+        }
+    }
+
+    /// Ends a batch: writes every key it updated and records each event's fate in its claim
+    /// (`Some((outcome, score))`: decided and applied; `None`: not applied, claim released).
+    pub fn commit(
+        &mut self,
+        finals: &[(u128, Option<(shrike_types::Outcome, u8)>)],
+    ) -> Result<CommitStats, StateError> {
+        if self.down.is_some() {
+            return Ok(CommitStats::default());
+        }
+        let result = self.write_all(finals);
+        if result.is_err() {
+            self.down = Some(Stopwatch::start());
+        }
+        result
+    }
+
+    fn write_all(&mut self, finals: &[(u128, Option<(shrike_types::Outcome, u8)>)]) -> Result<CommitStats, StateError> {
+        let mut dirty: Vec<(usize, KeyHash)> = Vec::new();
+        for c in &self.calls {
+            if !dirty.contains(&(c.group, c.key)) {
+                dirty.push((c.group, c.key));
+            }
+        }
+        let mut stats = CommitStats::default();
+        let mut pending: Vec<((usize, KeyHash), Vec<u8>)> =
+            dirty.iter().map(|&k| (k, self.cache.export_key(k.0, k.1).unwrap_or_default())).collect();
+        let mut tail: Vec<Op> = finals.iter().map(|&(id, fate)| self.final_op(id, fate)).collect();
+        while !pending.is_empty() || !tail.is_empty() {
+            if stats.rounds == MAX_CAS_ROUNDS {
+                return Err(StateError::Unavailable(format!("{} keys still contended", pending.len())));
+            }
+            stats.rounds += 1;
+            let mut ops: Vec<Op> = pending.iter().map(|(k, state)| self.cas_op(*k, state)).collect();
+            ops.append(&mut tail);
+            let replies = self.run_scripts(&ops)?;
+            let mut next = Vec::new();
+            for (((g, k), _), reply) in pending.iter().zip(&replies) {
+                match reply {
+                    Value::Int(1) => stats.written += 1,
+                    Value::Int(0) | Value::BulkString(_) => {
+                        stats.conflicts += 1;
+                        let current = if let Value::BulkString(b) = reply { Some(b.as_slice()) } else { None };
+                        next.push(((*g, *k), self.reapply(*g, *k, current)));
+                    }
+                    Value::ServerError(e) => return Err(StateError::Unavailable(e.to_string())),
+                    _ => return Err(StateError::Protocol("compare-and-set reply")),
+                }
+            }
+            if let Some(Value::ServerError(e)) =
+                replies[pending.len()..].iter().find(|v| matches!(v, Value::ServerError(_)))
+            {
+                return Err(StateError::Unavailable(e.to_string()));
+            }
+            pending = next;
+        }
+        Ok(stats)
+    }
+
+    fn cas_op(&mut self, (group, key): (usize, KeyHash), state: &[u8]) -> Op {
+        self.writes += 1;
+        let token = xxhash_rust::xxh3::xxh3_64_with_seed(&self.writes.to_le_bytes(), self.node);
+        let expected = self.loaded.get(&(group, key)).cloned().unwrap_or_default();
+        self.loaded.insert((group, key), token.to_le_bytes().to_vec());
+        let name = names::state_key(&self.options.prefix, self.groups[group].id, key);
+        let mut cmd = redis::cmd("EVALSHA");
+        cmd.arg(cas_sha()).arg(1).arg(&name).arg(expected).arg(names::state_value(token, state));
+        cmd.arg(self.groups[group].ttl_ms);
+        Op::new(name, cmd)
+    }
+
+    fn final_op(&self, id: u128, fate: Option<(shrike_types::Outcome, u8)>) -> Op {
+        let name = names::claim_key(&self.options.prefix, id);
+        let mut cmd;
+        match fate {
+            Some((outcome, score)) => {
+                cmd = redis::cmd("SET");
+                cmd.arg(&name).arg(names::decided_value(outcome, score)).arg("XX");
+                cmd.arg("PX").arg(self.options.claim_ttl.as_millis() as u64);
+            }
+            None => {
+                cmd = redis::cmd("DEL");
+                cmd.arg(&name);
+            }
+        }
+        Op::new(name, cmd)
+    }
+
+    /// After a lost compare-and-set: the key's state is what another node wrote (`current`)
+    /// plus this batch's calls on it, applied again in order. Returns the state to write.
+    fn reapply(&mut self, group: usize, key: KeyHash, current: Option<&[u8]>) -> Vec<u8> {
+        let mut scratch = match MemoryStore::new(self.layout.clone()) {
+            Ok(s) => s,
+            Err(_) => return Vec::new(),
+        };
+        let (token, state) = current.map(names::split_value).unwrap_or((&[], None));
+        self.loaded.insert((group, key), token.to_vec());
+        if let Some(state) = state {
+            let _ = scratch.import_key(group, state);
+        }
+        for c in self.calls.iter().filter(|c| c.group == group && c.key == key) {
+            let updates = &self.updates[c.updates.clone()];
+            scratch.apply_and_read(group, key, c.at, updates, &[], &mut []);
+        }
+        scratch.export_key(group, key).unwrap_or_default()
+    }
+
+    /// Runs ops; `EVALSHA`s refused with `NOSCRIPT` (a node that restarted or never saw
+    /// the script) are sent again as `EVAL` with the source, which also caches it there.
+    fn run_scripts(&mut self, ops: &[Op]) -> Result<Vec<Value>, StateError> {
+        let mut replies = self.run(ops)?;
+        let missing: Vec<usize> = (0..replies.len())
+            .filter(
+                |&i| matches!(&replies[i], Value::ServerError(e) if e.kind() == Some(redis::ServerErrorKind::NoScript)),
+            )
+            .collect();
+        if missing.is_empty() {
+            return Ok(replies);
+        }
+        let again: Vec<Op> = missing.iter().map(|&i| with_source(&ops[i])).collect();
+        for (i, v) in missing.into_iter().zip(self.run(&again)?) {
+            replies[i] = v;
+        }
+        Ok(replies)
+    }
+
+    fn run(&mut self, ops: &[Op]) -> Result<Vec<Value>, StateError> {
+        let timeout = self.options.timeout;
+        let conn = &mut self.conn;
+        let replies = self.runtime.block_on(async move { tokio::time::timeout(timeout, conn.run(ops)).await });
+        match replies {
+            Ok(r) => r,
+            Err(_) => Err(StateError::Unavailable(format!("no reply within {} ms", timeout.as_millis()))),
+        }
+    }
+}
+
+/// The same `EVALSHA` op as an `EVAL` with the script's source.
+fn with_source(op: &Op) -> Op {
+    let mut cmd = redis::cmd("EVAL");
+    cmd.arg(CAS_SCRIPT);
+    for arg in op.cmd.args_iter().skip(2) {
+        if let redis::Arg::Simple(a) = arg {
+            cmd.arg(a);
+        }
+    }
+    Op::new(op.key.clone(), cmd)
+}
+
+fn cas_sha() -> String {
+    redis::Script::new(CAS_SCRIPT).get_hash().to_string()
+}
+
+/// A group's identity as a number: its text and the store layout (lateness included).
+fn group_id(identity: &str, layout: &StoreLayout) -> u64 {
+    let text = format!("{identity}|lateness={}", layout.allowed_lateness.0);
+    xxhash_rust::xxh3::xxh3_64(text.as_bytes())
+}
+
+impl FeatureStore for SharedStore {
+    fn apply_and_read(
+        &mut self,
+        group: usize,
+        key: KeyHash,
+        at: Timestamp,
+        updates: &[Update],
+        reads: &[u16],
+        out: &mut [AggValue],
+    ) {
+        if self.down.is_some() {
+            out.iter_mut().for_each(|v| *v = AggValue::Missing);
+            return;
+        }
+        if !updates.is_empty() {
+            let start = self.updates.len();
+            self.updates.extend_from_slice(updates);
+            self.calls.push(Call { group, key, at, updates: start..self.updates.len() });
+        }
+        self.cache.apply_and_read(group, key, at, updates, reads, out);
+    }
+
+    /// Keys expire in Redis by TTL (window + lateness + margin), not by sweeps.
+    fn expire(&mut self, _watermark: Timestamp) -> usize {
+        0
+    }
+
+    /// The current batch's cache only: Redis holds the state (see `INFO keyspace`).
+    fn stats(&self) -> StoreStats {
+        self.cache.stats()
+    }
+}
