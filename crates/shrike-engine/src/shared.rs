@@ -39,3 +39,15 @@ impl<S: FeatureStore> Engine<S> {
         self.policy.groups.iter().enumerate().filter(|(_, g)| single(g)).map(|(g, _)| (g, key)).collect()
     }
 }
+
+impl<S: FeatureStore> Engine<S> {
+    /// Replaces the policy and nothing else: the store must already serve the new policy's
+    /// layout (a shared store, relaid out by its owner, whose state lives elsewhere). Lists
+    /// are bound to the new policy; idempotency memory and watermark are kept.
+    pub fn set_policy(&mut self, policy: std::sync::Arc<shrike_dsl::plan::CompiledPolicy>) {
+        self.lists.bind(&policy);
+        self.stats = crate::stats::EngineStats::new(&policy);
+        self.scratch.features = vec![shrike_types::Value::Missing; policy.features.len()];
+        self.policy = policy;
+    }
+}

@@ -19,6 +19,9 @@ pub mod names;
 pub mod slot;
 mod store;
 
+/// The Redis client this crate speaks through, for callers that build their own commands.
+pub use redis;
+
 pub use conn::{Conn, Op};
 pub use error::StateError;
 pub use names::Claim;

@@ -121,17 +121,7 @@ impl SharedStore {
         options: StateOptions,
     ) -> Result<SharedStore, StateError> {
         let cache = MemoryStore::new(layout.clone()).map_err(|e| StateError::Config(e.to_string()))?;
-        let lateness = layout.allowed_lateness.0;
-        let groups = layout
-            .groups
-            .iter()
-            .zip(identities)
-            .map(|(g, id)| {
-                let longest = g.features.iter().map(|f| f.window.0).max().unwrap_or(0);
-                let ttl = longest.saturating_add(lateness).saturating_add(options.ttl_margin.as_millis() as i64);
-                GroupInfo { id: group_id(id, &layout), ttl_ms: ttl.max(1) as u64 }
-            })
-            .collect();
+        let groups = group_infos(&layout, identities, options.ttl_margin);
         let node = std::collections::hash_map::RandomState::new().build_hasher().finish();
         Ok(SharedStore {
             conn,
@@ -149,6 +139,21 @@ impl SharedStore {
             down: None,
             unreadable: 0,
         })
+    }
+
+    /// Serves another layout (a new policy): groups with the same identity keep their keys,
+    /// others start afresh under new names (the old ones expire by TTL).
+    pub fn relayout(&mut self, layout: StoreLayout, identities: &[String]) -> Result<(), StateError> {
+        let cache = MemoryStore::new(layout.clone()).map_err(|e| StateError::Config(e.to_string()))?;
+        self.groups = group_infos(&layout, identities, self.options.ttl_margin);
+        self.cache = cache;
+        self.layout = layout;
+        Ok(())
+    }
+
+    /// This node's random identity (in its claims, write tokens and list-feed entries).
+    pub fn node(&self) -> u64 {
+        self.node
     }
 
     /// Whether the current batch is decided without Redis (reads missing, nothing applied).
@@ -390,6 +395,18 @@ fn with_source(op: &Op) -> Op {
 
 fn cas_sha() -> String {
     redis::Script::new(CAS_SCRIPT).get_hash().to_string()
+}
+
+fn group_infos(layout: &StoreLayout, identities: &[String], margin: Duration) -> Vec<GroupInfo> {
+    let lateness = layout.allowed_lateness.0;
+    let groups = layout.groups.iter().zip(identities);
+    groups
+        .map(|(g, id)| {
+            let longest = g.features.iter().map(|f| f.window.0).max().unwrap_or(0);
+            let ttl = longest.saturating_add(lateness).saturating_add(margin.as_millis() as i64);
+            GroupInfo { id: group_id(id, layout), ttl_ms: ttl.max(1) as u64 }
+        })
+        .collect()
 }
 
 /// A group's identity as a number: its text and the store layout (lateness included).
