@@ -113,7 +113,8 @@ async fn run_cluster(conn: &mut ClusterConnection, slots: &mut SlotMap, ops: &[O
             });
             let mut c = conn.clone();
             let route = SingleNodeRoutingInfo::SpecificNode(Route::new(slot, SlotAddr::Master));
-            async move { (idx, c.route_pipeline(pipe, 0, usize::MAX, route).await) }
+            let count = idx.len();
+            async move { (idx, c.route_pipeline(pipe, 0, count, route).await) }
         });
         let results = join_all(calls).await;
         let mut redirected = Vec::new();
