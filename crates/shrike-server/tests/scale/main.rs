@@ -6,4 +6,5 @@
 
 mod support;
 
+mod degraded;
 mod identical;
