@@ -45,7 +45,7 @@ fn event(k: usize, i: usize) -> String {
         ),
         1 => format!(
             r#"{{{common},"type":"payment.result","status":"{}"}}"#,
-            if i % 3 == 0 { "declined" } else { "approved" }
+            if i.is_multiple_of(3) { "declined" } else { "approved" }
         ),
         2 => format!(
             r#"{{{common},"type":"account.login","ip":"10.{k}.1.{}","ip_country":"{}"}}"#,

@@ -78,6 +78,22 @@ impl Conn {
         matches!(self.backend, Backend::Cluster { .. })
     }
 
+    /// Indices of `keys` grouped by the Redis node that serves them: one group on a single
+    /// node; per master (by this connection's slot map) on a cluster. A script may then
+    /// touch every key of one group (scripts declare `allow-cross-slot-keys`).
+    pub fn partition(&self, keys: &[Vec<u8>]) -> Vec<Vec<usize>> {
+        match &self.backend {
+            Backend::Single(_) => vec![(0..keys.len()).collect()],
+            Backend::Cluster { slots, .. } => {
+                let mut by_master: HashMap<usize, Vec<usize>> = HashMap::new();
+                for (i, k) in keys.iter().enumerate() {
+                    by_master.entry(slots.master(key_slot(k))).or_default().push(i);
+                }
+                by_master.into_values().collect()
+            }
+        }
+    }
+
     /// Runs `ops` pipelined; the reply of each, in order. A command the server refused is
     /// `Value::ServerError` in its place; a lost connection or timeout fails the whole call.
     pub async fn run(&mut self, ops: &[Op]) -> Result<Vec<Value>, StateError> {

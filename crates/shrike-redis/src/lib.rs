@@ -25,4 +25,4 @@ pub use redis;
 pub use conn::{Conn, Op};
 pub use error::StateError;
 pub use names::Claim;
-pub use store::{CommitStats, MAX_CAS_ROUNDS, SharedStore, StateOptions};
+pub use store::{CommitStats, MAX_CAS_ROUNDS, MAX_KEYS_PER_SCRIPT, SharedStore, StateOptions};

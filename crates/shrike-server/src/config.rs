@@ -347,6 +347,16 @@ mod tests {
     }
 
     #[test]
+    fn the_scale_out_example_is_a_valid_config() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/scale-out/shrike.toml");
+        let c = Config::from_file(&path).unwrap();
+        c.validate().unwrap();
+        assert_eq!(c.state.url.unwrap().urls(), ["redis://127.0.0.1:6379"]);
+        assert!(c.records.url.unwrap().starts_with("mysql://"));
+        assert_eq!(c.state.degraded_outcome, Some(Outcome::Review));
+    }
+
+    #[test]
     fn state_is_one_url_or_a_list_of_seeds() {
         let one = Config::from_toml("[state]\nurl = \"redis://127.0.0.1:6379\"\n").unwrap();
         assert_eq!(one.state.url.unwrap().urls(), ["redis://127.0.0.1:6379"]);

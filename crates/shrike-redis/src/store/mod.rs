@@ -32,22 +32,9 @@ use crate::conn::{Conn, Op};
 use crate::error::StateError;
 use crate::names::{self, Claim};
 
-/// Compare-and-set of one state key: writes `ARGV[2]` with a TTL of `ARGV[3]` ms when the
-/// key's write token (its first 8 bytes; empty for an absent key) is `ARGV[1]`. Returns 1
-/// when written, else the current value (0 when the key is now absent).
-const CAS_SCRIPT: &str = r"
-local cur = redis.call('GETRANGE', KEYS[1], 0, 7)
-if cur == ARGV[1] then
-  redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
-  return 1
-end
-return redis.call('GET', KEYS[1]) or 0
-";
+mod commit;
 
-/// Most compare-and-set rounds for one commit. Each round re-applies a batch's calls on the
-/// state another node just wrote; losing 16 races in a row on one key needs 16 nodes
-/// writing it within one round trip each time.
-pub const MAX_CAS_ROUNDS: usize = 16;
+pub use commit::{MAX_CAS_ROUNDS, MAX_KEYS_PER_SCRIPT};
 
 /// How the shared state is reached and kept.
 #[derive(Debug, Clone)]
@@ -202,8 +189,12 @@ impl SharedStore {
         claims.iter().map(|r| self.read_claim(r)).collect()
     }
 
+    fn state_name(&self, group: usize, key: KeyHash) -> Vec<u8> {
+        names::state_key(&self.options.prefix, self.groups[group].id, key)
+    }
+
     fn get_op(&self, group: usize, key: KeyHash) -> Op {
-        let name = names::state_key(&self.options.prefix, self.groups[group].id, key);
+        let name = self.state_name(group, key);
         let mut cmd = redis::cmd("GET");
         cmd.arg(&name);
         Op::new(name, cmd)
@@ -245,131 +236,6 @@ impl SharedStore {
         }
     }
 
-    /// Ends a batch: writes every key it updated and records each event's fate in its claim
-    /// (`Some((outcome, score))`: decided and applied; `None`: not applied, claim released).
-    pub fn commit(
-        &mut self,
-        finals: &[(u128, Option<(shrike_types::Outcome, u8)>)],
-    ) -> Result<CommitStats, StateError> {
-        if self.down.is_some() {
-            return Ok(CommitStats::default());
-        }
-        let result = self.write_all(finals);
-        if result.is_err() {
-            self.down = Some(Stopwatch::start());
-        }
-        result
-    }
-
-    fn write_all(&mut self, finals: &[(u128, Option<(shrike_types::Outcome, u8)>)]) -> Result<CommitStats, StateError> {
-        let mut dirty: Vec<(usize, KeyHash)> = Vec::new();
-        for c in &self.calls {
-            if !dirty.contains(&(c.group, c.key)) {
-                dirty.push((c.group, c.key));
-            }
-        }
-        let mut stats = CommitStats::default();
-        let mut pending: Vec<((usize, KeyHash), Vec<u8>)> =
-            dirty.iter().map(|&k| (k, self.cache.export_key(k.0, k.1).unwrap_or_default())).collect();
-        let mut tail: Vec<Op> = finals.iter().map(|&(id, fate)| self.final_op(id, fate)).collect();
-        while !pending.is_empty() || !tail.is_empty() {
-            if stats.rounds == MAX_CAS_ROUNDS {
-                return Err(StateError::Unavailable(format!("{} keys still contended", pending.len())));
-            }
-            stats.rounds += 1;
-            let mut ops: Vec<Op> = pending.iter().map(|(k, state)| self.cas_op(*k, state)).collect();
-            ops.append(&mut tail);
-            let replies = self.run_scripts(&ops)?;
-            let mut next = Vec::new();
-            for (((g, k), _), reply) in pending.iter().zip(&replies) {
-                match reply {
-                    Value::Int(1) => stats.written += 1,
-                    Value::Int(0) | Value::BulkString(_) => {
-                        stats.conflicts += 1;
-                        let current = if let Value::BulkString(b) = reply { Some(b.as_slice()) } else { None };
-                        next.push(((*g, *k), self.reapply(*g, *k, current)));
-                    }
-                    Value::ServerError(e) => return Err(StateError::Unavailable(e.to_string())),
-                    _ => return Err(StateError::Protocol("compare-and-set reply")),
-                }
-            }
-            if let Some(Value::ServerError(e)) =
-                replies[pending.len()..].iter().find(|v| matches!(v, Value::ServerError(_)))
-            {
-                return Err(StateError::Unavailable(e.to_string()));
-            }
-            pending = next;
-        }
-        Ok(stats)
-    }
-
-    fn cas_op(&mut self, (group, key): (usize, KeyHash), state: &[u8]) -> Op {
-        self.writes += 1;
-        let token = xxhash_rust::xxh3::xxh3_64_with_seed(&self.writes.to_le_bytes(), self.node);
-        let expected = self.loaded.get(&(group, key)).cloned().unwrap_or_default();
-        self.loaded.insert((group, key), token.to_le_bytes().to_vec());
-        let name = names::state_key(&self.options.prefix, self.groups[group].id, key);
-        let mut cmd = redis::cmd("EVALSHA");
-        cmd.arg(cas_sha()).arg(1).arg(&name).arg(expected).arg(names::state_value(token, state));
-        cmd.arg(self.groups[group].ttl_ms);
-        Op::new(name, cmd)
-    }
-
-    fn final_op(&self, id: u128, fate: Option<(shrike_types::Outcome, u8)>) -> Op {
-        let name = names::claim_key(&self.options.prefix, id);
-        let mut cmd;
-        match fate {
-            Some((outcome, score)) => {
-                cmd = redis::cmd("SET");
-                cmd.arg(&name).arg(names::decided_value(outcome, score)).arg("XX");
-                cmd.arg("PX").arg(self.options.claim_ttl.as_millis() as u64);
-            }
-            None => {
-                cmd = redis::cmd("DEL");
-                cmd.arg(&name);
-            }
-        }
-        Op::new(name, cmd)
-    }
-
-    /// After a lost compare-and-set: the key's state is what another node wrote (`current`)
-    /// plus this batch's calls on it, applied again in order. Returns the state to write.
-    fn reapply(&mut self, group: usize, key: KeyHash, current: Option<&[u8]>) -> Vec<u8> {
-        let mut scratch = match MemoryStore::new(self.layout.clone()) {
-            Ok(s) => s,
-            Err(_) => return Vec::new(),
-        };
-        let (token, state) = current.map(names::split_value).unwrap_or((&[], None));
-        self.loaded.insert((group, key), token.to_vec());
-        if let Some(state) = state {
-            let _ = scratch.import_key(group, state);
-        }
-        for c in self.calls.iter().filter(|c| c.group == group && c.key == key) {
-            let updates = &self.updates[c.updates.clone()];
-            scratch.apply_and_read(group, key, c.at, updates, &[], &mut []);
-        }
-        scratch.export_key(group, key).unwrap_or_default()
-    }
-
-    /// Runs ops; `EVALSHA`s refused with `NOSCRIPT` (a node that restarted or never saw
-    /// the script) are sent again as `EVAL` with the source, which also caches it there.
-    fn run_scripts(&mut self, ops: &[Op]) -> Result<Vec<Value>, StateError> {
-        let mut replies = self.run(ops)?;
-        let missing: Vec<usize> = (0..replies.len())
-            .filter(
-                |&i| matches!(&replies[i], Value::ServerError(e) if e.kind() == Some(redis::ServerErrorKind::NoScript)),
-            )
-            .collect();
-        if missing.is_empty() {
-            return Ok(replies);
-        }
-        let again: Vec<Op> = missing.iter().map(|&i| with_source(&ops[i])).collect();
-        for (i, v) in missing.into_iter().zip(self.run(&again)?) {
-            replies[i] = v;
-        }
-        Ok(replies)
-    }
-
     fn run(&mut self, ops: &[Op]) -> Result<Vec<Value>, StateError> {
         let timeout = self.options.timeout;
         let conn = &mut self.conn;
@@ -379,22 +245,6 @@ impl SharedStore {
             Err(_) => Err(StateError::Unavailable(format!("no reply within {} ms", timeout.as_millis()))),
         }
     }
-}
-
-/// The same `EVALSHA` op as an `EVAL` with the script's source.
-fn with_source(op: &Op) -> Op {
-    let mut cmd = redis::cmd("EVAL");
-    cmd.arg(CAS_SCRIPT);
-    for arg in op.cmd.args_iter().skip(2) {
-        if let redis::Arg::Simple(a) = arg {
-            cmd.arg(a);
-        }
-    }
-    Op::new(op.key.clone(), cmd)
-}
-
-fn cas_sha() -> String {
-    redis::Script::new(CAS_SCRIPT).get_hash().to_string()
 }
 
 fn group_infos(layout: &StoreLayout, identities: &[String], margin: Duration) -> Vec<GroupInfo> {
