@@ -159,6 +159,13 @@ fn two_nodes_on_a_redis_cluster_lose_no_acknowledged_event_to_kill_9() {
             unknown.push((k, i));
         }
     }
+    // Acknowledged events of the killed node, redelivered to the survivor: duplicates, not
+    // applied again (the state check below would see a second application).
+    let acked_on_a: Vec<usize> = sent[0].lock().unwrap().acked.iter().rev().take(20).copied().collect();
+    for i in acked_on_a {
+        let r = client.request("POST", "/v1/decide", &event(0, i)).unwrap().json();
+        assert_eq!(r["not_applied"], "duplicate", "{r}");
+    }
     // A tick past every event, so reads at the node's watermark see every bucket.
     let last = sent.iter().flat_map(|s| s.lock().unwrap().acked.clone()).max().unwrap_or(0) + ROUND * 2;
     let tick = format!(

@@ -170,10 +170,13 @@ fn entities(e: &Event<'_>) -> [Option<String>; 4] {
 
 const WINDOWS_MS: [i64; 3] = [600_000, 3_600_000, 86_400_000];
 
+/// One event's 12 counts (`None`: the event has no such entity).
+type Counts = [Option<u64>; 12];
+
 /// The naive sliding window: per event one pipeline with, per entity key, `ZADD`,
 /// `ZREMRANGEBYSCORE` (older than the longest window), `ZCOUNT` (10m, 1h), `ZCARD` (1d) and
 /// `PEXPIRE`. Returns latencies and, per event, the 12 counts (`None` without the entity).
-fn naive_client(prefix: &str, lines: &[String]) -> (Vec<f64>, Vec<[Option<u64>; 12]>) {
+fn naive_client(prefix: &str, lines: &[String]) -> (Vec<f64>, Vec<Counts>) {
     let client = redis::Client::open(redis_url()).unwrap();
     let mut conn = client.get_connection().unwrap();
     let mut latencies = Vec::with_capacity(lines.len());
@@ -212,11 +215,11 @@ fn naive_client(prefix: &str, lines: &[String]) -> (Vec<f64>, Vec<[Option<u64>; 
     (latencies, counts)
 }
 
-fn naive(lines: &[String], clients: usize, prefix: &str) -> (Run, Vec<[Option<u64>; 12]>) {
+fn naive(lines: &[String], clients: usize, prefix: &str) -> (Run, Vec<Counts>) {
     let shares: Vec<Vec<String>> =
         (0..clients).map(|n| lines.iter().skip(n).step_by(clients).cloned().collect()).collect();
     let start = Stopwatch::start();
-    let results: Vec<(Vec<f64>, Vec<[Option<u64>; 12]>)> = std::thread::scope(|s| {
+    let results: Vec<(Vec<f64>, Vec<Counts>)> = std::thread::scope(|s| {
         let handles: Vec<_> = shares.iter().map(|share| s.spawn(|| naive_client(prefix, share))).collect();
         handles.into_iter().map(|h| h.join().unwrap()).collect()
     });
@@ -228,11 +231,7 @@ fn naive(lines: &[String], clients: usize, prefix: &str) -> (Run, Vec<[Option<u6
 }
 
 /// Shrike's 12 counts per event (one node), to compare with the naive ones.
-fn shrike_counts(
-    policy: &Arc<shrike_dsl::plan::CompiledPolicy>,
-    lines: &[String],
-    prefix: &str,
-) -> Vec<[Option<u64>; 12]> {
+fn shrike_counts(policy: &Arc<shrike_dsl::plan::CompiledPolicy>, lines: &[String], prefix: &str) -> Vec<Counts> {
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
     let mut out = Vec::with_capacity(lines.len());
     node(&rt, policy, prefix, lines, |engine| {
@@ -357,7 +356,7 @@ fn latency_added(policy: &Arc<shrike_dsl::plan::CompiledPolicy>, lines: &[String
 
 /// How often Shrike's bucketed counts equal the naive exact ones (they differ only at window
 /// edges: Shrike's windows are exact at bucket resolution, 1/60 of the window).
-fn agreement(policy: &Arc<shrike_dsl::plan::CompiledPolicy>, lines: &[String], naive: &[[Option<u64>; 12]]) {
+fn agreement(policy: &Arc<shrike_dsl::plan::CompiledPolicy>, lines: &[String], naive: &[Counts]) {
     let prefix = "bench-agree";
     let shrike = shrike_counts(policy, lines, prefix);
     clean(prefix);

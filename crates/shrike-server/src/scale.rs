@@ -340,18 +340,14 @@ fn fate(claim: Claim) -> Fate {
     }
 }
 
-/// What each decided event's claim becomes: its outcome when applied; released when late
-/// (so that a later redelivery is decided again, as in embedded mode); untouched for a
-/// repeat the engine answered from its own memory (the first occurrence set it).
+/// What each decided event's claim becomes: its outcome when applied, or when the engine
+/// answered it from its own memory (a repeat within the batch, or a claim Redis lost: the
+/// original outcome either way); released when late, so that a later redelivery is decided
+/// again, as in embedded mode.
 fn finals(events: &[Event<'_>], decisions: &[Decision]) -> Vec<(u128, Option<(Outcome, u8)>)> {
-    let mut out = Vec::with_capacity(decisions.len());
-    for (e, d) in events.iter().zip(decisions) {
-        let id = shrike_engine::keys::hash_id(&e.event_id);
-        match d.not_applied {
-            None => out.push((id, Some((d.outcome, d.score)))),
-            Some(NotApplied::Late) => out.push((id, None)),
-            Some(NotApplied::Duplicate) => {}
-        }
-    }
-    out
+    let fate = |d: &Decision| match d.not_applied {
+        None | Some(NotApplied::Duplicate) => Some((d.outcome, d.score)),
+        Some(NotApplied::Late) => None,
+    };
+    events.iter().zip(decisions).map(|(e, d)| (shrike_engine::keys::hash_id(&e.event_id), fate(d))).collect()
 }

@@ -8,3 +8,4 @@ mod support;
 
 mod degraded;
 mod identical;
+mod nodes;
