@@ -45,7 +45,8 @@ pub struct StateConfig {
     pub url: Option<StateUrl>,
     /// Prefix of every key, so deployments (or tests) can share a Redis.
     pub prefix: String,
-    /// Longest wait for one Redis round trip (ms); past it the batch is decided degraded.
+    /// Longest wait for one Redis round trip (ms); past it the batch is decided degraded. A
+    /// batch takes two round trips: keep twice this below the callers' deadline.
     pub timeout_ms: u64,
     /// After Redis failed, batches are decided degraded without trying it for this long (ms).
     pub retry_after_ms: u64,
@@ -86,7 +87,7 @@ impl Default for StateConfig {
         StateConfig {
             url: None,
             prefix: "shrike".into(),
-            timeout_ms: 50,
+            timeout_ms: 100,
             retry_after_ms: 1_000,
             ttl_margin_secs: 3_600,
             claim_ttl_secs: 86_400,

@@ -322,6 +322,10 @@ impl ScaleWorker {
     /// Replaces the policy on the same shared store (relaid out), keeping the lists. Groups
     /// whose features are unchanged keep their Redis keys, so their state.
     fn publish(&mut self, policy: LoadedPolicy) -> Result<shrike_engine::lifecycle::SwapReport, String> {
+        if policy.version == self.live.version {
+            // Published through this node, then seen again by the follower: nothing to do.
+            return Ok(shrike_engine::lifecycle::SwapReport::default());
+        }
         let compiled = Arc::clone(&policy.compiled);
         let ids = group_identities(&compiled);
         self.engine.store_mut().relayout(store_layout(&compiled), &ids).map_err(|e| e.to_string())?;

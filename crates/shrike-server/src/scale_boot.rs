@@ -43,9 +43,9 @@ pub struct FollowStart {
 }
 
 impl FollowStart {
-    pub fn with_engine(self, engine: EngineHandle) -> Follow {
+    pub fn with_engine(self, engine: EngineHandle, shown: std::sync::Arc<std::sync::RwLock<LoadedPolicy>>) -> Follow {
         let FollowStart { records, conn, prefix, node, interval, live, from } = self;
-        Follow { engine, records, conn, prefix, node, interval, live, from }
+        Follow { engine, shown, records, conn, prefix, node, interval, live, from }
     }
 }
 

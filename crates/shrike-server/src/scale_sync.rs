@@ -85,6 +85,8 @@ fn entry_id(entry: &Value) -> Option<String> {
 /// What the follower needs.
 pub struct Follow {
     pub engine: EngineHandle,
+    /// The service's view of the live policy (answers that do not reach the engine use it).
+    pub shown: std::sync::Arc<std::sync::RwLock<LoadedPolicy>>,
     pub records: shrike_records::Records,
     pub conn: Conn,
     pub prefix: String,
@@ -158,8 +160,12 @@ async fn poll_policy(f: &mut Follow) -> Result<(), String> {
     let label = crate::api::policies::label(&v.info.name, id);
     let policy = LoadedPolicy::compile(&label, &v.source, "records").map_err(|e| e.to_string())?;
     let (reply, answer) = oneshot::channel();
+    let shown = policy.clone();
     f.engine.send(Command::Control(Control::Publish { policy, reply })).map_err(|_| "engine queue full")?;
     answer.await.map_err(|e| e.to_string())??;
+    if let Ok(mut live) = f.shown.write() {
+        *live = shown;
+    }
     tracing::info!(version = %label, "swapped to the policy published through another node");
     f.live = Some(id);
     Ok(())

@@ -154,7 +154,10 @@ impl Service {
         let addr = listener.local_addr().map_err(io("reading the listening address"))?;
         let (shutdown, mut stop) = tokio::sync::watch::channel(false);
         if let Some(f) = follow {
-            tokio::spawn(crate::scale_sync::follow(f.with_engine(state.engine.clone()), shutdown.subscribe()));
+            tokio::spawn(crate::scale_sync::follow(
+                f.with_engine(state.engine.clone(), Arc::clone(&state.live)),
+                shutdown.subscribe(),
+            ));
         }
         let app = router(state.clone());
         let signal = async move {
