@@ -13,9 +13,6 @@ pub enum StateError {
     /// Redis answered something this client does not understand.
     #[error("unexpected Redis reply: {0}")]
     Protocol(&'static str),
-    /// A stored key's bytes do not decode: written by an incompatible version, or damaged.
-    #[error("stored state is unreadable: {0}")]
-    Corrupt(String),
 }
 
 impl StateError {

@@ -53,6 +53,16 @@ fn unique_prefix(name: &str) -> String {
     format!("test-{name}-{}-{}", std::process::id(), shrike_types::clock::Stopwatch::start().elapsed_nanos())
 }
 
+/// Deletes a test's keys (tests share the Redis; the keys' TTLs are up to a day).
+fn clean(prefix: &str) {
+    let client = shrike_redis::redis::Client::open(url()).unwrap();
+    let mut c = client.get_connection().unwrap();
+    let keys: Vec<String> = shrike_redis::redis::cmd("KEYS").arg(format!("{prefix}:*")).query(&mut c).unwrap();
+    if !keys.is_empty() {
+        let _: () = shrike_redis::redis::cmd("DEL").arg(&keys).query(&mut c).unwrap();
+    }
+}
+
 struct Node {
     store: SharedStore,
 }
@@ -91,7 +101,8 @@ fn run(store: &mut impl FeatureStore, c: &(usize, KeyHash, i64, Vec<Update>)) ->
 #[test]
 fn reads_exactly_like_the_embedded_store() {
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let mut shared = node(&rt, &unique_prefix("same"));
+    let prefix = unique_prefix("same");
+    let mut shared = node(&rt, &prefix);
     let mut memory = MemoryStore::new(layout()).unwrap();
     for batch in 0..20 {
         let calls: Vec<_> = (batch * 37..batch * 37 + 37).map(call).collect();
@@ -103,6 +114,7 @@ fn reads_exactly_like_the_embedded_store() {
         let stats = shared.store.commit(&[]).unwrap();
         assert_eq!((stats.conflicts, stats.rounds), (0, 1));
     }
+    clean(&prefix);
 }
 
 #[test]
@@ -128,6 +140,7 @@ fn two_nodes_writing_the_same_keys_lose_no_update() {
     let mut out = [AggValue::Missing];
     a.store.apply_and_read(0, key, at(10), &[], &[0], &mut out);
     assert_eq!(out, [AggValue::Count(30)]);
+    clean(&prefix);
 }
 
 #[test]
@@ -142,6 +155,34 @@ fn an_event_id_is_claimed_once_across_nodes() {
     a.store.commit(&[(x, Some((Outcome::Block, 80))), (y, None)]).unwrap();
     let seen = b.store.begin(&[], &[x, y]).unwrap();
     assert_eq!(seen, [Claim::Decided { outcome: Outcome::Block, score: 80 }, Claim::Ours], "y was released");
+    clean(&prefix);
+}
+
+#[test]
+fn an_unreadable_stored_key_is_counted_and_starts_afresh() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let prefix = unique_prefix("damaged");
+    let mut n = node(&rt, &prefix);
+    let key = KeyHash::of(b"k");
+    let count = Update { feature: 0, input: Input::None };
+    n.store.begin(&[(0, key)], &[]).unwrap();
+    n.store.apply_and_read(0, key, Timestamp(T0), &[count], &[], &mut []);
+    n.store.commit(&[]).unwrap();
+    let client = shrike_redis::redis::Client::open(url()).unwrap();
+    let mut c = client.get_connection().unwrap();
+    let names: Vec<String> = shrike_redis::redis::cmd("KEYS").arg(format!("{prefix}:f:*")).query(&mut c).unwrap();
+    assert_eq!(names.len(), 1);
+    let _: () = shrike_redis::redis::cmd("SET").arg(&names[0]).arg("0123456789 not a state").query(&mut c).unwrap();
+    n.store.begin(&[(0, key)], &[]).unwrap();
+    assert_eq!(n.store.unreadable, 1);
+    let mut out = [AggValue::Missing];
+    n.store.apply_and_read(0, key, Timestamp(T0 + 1), &[count], &[0], &mut out);
+    assert_eq!(out, [AggValue::Count(1)], "the key started afresh");
+    // The write replaces the damaged value (its token still guards the compare-and-set).
+    assert_eq!(n.store.commit(&[]).unwrap().written, 1);
+    n.store.begin(&[(0, key)], &[]).unwrap();
+    assert_eq!(n.store.unreadable, 1);
+    clean(&prefix);
 }
 
 #[test]

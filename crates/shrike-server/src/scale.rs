@@ -38,6 +38,8 @@ pub struct ScaleWorker {
     pub degraded_outcome: Option<Outcome>,
     /// Publishes list changes to the other nodes.
     pub feed: Option<crate::scale_sync::ListFeed>,
+    /// Unreadable stored keys reported so far (each one is logged once).
+    pub unreadable: u64,
 }
 
 /// Per key group of `policy`: the identities of its features, which name its Redis keys.
@@ -119,7 +121,18 @@ impl ScaleWorker {
         let mut keys = Vec::new();
         self.engine.batch_keys(events, &mut keys);
         match self.engine.store_mut().begin(&keys, &ids) {
-            Ok(claims) => claims.into_iter().map(fate).collect(),
+            Ok(claims) => {
+                let unreadable = self.engine.store().unreadable;
+                if unreadable > self.unreadable {
+                    let keys = unreadable - self.unreadable;
+                    tracing::error!(
+                        keys,
+                        "stored feature state unreadable (another version, or damaged): started afresh"
+                    );
+                    self.unreadable = unreadable;
+                }
+                claims.into_iter().map(fate).collect()
+            }
             Err(e) => {
                 tracing::warn!(error = %e, events = events.len(), "shared state unavailable: deciding degraded");
                 events.iter().map(|_| Fate::Decide).collect()

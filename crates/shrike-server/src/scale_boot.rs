@@ -67,6 +67,7 @@ impl ScaleStart {
             fallback: config.engine.fallback_outcome,
             degraded_outcome: config.state.degraded_outcome,
             feed: Some(self.feed),
+            unreadable: 0,
         };
         (worker, self.follow)
     }
