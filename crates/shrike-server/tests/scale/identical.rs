@@ -30,6 +30,7 @@ async fn identical(db: Db, name: &str) {
     );
     svc.stop().await.unwrap();
     clean(&redis_url(), &prefix).await;
+    drop_db(db, &records).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

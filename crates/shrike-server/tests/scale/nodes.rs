@@ -78,6 +78,7 @@ async fn what_one_node_does_the_other_sees() {
     a.stop().await.unwrap();
     b.stop().await.unwrap();
     clean(&redis_url(), &prefix).await;
+    drop_db(Db::MariaDb, &records).await;
 }
 
 /// A fresh number per call: ids of probe events.

@@ -54,6 +54,22 @@ pub async fn fresh_db(db: Db, name: &str) -> String {
     }
 }
 
+/// Drops a database [`fresh_db`] made (its URL's last path segment).
+pub async fn drop_db(db: Db, url: &str) {
+    let name = url.rsplit('/').next().unwrap_or_default();
+    let statement = format!("DROP DATABASE IF EXISTS {name}");
+    match db {
+        Db::MariaDb => {
+            let mut c = sqlx::MySqlConnection::connect("mysql://root@127.0.0.1:3306/test").await.unwrap();
+            c.execute(sqlx::AssertSqlSafe(statement)).await.unwrap();
+        }
+        Db::Postgres => {
+            let mut c = sqlx::PgConnection::connect("postgres://postgres@127.0.0.1:5432/postgres").await.unwrap();
+            c.execute(sqlx::AssertSqlSafe(format!("{statement} WITH (FORCE)"))).await.unwrap();
+        }
+    }
+}
+
 /// A unique key prefix for one test's Redis state.
 pub fn prefix(name: &str) -> String {
     format!("t-{name}-{}-{}", std::process::id(), Stopwatch::start().elapsed_nanos() % 1_000_000_007)
