@@ -12,6 +12,7 @@
 //! 3. Redis memory of one key at two event rates, both ways.
 //!
 //! Run: `cargo bench -p shrike-redis --bench scale`. Not a test: it asserts nothing.
+//! `ONLY_NODE=1` runs one node on the reference policy alone (for profiling).
 
 #![allow(clippy::unwrap_used)] // a benchmark: a failure is a crash with a message
 
@@ -290,6 +291,12 @@ fn main() {
     let reference = compile(REFERENCE);
     let counts = compile(COUNTS);
     println!("{} events, batches of {BATCH}, Redis at {}\n", lines.len(), redis_url());
+    if std::env::var("ONLY_NODE").is_ok() {
+        // For profiling: one node on the reference policy, nothing else.
+        println!("{}", scale_out(&reference, &lines, 1, "bench-only").row());
+        clean("bench-only");
+        return;
+    }
     println!("| reference policy | decisions/s | p50 µs | p99 µs |\n| --- | --- | --- | --- |");
     println!("{}", embedded(&reference, &lines).row());
     for nodes in [1, 2] {
