@@ -333,7 +333,8 @@ impl ScaleWorker {
     }
 
     /// Replaces the policy on the same shared store (relaid out), keeping the lists. Groups
-    /// whose features are unchanged keep their Redis keys, so their state.
+    /// whose features are unchanged keep their Redis keys; features unchanged in a changed
+    /// group carry their state over as their keys are first touched (as in embedded mode).
     fn publish(&mut self, policy: LoadedPolicy) -> Result<shrike_engine::lifecycle::SwapReport, String> {
         if policy.version == self.live.version {
             // Published through this node, then seen again by the follower: nothing to do.
@@ -341,7 +342,8 @@ impl ScaleWorker {
         }
         let compiled = Arc::clone(&policy.compiled);
         let ids = group_identities(&compiled);
-        self.engine.store_mut().relayout(store_layout(&compiled), &ids).map_err(|e| e.to_string())?;
+        let carry = shrike_engine::layout::carry_map(self.engine.policy(), &compiled);
+        self.engine.store_mut().relayout(store_layout(&compiled), &ids, &carry).map_err(|e| e.to_string())?;
         self.engine.set_policy(compiled);
         self.live = policy;
         self.metrics.reset_rules();

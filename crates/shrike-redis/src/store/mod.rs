@@ -33,6 +33,7 @@ use crate::error::StateError;
 use crate::names::{self, Claim};
 
 mod commit;
+mod migrate;
 
 pub use commit::{MAX_CAS_ROUNDS, MAX_KEYS_PER_SCRIPT};
 
@@ -95,6 +96,8 @@ pub struct SharedStore {
     down: Option<Stopwatch>,
     /// Stored values that did not decode (another version, damage) and were started afresh.
     pub unreadable: u64,
+    /// Per group, where keys absent under its name take their state from after a swap.
+    migrations: Vec<Option<migrate::Migration>>,
 }
 
 impl SharedStore {
@@ -125,14 +128,27 @@ impl SharedStore {
             writes: 0,
             down: None,
             unreadable: 0,
+            migrations: Vec::new(),
         })
     }
 
-    /// Serves another layout (a new policy): groups with the same identity keep their keys,
-    /// others start afresh under new names (the old ones expire by TTL).
-    pub fn relayout(&mut self, layout: StoreLayout, identities: &[String]) -> Result<(), StateError> {
+    /// Serves another layout (a new policy): groups with the same identity keep their keys;
+    /// a changed group's keys get new names, and take the state of the features `carry` maps
+    /// (per new group, `(old group, old feature)` per feature, as `MemoryStore::migrate`) from
+    /// the old names when first touched (`migrate.rs`). Old names expire by TTL.
+    pub fn relayout(
+        &mut self,
+        layout: StoreLayout,
+        identities: &[String],
+        carry: &[shrike_features::GroupCarry],
+    ) -> Result<(), StateError> {
         let cache = MemoryStore::new(layout.clone()).map_err(|e| StateError::Config(e.to_string()))?;
-        self.groups = group_infos(&layout, identities, self.options.ttl_margin);
+        let groups = group_infos(&layout, identities, self.options.ttl_margin);
+        let old_ids: Vec<u64> = self.groups.iter().map(|g| g.id).collect();
+        let new_ids: Vec<u64> = groups.iter().map(|g| g.id).collect();
+        let carry = if layout.allowed_lateness == self.layout.allowed_lateness { carry } else { &[] };
+        self.migrations = migrate::plan(&self.layout, &old_ids, &layout, &new_ids, carry);
+        self.groups = groups;
         self.cache = cache;
         self.layout = layout;
         Ok(())
@@ -180,11 +196,19 @@ impl SharedStore {
             }
         }
         let mut ops: Vec<Op> = unique.iter().map(|&(g, k)| self.get_op(g, k)).collect();
+        // Keys of a group renamed by a swap: also read under the old name (`migrate.rs`).
+        let moved: Vec<(usize, KeyHash, u64)> =
+            unique.iter().filter_map(|&(g, k)| self.migrations.get(g)?.as_ref().map(|m| (g, k, m.old_id))).collect();
+        ops.extend(moved.iter().map(|&(_, k, old)| self.get_named(names::state_key(&self.options.prefix, old, k))));
         ops.extend(ids.iter().map(|&id| self.claim_op(id)));
         let replies = self.run(&ops)?;
-        let (states, claims) = replies.split_at(unique.len());
+        let (states, rest) = replies.split_at(unique.len());
+        let (olds, claims) = rest.split_at(moved.len());
         for (&(g, k), reply) in unique.iter().zip(states) {
             self.put_loaded(g, k, reply)?;
+        }
+        for (&(g, k, _), old) in moved.iter().zip(olds) {
+            self.carry_over(g, k, old);
         }
         claims.iter().map(|r| self.read_claim(r)).collect()
     }
@@ -193,8 +217,23 @@ impl SharedStore {
         names::state_key(&self.options.prefix, self.groups[group].id, key)
     }
 
+    /// A key absent under its group's new name starts from its old name's carried state.
+    fn carry_over(&mut self, group: usize, key: KeyHash, old: &Value) {
+        let absent = self.loaded.get(&(group, key)).is_some_and(Vec::is_empty);
+        let (Value::BulkString(old), true) = (old, absent) else { return };
+        let carried = self.migrations.get(group).and_then(|m| m.as_ref()?.carry(old));
+        if let Some(state) = carried
+            && self.cache.import_key(group, &state).is_err()
+        {
+            self.unreadable += 1;
+        }
+    }
+
     fn get_op(&self, group: usize, key: KeyHash) -> Op {
-        let name = self.state_name(group, key);
+        self.get_named(self.state_name(group, key))
+    }
+
+    fn get_named(&self, name: Vec<u8>) -> Op {
         let mut cmd = redis::cmd("GET");
         cmd.arg(&name);
         Op::new(name, cmd)

@@ -7,6 +7,20 @@ use shrike_server::service::Service;
 
 use crate::support::*;
 
+/// What version 2 of the policy adds: a feature in the device group, and a rule reading it.
+const V2_ADDITION: &str = r#"
+feature device_logins_1d = count(account.login) by device_id over 1d
+
+rule login_storm {
+  on account.login
+  when device_logins_1d > 100
+  then review
+  score 10
+  reason "Many logins from one device"
+  tags account_takeover
+}
+"#;
+
 fn signup(id: &str, device: &str) -> String {
     format!(
         r#"{{"event_id":"{id}","type":"account.signup","timestamp":"2026-09-01T10:00:00Z","device_id":"{device}","user_id":"u_{id}"}}"#
@@ -61,8 +75,9 @@ async fn what_one_node_does_the_other_sees() {
     assert_eq!(status, 204);
     eventually("B to see the removal", async || lists_of(&b, "dv_bad").await.is_empty()).await;
 
-    // Policies: a version published through A becomes B's live policy.
-    let source = std::fs::read_to_string(POLICY).unwrap().replace("score block at 80", "score block at 85");
+    // Policies: a version published through A becomes B's live policy. It adds a feature to
+    // the device group (renaming its keys): the group's other features keep their state.
+    let source = std::fs::read_to_string(POLICY).unwrap() + V2_ADDITION;
     let body = serde_json::json!({ "source": source, "comment": "v2" }).to_string();
     let (status, created) = call(&a, "POST", "/v1/policies", &body).await;
     assert_eq!(status, 201, "{created}");
@@ -75,6 +90,16 @@ async fn what_one_node_does_the_other_sees() {
             == label.as_str()
     })
     .await;
+    let (_, entity) = call(&b, "GET", "/v1/entities/device/dv_n", "").await;
+    let value = |name: &str| {
+        entity["features"].as_array().unwrap().iter().find(|f| f["name"] == name).unwrap()["value"].clone()
+    };
+    assert_eq!((value("device_signups_1d"), value("device_logins_1d")), (3.0.into(), 0.0.into()), "carried: {entity}");
+    let (_, fourth) = call(&b, "POST", "/v1/decide", &signup("s5", "dv_n")).await;
+    assert_eq!(fourth["outcome"], "block", "{fourth}");
+    let (_, entity) = call(&a, "GET", "/v1/entities/device/dv_n", "").await;
+    let signups = entity["features"].as_array().unwrap().iter().find(|f| f["name"] == "device_signups_1d").unwrap();
+    assert_eq!(signups["value"], 4.0, "{entity}");
     a.stop().await.unwrap();
     b.stop().await.unwrap();
     clean(&redis_url(), &prefix).await;
