@@ -63,6 +63,19 @@ async fn what_one_node_does_the_other_sees() {
     let signups = entity["features"].as_array().unwrap().iter().find(|f| f["name"] == "device_signups_1d").unwrap();
     assert_eq!(signups["value"], 3.0, "applied once: {entity}");
 
+    // Ingestion without decisions: applied once across nodes too.
+    let batch = format!(r#"{{"events":[{},{}]}}"#, signup("i1", "dv_i"), signup("i2", "dv_i"));
+    let (_, first) = call(&a, "POST", "/v1/events", &batch).await;
+    let (_, second) = call(&b, "POST", "/v1/events", &batch).await;
+    let statuses = |r: &serde_json::Value| {
+        r["results"].as_array().unwrap().iter().map(|x| x["status"].clone()).collect::<Vec<_>>()
+    };
+    assert_eq!(statuses(&first), ["applied", "applied"], "{first}");
+    assert_eq!(statuses(&second), ["duplicate", "duplicate"], "{second}");
+    let (_, entity) = call(&a, "GET", "/v1/entities/device/dv_i", "").await;
+    let signups = entity["features"].as_array().unwrap().iter().find(|f| f["name"] == "device_signups_1d").unwrap();
+    assert_eq!(signups["value"], 2.0, "{entity}");
+
     // Lists: an entry added through A reaches B's decisions; its removal too.
     let (status, _) = call(&a, "POST", "/v1/lists/blocked_devices/entries", r#"{"value":"dv_bad"}"#).await;
     assert_eq!(status, 204);
