@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs every check and test of the workspace: formatting, clippy (warnings are errors),
-# and the whole test suite. The records tests (crates/shrike-records) run against real
-# MariaDB and PostgreSQL servers on their standard local ports: this script starts them when
-# they are not running, and installs them (Debian packages) only when the binaries are missing.
+# and the whole test suite. The records tests (crates/shrike-records) and the scale-out tests
+# run against real Redis, MariaDB and PostgreSQL servers on their standard local ports: this
+# script starts them when they are not running, and installs them (Debian packages) only when
+# the binaries are missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -42,7 +43,16 @@ wait_for() { # wait_for NAME COMMAND...: up to 30 s
 command -v curl >/dev/null 2>&1 || apt_install curl
 command -v python3 >/dev/null 2>&1 || apt_install python3
 
-echo "== services: MariaDB, PostgreSQL"
+echo "== services: Redis, MariaDB, PostgreSQL"
+# Redis for the scale-out tests (crates/shrike-redis, crates/shrike-server/tests/scale, and the
+# cluster test, which starts its own redis-server instances from the same binary).
+command -v redis-server >/dev/null 2>&1 || apt_install redis-server redis-tools
+if ! redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
+  mkdir -p /var/lib/redis /var/log/redis
+  redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no \
+    --dir /var/lib/redis --logfile /var/log/redis/ci.log
+  wait_for Redis redis-cli -h 127.0.0.1 -p 6379 ping
+fi
 [ -x /usr/sbin/mariadbd ] || apt_install mariadb-server
 if ! mariadb -uroot -e 'select 1' >/dev/null 2>&1; then
   mkdir -p /run/mysqld && chown mysql:mysql /run/mysqld 2>/dev/null || true

@@ -20,6 +20,7 @@ pub mod lifecycle;
 pub mod lists;
 pub mod replay;
 pub mod resolve;
+pub mod shared;
 pub mod stats;
 
 pub use engine::{Applied, Engine};

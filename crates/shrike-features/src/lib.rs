@@ -43,6 +43,7 @@ mod api;
 mod cells;
 mod codec;
 mod distinct;
+mod entity;
 mod group;
 mod hll;
 mod key;

@@ -133,14 +133,17 @@ fn put_layout(out: &mut Vec<u8>, layout: &StoreLayout) {
     }
 }
 
-fn get_entity<F: Features>(r: &mut Reader<'_>, defs: &[FeatureDef]) -> Result<EntityState<F>, SnapshotError> {
+pub(crate) fn get_entity<F: Features>(
+    r: &mut Reader<'_>,
+    defs: &[FeatureDef],
+) -> Result<EntityState<F>, SnapshotError> {
     let key = KeyHash(r.get()?);
     let newest: i64 = r.get()?;
     let states = defs.iter().map(|fd| get_state(r, fd)).collect::<Result<_, _>>()?;
     Ok(EntityState { key, newest, features: F::from_states(states) })
 }
 
-fn put_state(out: &mut Vec<u8>, state: &FeatureState) {
+pub(crate) fn put_state(out: &mut Vec<u8>, state: &FeatureState) {
     match state {
         FeatureState::Count(c) => tagged(out, 0, c),
         FeatureState::SumNum(c) => tagged(out, 1, c),

@@ -35,6 +35,9 @@ pub struct RecoveryReport {
 /// The starting state for `config`: the data directory's snapshot and journal replayed, or,
 /// for a fresh directory, the initial policy (`--policy`).
 pub async fn open(config: &Config) -> Result<Start, ServeError> {
+    if config.state.url.is_some() {
+        return crate::scale_boot::open(config).await;
+    }
     let records = crate::records::open(config).await?;
     if config.auth.required
         && let Some(path) = crate::auth::bootstrap(&records, &config.data.dir).await.map_err(ServeError::Store)?
@@ -92,6 +95,7 @@ pub async fn open(config: &Config) -> Result<Start, ServeError> {
         journal: Box::new(journal),
         journal_dir: Some(config.data.dir.clone()),
         report,
+        scale: None,
     })
 }
 
@@ -135,7 +139,10 @@ fn replay(log: &shrike_store::CommandLog, from: shrike_store::LogPos, state: &mu
 /// For an empty journal: the records store's live version if it has one (a shared store in
 /// scale-out mode), else the initial policy file, stored and published as its first version,
 /// so the records and the engine agree from the start.
-async fn live_or_initial(config: &Config, records: &shrike_records::Records) -> Result<LoadedPolicy, ServeError> {
+pub(crate) async fn live_or_initial(
+    config: &Config,
+    records: &shrike_records::Records,
+) -> Result<LoadedPolicy, ServeError> {
     if let Some(id) = records.pointers().await?.live {
         let v = records.policy_version(id).await?.ok_or(ServeError::NoPolicy)?;
         let label = crate::api::policies::label(&v.info.name, id);

@@ -31,6 +31,70 @@ pub struct Config {
     pub decision_log: DecisionLogConfig,
     pub auth: AuthConfig,
     pub records: RecordsConfig,
+    pub state: StateConfig,
+}
+
+/// Where feature state, idempotency claims and the list feed live. Without `url`, in this
+/// process (embedded mode: the data directory's journal and snapshots); with it, in Redis,
+/// shared by every node of a scale-out deployment (docs/scale-out.md).
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct StateConfig {
+    /// `"redis://HOST:PORT"` (one Redis) or a list of cluster seeds
+    /// (`["redis://a:7000", "redis://b:7001"]`). Env `SHRIKE_STATE` (seeds comma-separated).
+    pub url: Option<StateUrl>,
+    /// Prefix of every key, so deployments (or tests) can share a Redis.
+    pub prefix: String,
+    /// Longest wait for one Redis round trip (ms); past it the batch is decided degraded. A
+    /// batch takes two round trips: keep twice this below the callers' deadline.
+    pub timeout_ms: u64,
+    /// After Redis failed, batches are decided degraded without trying it for this long (ms).
+    pub retry_after_ms: u64,
+    /// Added to a group's longest window + lateness to make its keys' TTL (s): a margin for
+    /// event time running behind wall time.
+    pub ttl_margin_secs: u64,
+    /// How long an event id is remembered across nodes for idempotency (s). Each id costs
+    /// ~100 bytes of Redis memory for this long.
+    pub claim_ttl_secs: u64,
+    /// When set, a degraded decision's outcome is at least this severe (`review`, `block`…);
+    /// unset: the policy's outcome with every windowed feature missing.
+    pub degraded_outcome: Option<Outcome>,
+    /// How often a node checks the records store for a newly published policy and Redis for
+    /// list changes made through other nodes (ms).
+    pub sync_interval_ms: u64,
+}
+
+/// One Redis URL or a list of cluster seeds.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(untagged)]
+pub enum StateUrl {
+    One(String),
+    Seeds(Vec<String>),
+}
+
+impl StateUrl {
+    /// The URLs: one for a single node, several for a cluster.
+    pub fn urls(&self) -> Vec<String> {
+        match self {
+            StateUrl::One(u) => vec![u.clone()],
+            StateUrl::Seeds(s) => s.clone(),
+        }
+    }
+}
+
+impl Default for StateConfig {
+    fn default() -> Self {
+        StateConfig {
+            url: None,
+            prefix: "shrike".into(),
+            timeout_ms: 100,
+            retry_after_ms: 1_000,
+            ttl_margin_secs: 3_600,
+            claim_ttl_secs: 86_400,
+            degraded_outcome: None,
+            sync_interval_ms: 500,
+        }
+    }
 }
 
 /// Where policies, lists, labels, keys, the audit log and the decision log are kept.
@@ -222,6 +286,13 @@ impl Config {
         if let Some(v) = env("SHRIKE_RECORDS") {
             self.records.url = Some(v);
         }
+        if let Some(v) = env("SHRIKE_STATE") {
+            let urls: Vec<String> = v.split(',').map(|u| u.trim().to_string()).filter(|u| !u.is_empty()).collect();
+            self.state.url = Some(match <[String; 1]>::try_from(urls) {
+                Ok([one]) => StateUrl::One(one),
+                Err(seeds) => StateUrl::Seeds(seeds),
+            });
+        }
         if let Some(v) = env("SHRIKE_POLICY") {
             self.policy.initial = Some(PathBuf::from(v));
         }
@@ -237,11 +308,23 @@ impl Config {
             ("engine.queue_capacity", self.engine.queue_capacity),
             ("engine.batch", self.engine.batch),
             ("decision_log.queue_capacity", self.decision_log.queue_capacity),
+            ("state.timeout_ms", self.state.timeout_ms as usize),
+            ("state.sync_interval_ms", self.state.sync_interval_ms as usize),
+            ("state.claim_ttl_secs", self.state.claim_ttl_secs as usize),
         ];
         for (field, v) in positive {
             if v == 0 {
                 return Err(ConfigError::Invalid { field, message: "must be at least 1".into() });
             }
+        }
+        if self
+            .state
+            .url
+            .as_ref()
+            .is_some_and(|u| u.urls().is_empty() || u.urls().iter().any(|u| !u.starts_with("redis")))
+        {
+            let message = "expected \"redis://HOST:PORT\" or a list of such cluster seeds".into();
+            return Err(ConfigError::Invalid { field: "state.url", message });
         }
         if self.durability.sync_interval_ms == 0 {
             let message = "must be at least 1".into();
@@ -265,6 +348,28 @@ mod tests {
     }
 
     #[test]
+    fn the_scale_out_example_is_a_valid_config() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/scale-out/shrike.toml");
+        let c = Config::from_file(&path).unwrap();
+        c.validate().unwrap();
+        assert_eq!(c.state.url.unwrap().urls(), ["redis://127.0.0.1:6379"]);
+        assert!(c.records.url.unwrap().starts_with("mysql://"));
+        assert_eq!(c.state.degraded_outcome, Some(Outcome::Review));
+    }
+
+    #[test]
+    fn state_is_one_url_or_a_list_of_seeds() {
+        let one = Config::from_toml("[state]\nurl = \"redis://127.0.0.1:6379\"\n").unwrap();
+        assert_eq!(one.state.url.unwrap().urls(), ["redis://127.0.0.1:6379"]);
+        let seeds = Config::from_toml("[state]\nurl = [\"redis://a:7000\", \"redis://b:7001\"]\n").unwrap();
+        assert_eq!(seeds.state.url.unwrap().urls().len(), 2);
+        let bad = Config::from_toml("[state]\nurl = \"mysql://x\"\n").unwrap();
+        assert!(bad.validate().unwrap_err().to_string().contains("state.url"));
+        let empty = Config::from_toml("[state]\nurl = []\n").unwrap();
+        assert!(empty.validate().is_err());
+    }
+
+    #[test]
     fn unknown_keys_are_named() {
         let err = Config::from_toml("[server]\nlisten = \"127.0.0.1:1\"\nlisen = 3\n").unwrap_err();
         assert!(err.contains("lisen"), "{err}");
@@ -279,6 +384,9 @@ mod tests {
         assert_eq!(c.server.listen.port(), 9000);
         let bad = |k: &str| (k == "SHRIKE_LISTEN").then(|| "nope".to_string());
         assert!(c.apply_env(bad).unwrap_err().to_string().contains("SHRIKE_LISTEN"));
+        let state = |k: &str| (k == "SHRIKE_STATE").then(|| "redis://a:1, redis://b:2".to_string());
+        c.apply_env(state).unwrap();
+        assert_eq!(c.state.url, Some(StateUrl::Seeds(vec!["redis://a:1".into(), "redis://b:2".into()])));
         c.engine.batch = 0;
         assert!(c.validate().unwrap_err().to_string().contains("engine.batch"));
     }

@@ -49,7 +49,7 @@ pub struct Service {
     pub addr: std::net::SocketAddr,
     shutdown: tokio::sync::watch::Sender<bool>,
     server: tokio::task::JoinHandle<Result<(), std::io::Error>>,
-    engine_thread: std::thread::JoinHandle<Worker>,
+    engine_thread: std::thread::JoinHandle<Option<Worker>>,
     log_thread: std::thread::JoinHandle<()>,
     retention: tokio::task::JoinHandle<()>,
 }
@@ -68,6 +68,9 @@ pub struct Start {
     /// The data directory (spools live there); `None` for an ephemeral start.
     pub journal_dir: Option<std::path::PathBuf>,
     pub report: crate::boot::RecoveryReport,
+    /// Scale-out mode (`state.url` set): the engine on shared state that runs instead of
+    /// `engine`, `shadow` and `journal` (which are then an unused empty engine and none).
+    pub scale: Option<crate::scale_boot::ScaleStart>,
 }
 
 impl Start {
@@ -84,6 +87,7 @@ impl Start {
             journal: Box::new(NullJournal::default()),
             journal_dir: None,
             report: Default::default(),
+            scale: None,
         })
     }
 }
@@ -109,21 +113,31 @@ impl Service {
             config.decision_log.retention_days,
             RETENTION_EVERY,
         ));
-        tracing::info!(report = ?start.report, "recovered");
-        let worker = Worker {
-            live: start.live.clone(),
-            engine: start.engine,
-            shadow: start.shadow,
-            journal: start.journal,
-            sink,
-            metrics: Arc::clone(&metrics),
-            batch: config.engine.batch,
-            snapshot_every: config.durability.snapshot_every,
-            since_snapshot: 0,
-            stats_at: None,
+        let mut follow = None;
+        let (handle, engine_thread) = match start.scale {
+            Some(scale) => {
+                let (worker, f) = scale.worker(start.live.clone(), sink, Arc::clone(&metrics), &config);
+                drop(start.engine);
+                follow = Some(f);
+                crate::scale::spawn(worker, config.engine.queue_capacity).map_err(io("starting the engine thread"))?
+            }
+            None => {
+                tracing::info!(report = ?start.report, "recovered");
+                let worker = Worker {
+                    live: start.live.clone(),
+                    engine: start.engine,
+                    shadow: start.shadow,
+                    journal: start.journal,
+                    sink,
+                    metrics: Arc::clone(&metrics),
+                    batch: config.engine.batch,
+                    snapshot_every: config.durability.snapshot_every,
+                    since_snapshot: 0,
+                    stats_at: None,
+                };
+                worker::spawn(worker, config.engine.queue_capacity).map_err(io("starting the engine thread"))?
+            }
         };
-        let (handle, engine_thread) =
-            worker::spawn(worker, config.engine.queue_capacity).map_err(io("starting the engine thread"))?;
         let state = AppState {
             auth: Arc::new(crate::auth::Auth::new(start.records.clone(), config.auth.required)),
             records: start.records.clone(),
@@ -139,6 +153,12 @@ impl Service {
         let listener = TcpListener::bind(addr).await.map_err(|source| ServeError::Listen { addr, source })?;
         let addr = listener.local_addr().map_err(io("reading the listening address"))?;
         let (shutdown, mut stop) = tokio::sync::watch::channel(false);
+        if let Some(f) = follow {
+            tokio::spawn(crate::scale_sync::follow(
+                f.with_engine(state.engine.clone(), Arc::clone(&state.live)),
+                shutdown.subscribe(),
+            ));
+        }
         let app = router(state.clone());
         let signal = async move {
             let _ = stop.wait_for(|s| *s).await;
@@ -177,11 +197,12 @@ impl Service {
         let join = tokio::task::spawn_blocking(move || {
             state.engine.shutdown();
             drop(state);
-            let mut worker = engine_thread.join().map_err(|_| ServeError::Engine("engine thread panicked".into()))?;
-            if let Err(e) = worker.snapshot() {
+            let worker = engine_thread.join().map_err(|_| ServeError::Engine("engine thread panicked".into()))?;
+            if let Some(mut worker) = worker
+                && let Err(e) = worker.snapshot()
+            {
                 tracing::error!(error = %e, "shutdown snapshot failed");
             }
-            drop(worker);
             let _ = log_thread.join();
             Ok::<(), ServeError>(())
         });

@@ -38,6 +38,9 @@ pub struct Decided {
     pub decision_id: String,
     pub decision: Decision,
     pub shadow: Option<Decision>,
+    /// Decided without full service (the scale-out mode's shared state unreachable, or the
+    /// event in flight on another node): answered marked `degraded`.
+    pub degraded: bool,
 }
 
 /// Events to apply to the features without a decision (`POST /v1/events`).
@@ -58,12 +61,39 @@ pub struct EntityView {
 
 /// A change of engine state other than an event.
 pub enum Control {
-    Publish { policy: LoadedPolicy, reply: oneshot::Sender<Result<SwapReport, String>> },
-    SetShadow { policy: Option<LoadedPolicy>, reply: oneshot::Sender<Result<(), String>> },
-    ListAdd { list: String, value: String, expires: Option<Timestamp>, reply: oneshot::Sender<Result<(), String>> },
-    ListRemove { list: String, value: String, reply: oneshot::Sender<bool> },
-    Entity { kind: EntityKind, value: Value<'static>, reply: oneshot::Sender<EntityView> },
-    Snapshot { reply: oneshot::Sender<Result<u64, String>> },
+    Publish {
+        policy: LoadedPolicy,
+        reply: oneshot::Sender<Result<SwapReport, String>>,
+    },
+    SetShadow {
+        policy: Option<LoadedPolicy>,
+        reply: oneshot::Sender<Result<(), String>>,
+    },
+    ListAdd {
+        list: String,
+        value: String,
+        expires: Option<Timestamp>,
+        reply: oneshot::Sender<Result<(), String>>,
+    },
+    ListRemove {
+        list: String,
+        value: String,
+        reply: oneshot::Sender<bool>,
+    },
+    Entity {
+        kind: EntityKind,
+        value: Value<'static>,
+        reply: oneshot::Sender<EntityView>,
+    },
+    Snapshot {
+        reply: oneshot::Sender<Result<u64, String>>,
+    },
+    /// A list change another scale-out node made (already in the records store): applied to
+    /// the lists without being published again.
+    RemoteList {
+        change: crate::journal::ListChange,
+        reply: oneshot::Sender<()>,
+    },
 }
 
 pub enum Command {
@@ -91,6 +121,11 @@ pub struct EngineHandle {
 }
 
 impl EngineHandle {
+    /// The handle of a queue whose receiving end an engine thread owns.
+    pub fn new(tx: SyncSender<Command>, metrics: Arc<Metrics>) -> Self {
+        EngineHandle { tx, metrics }
+    }
+
     /// Queues `cmd` without waiting.
     pub fn send(&self, cmd: Command) -> Result<(), Refused> {
         match self.tx.try_send(cmd) {
@@ -132,10 +167,13 @@ pub struct Worker {
 pub const STATS_EVERY_SECS: f64 = 10.0;
 
 /// Starts the engine thread with a queue of `capacity` commands.
-pub fn spawn(worker: Worker, capacity: usize) -> std::io::Result<(EngineHandle, std::thread::JoinHandle<Worker>)> {
+pub fn spawn(
+    worker: Worker,
+    capacity: usize,
+) -> std::io::Result<(EngineHandle, std::thread::JoinHandle<Option<Worker>>)> {
     let (tx, rx) = sync_channel(capacity);
     let metrics = Arc::clone(&worker.metrics);
-    let thread = std::thread::Builder::new().name("shrike-engine".into()).spawn(move || worker.run(rx))?;
+    let thread = std::thread::Builder::new().name("shrike-engine".into()).spawn(move || Some(worker.run(rx)))?;
     Ok((EngineHandle { tx, metrics }, thread))
 }
 
@@ -238,7 +276,7 @@ impl Worker {
             // The decision is known by its event's id: callers have it, a redelivery maps to
             // the same decision, and a fallback answer names the decision the engine makes.
             let decision_id = decision.event_id.to_string();
-            self.answer(req, Decided { decision_id, decision, shadow }, entities);
+            self.answer(req, Decided { decision_id, decision, shadow, degraded: false }, entities);
         }
     }
 
@@ -331,6 +369,10 @@ impl Worker {
             Control::Snapshot { reply } => {
                 let _ = reply.send(self.snapshot());
             }
+            // Only scale-out nodes receive these (see `scale_sync`).
+            Control::RemoteList { reply, .. } => {
+                let _ = reply.send(());
+            }
         }
     }
 
@@ -388,7 +430,7 @@ impl Worker {
 }
 
 /// Parses every request's body; returns the events and the indices of the requests kept.
-fn parse_all(requests: &[DecideRequest]) -> (Vec<Event<'_>>, Vec<usize>) {
+pub(crate) fn parse_all(requests: &[DecideRequest]) -> (Vec<Event<'_>>, Vec<usize>) {
     let mut events = Vec::with_capacity(requests.len());
     let mut kept = Vec::with_capacity(requests.len());
     for (i, r) in requests.iter().enumerate() {

@@ -134,3 +134,128 @@ impl Client {
         Ok(Response { status, body: String::from_utf8_lossy(&body).into_owned() })
     }
 }
+
+impl Server {
+    /// Starts `shrike serve` with `--config FILE` (auth off in the file: no admin key is
+    /// read) over `data`; returns once it listens.
+    pub fn start_with_config(data: &Path, config: &Path, extra: &[&str]) -> Server {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_shrike"));
+        cmd.args(["serve", "--listen", "127.0.0.1:0", "--config"]).arg(config).arg("--data").arg(data);
+        cmd.arg("--policy").arg(reference_policy()).args(extra);
+        cmd.env("SHRIKE_LOG", "warn").stdout(Stdio::piped()).stderr(Stdio::inherit());
+        let mut child = cmd.spawn().unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let mut lines = BufReader::new(stdout).lines();
+        let addr = loop {
+            let line = lines.next().expect("shrike serve exited before listening").unwrap();
+            if let Some(a) = line.strip_prefix("shrike listening on http://") {
+                break a.trim().parse().unwrap();
+            }
+        };
+        std::thread::spawn(move || for _ in lines {});
+        Server { child, addr, key: String::new() }
+    }
+}
+
+/// A Redis Cluster of `masters` `redis-server` children on free loopback ports, each in its
+/// own folder of a temporary directory; every child is killed (by its handle) on drop.
+pub struct RedisCluster {
+    children: Vec<Child>,
+    pub ports: Vec<u16>,
+    _dir: tempfile::TempDir,
+}
+
+impl RedisCluster {
+    pub fn start(masters: usize) -> RedisCluster {
+        let dir = tempfile::tempdir().unwrap();
+        let ports = free_ports(masters);
+        let mut cluster = RedisCluster { children: Vec::new(), ports: ports.clone(), _dir: dir };
+        for &p in &ports {
+            let node_dir = cluster._dir.path().join(p.to_string());
+            std::fs::create_dir_all(&node_dir).unwrap();
+            let child = Command::new("redis-server")
+                .args(["--port", &p.to_string(), "--bind", "127.0.0.1", "--cluster-enabled", "yes"])
+                .args(["--cluster-config-file", "nodes.conf", "--save", "", "--appendonly", "no"])
+                .arg("--dir")
+                .arg(&node_dir)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("redis-server is required (apt-get install redis-server; ./scripts/test.sh installs it)");
+            cluster.children.push(child);
+        }
+        for &p in &ports {
+            wait(|| cli(p, &["ping"]).contains("PONG"), "redis-server to answer");
+        }
+        let addrs: Vec<String> = ports.iter().map(|p| format!("127.0.0.1:{p}")).collect();
+        let out = Command::new("redis-cli")
+            .args(["--cluster", "create"])
+            .args(&addrs)
+            .args(["--cluster-replicas", "0", "--cluster-yes"])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "cluster create: {}", String::from_utf8_lossy(&out.stdout));
+        for &p in &ports {
+            wait(|| cli(p, &["cluster", "info"]).contains("cluster_state:ok"), "the cluster to be ok");
+        }
+        cluster
+    }
+
+    /// `redis://` seeds, for `state.url`.
+    pub fn seeds(&self) -> Vec<String> {
+        self.ports.iter().map(|p| format!("redis://127.0.0.1:{p}")).collect()
+    }
+}
+
+impl Drop for RedisCluster {
+    fn drop(&mut self) {
+        for c in &mut self.children {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+fn cli(port: u16, args: &[&str]) -> String {
+    let out = Command::new("redis-cli").args(["-p", &port.to_string()]).args(args).output();
+    out.map(|o| String::from_utf8_lossy(&o.stdout).into_owned()).unwrap_or_default()
+}
+
+/// Polls `ok` every 100 ms for up to 20 s.
+fn wait(mut ok: impl FnMut() -> bool, what: &str) {
+    for _ in 0..200 {
+        if ok() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!("timed out waiting for {what}");
+}
+
+/// `n` loopback ports that are free, as are their cluster-bus ports (`port + 10000`).
+fn free_ports(n: usize) -> Vec<u16> {
+    let mut ports = Vec::new();
+    let mut held = Vec::new();
+    while ports.len() < n {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let p = l.local_addr().unwrap().port();
+        let bus = p.checked_add(10_000).and_then(|b| std::net::TcpListener::bind(("127.0.0.1", b)).ok());
+        if let Some(bus) = bus {
+            ports.push(p);
+            held.push((l, bus));
+        }
+    }
+    ports
+}
+
+/// A fresh MariaDB database (dropped first if a previous run left it); its URL.
+pub fn fresh_mariadb(name: &str) -> String {
+    let sql = format!("DROP DATABASE IF EXISTS {name}; CREATE DATABASE {name}");
+    let out = Command::new("mariadb").args(["-uroot", "-e", &sql]).output().expect("mariadb client");
+    assert!(
+        out.status.success(),
+        "MariaDB is required (./scripts/test.sh starts it): {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    format!("mysql://root@127.0.0.1:3306/{name}")
+}

@@ -89,7 +89,7 @@ pub(crate) fn send(state: &AppState, cmd: Command) -> Result<(), ApiError> {
 }
 
 fn response(d: Decided, received: Stopwatch) -> DecisionResponse {
-    DecisionResponse::new(Some(d.decision_id), d.decision, received.elapsed_nanos() / 1_000, false)
+    DecisionResponse::new(Some(d.decision_id), d.decision, received.elapsed_nanos() / 1_000, d.degraded)
 }
 
 /// The answer when the engine cannot meet the deadline: the configured outcome, marked
