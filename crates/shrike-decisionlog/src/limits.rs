@@ -1,0 +1,26 @@
+//! Every bound of the decision log, with the reason for its value.
+
+/// A segment is sealed (its index written to disk) once it holds this many bytes: about
+/// 100,000 decisions of ~600 bytes. Bounds the in-memory index of the segment being
+/// written (~30 MiB at this size) and the work of one seal; retention deletes whole
+/// segments, so it is also the granularity of retention.
+pub const DEFAULT_SEGMENT_BYTES: u64 = 64 * 1024 * 1024;
+/// A segment is also sealed once its decisions span this long (decision time), so that a
+/// quiet service still gets whole old segments for retention to delete.
+pub const DEFAULT_SEGMENT_SPAN_MS: i64 = 3_600_000;
+/// Smallest and largest `Options::segment_bytes` (offsets in the index are `u32`).
+pub const MIN_SEGMENT_BYTES: u64 = 4 * 1024;
+pub const MAX_SEGMENT_BYTES: u64 = 1 << 31;
+/// Largest encoded decision: the records' 64 KiB of decision JSON plus its columns.
+pub const MAX_ROW_BYTES: usize = 96 * 1024;
+/// Index entries read with one `pread` while walking a sealed segment's posting range.
+pub const INDEX_CHUNK: usize = 256;
+/// Chain steps taken under the read lock of the segment being written before releasing it,
+/// so a query holds up the writer (the engine thread) for at most a few microseconds.
+pub const MEM_WALK_CHUNK: usize = 4096;
+/// Seals whose index is still being written in the background; past it, `append` writes
+/// the oldest one's index itself (backpressure instead of unbounded memory).
+pub const MAX_PENDING_SEALS: usize = 2;
+/// How often a background thread fdatasyncs the segment being written (what a power loss
+/// can take from the log; a process crash takes nothing that `append` returned).
+pub const SYNC_INTERVAL_MS: u64 = 1_000;
