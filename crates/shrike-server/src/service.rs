@@ -10,10 +10,11 @@ use tokio::sync::Semaphore;
 
 use crate::api::{AppState, router};
 use crate::config::Config;
+use crate::dlog::DecisionOut;
 use crate::journal::{Journal, LoadedPolicy, NullJournal};
 use crate::metrics::Metrics;
 use crate::records::RecordsWriter;
-use crate::sink::{self, NoWriter};
+use crate::sink;
 use crate::worker::{self, Worker};
 use shrike_engine::Engine;
 use shrike_features::MemoryStore;
@@ -50,7 +51,10 @@ pub struct Service {
     shutdown: tokio::sync::watch::Sender<bool>,
     server: tokio::task::JoinHandle<Result<(), std::io::Error>>,
     engine_thread: std::thread::JoinHandle<Worker>,
-    log_thread: std::thread::JoinHandle<()>,
+    /// The decision-log writer thread (queue mode only).
+    log_thread: Option<std::thread::JoinHandle<()>>,
+    /// The embedded decision log (embedded mode only), closed after the engine thread.
+    decision_log: Option<shrike_decisionlog::DecisionLog>,
     retention: tokio::task::JoinHandle<()>,
 }
 
@@ -68,6 +72,9 @@ pub struct Start {
     /// The data directory (spools live there); `None` for an ephemeral start.
     pub journal_dir: Option<std::path::PathBuf>,
     pub report: crate::boot::RecoveryReport,
+    /// The embedded decision log, already attached to `records` (embedded mode); `None`:
+    /// decisions go to the records database through the queue (docs/records.md).
+    pub decision_log: Option<shrike_decisionlog::DecisionLog>,
 }
 
 impl Start {
@@ -84,6 +91,7 @@ impl Start {
             journal: Box::new(NullJournal::default()),
             journal_dir: None,
             report: Default::default(),
+            decision_log: None,
         })
     }
 }
@@ -95,15 +103,21 @@ impl Service {
         let config = Arc::new(config);
         let metrics = Arc::new(Metrics::default());
         let io = |what| move |source| ServeError::Io { what, source };
-        let writer: Box<dyn sink::DecisionWriter> = match &start.journal_dir {
-            Some(dir) => Box::new(RecordsWriter::new(start.records.clone(), tokio::runtime::Handle::current(), dir)),
+        let (out, recent, log_thread) = match &start.decision_log {
+            Some(log) => {
+                let embedded = crate::dlog::Embedded::new(log.clone(), Arc::clone(&metrics));
+                (DecisionOut::Embedded(embedded), Arc::new(Mutex::new(sink::Recent::default())), None)
+            }
             None => {
-                Box::new(RecordsWriter::new(start.records.clone(), tokio::runtime::Handle::current(), &config.data.dir))
+                let dir = start.journal_dir.as_deref().unwrap_or(&config.data.dir);
+                let writer =
+                    Box::new(RecordsWriter::new(start.records.clone(), tokio::runtime::Handle::current(), dir));
+                let (sink, recent, thread) =
+                    sink::start(config.decision_log.queue_capacity, Arc::clone(&metrics), writer)
+                        .map_err(io("starting the decision log"))?;
+                (DecisionOut::Queue(sink), recent, Some(thread))
             }
         };
-        let _ = NoWriter;
-        let (sink, recent, log_thread) = sink::start(config.decision_log.queue_capacity, Arc::clone(&metrics), writer)
-            .map_err(io("starting the decision log"))?;
         let retention = tokio::spawn(crate::records::retention(
             start.records.clone(),
             config.decision_log.retention_days,
@@ -115,7 +129,7 @@ impl Service {
             engine: start.engine,
             shadow: start.shadow,
             journal: start.journal,
-            sink,
+            out,
             metrics: Arc::clone(&metrics),
             batch: config.engine.batch,
             snapshot_every: config.durability.snapshot_every,
@@ -153,7 +167,8 @@ impl Service {
         };
         state.ready.store(true, Ordering::Release);
         tracing::info!(%addr, policy = %state.live_version(), "shrike serving");
-        Ok(Service { state, addr, shutdown, server, engine_thread, log_thread, retention })
+        let decision_log = start.decision_log;
+        Ok(Service { state, addr, shutdown, server, engine_thread, log_thread, decision_log, retention })
     }
 
     /// The API as a `tower` service, for in-process tests (same state as the listener).
@@ -172,7 +187,7 @@ impl Service {
             Ok(_) => {}
             Err(_) => tracing::warn!("in-flight requests did not finish within the grace period"),
         }
-        let Service { state, engine_thread, log_thread, retention, .. } = self;
+        let Service { state, engine_thread, log_thread, decision_log, retention, .. } = self;
         retention.abort();
         let join = tokio::task::spawn_blocking(move || {
             state.engine.shutdown();
@@ -182,7 +197,14 @@ impl Service {
                 tracing::error!(error = %e, "shutdown snapshot failed");
             }
             drop(worker);
-            let _ = log_thread.join();
+            if let Some(t) = log_thread {
+                let _ = t.join();
+            }
+            if let Some(log) = decision_log
+                && let Err(e) = log.close()
+            {
+                tracing::error!(error = %e, "closing the decision log");
+            }
             Ok::<(), ServeError>(())
         });
         join.await.map_err(|e| ServeError::Engine(e.to_string()))?
