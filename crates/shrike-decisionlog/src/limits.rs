@@ -18,9 +18,15 @@ pub const INDEX_CHUNK: usize = 256;
 /// Chain steps taken under the read lock of the segment being written before releasing it,
 /// so a query holds up the writer (the engine thread) for at most a few microseconds.
 pub const MEM_WALK_CHUNK: usize = 4096;
-/// Seals whose index is still being written in the background; past it, `append` writes
-/// the oldest one's index itself (backpressure instead of unbounded memory).
+/// Seals whose index is still being written in the background; past it, `append` waits
+/// for the oldest (backpressure instead of unbounded memory). With the segment being
+/// written and one prepared index for the next, at most four indexes are in memory.
 pub const MAX_PENDING_SEALS: usize = 2;
 /// How often a background thread fdatasyncs the segment being written (what a power loss
 /// can take from the log; a process crash takes nothing that `append` returned).
 pub const SYNC_INTERVAL_MS: u64 = 1_000;
+/// Segment bytes per posting assumed when sizing the index of a new segment (the service's
+/// decisions are ~700-1,000 bytes with ~11 postings, about half of them distinct keys); a
+/// segment of smaller rows grows its index past the reservation (a stall while it rehashes).
+/// At the default segment size: 1M postings, ~40 MiB per index.
+pub const BYTES_PER_POSTING: u64 = 64;

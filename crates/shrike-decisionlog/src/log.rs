@@ -64,7 +64,16 @@ struct Active {
     index: Arc<RwLock<MemIndex>>,
 }
 
+/// The next segment's index, prepared (and its memory faulted in) by a background thread.
+type Spare = Arc<Mutex<Option<MemIndex>>>;
+
+fn prepare_spare(spare: &Spare, segment_bytes: u64) {
+    let index = MemIndex::prefaulted(segment_bytes);
+    *spare.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(index);
+}
+
 struct State {
+    spare: Spare,
     sealed: Vec<Sealed>,
     active: Active,
     pending: VecDeque<JoinHandle<()>>,
@@ -120,13 +129,18 @@ impl DecisionLog {
             sealed.push(open_sealed(dir, seq, &mut rec)?);
         }
         let active = match last {
-            Some(seq) => open_active(dir, seq, &mut rec)?,
-            None => new_active(dir, 0)?,
+            Some(seq) => open_active(dir, seq, opts, &mut rec)?,
+            None => new_active(dir, 0, true, MemIndex::prefaulted(opts.segment_bytes))?,
         };
         rec.segments = seqs.len().max(1);
         rec.rows = sealed.iter().map(|s| s.meta.rows).sum::<u64>() + crate::query::read_meta(&active.index).rows;
-        let state =
-            State { sealed, active, pending: VecDeque::new(), buf: Vec::new(), row: Vec::new(), keys: Vec::new() };
+        let spare: Spare = Arc::default();
+        let (s, bytes) = (Arc::clone(&spare), opts.segment_bytes);
+        let prepare =
+            std::thread::Builder::new().name("shrike-dlog-seal".into()).spawn(move || prepare_spare(&s, bytes));
+        let pending = VecDeque::from([prepare.map_err(LogError::io("starting the seal thread", dir))?]);
+        let (buf, row, keys) = (Vec::new(), Vec::new(), Vec::new());
+        let state = State { spare, sealed, active, pending, buf, row, keys };
         let inner = Arc::new(Inner { dir: dir.to_path_buf(), opts, state: Mutex::new(state) });
         start_syncer(Arc::downgrade(&inner));
         Ok((DecisionLog { inner }, rec))
@@ -200,7 +214,13 @@ impl DecisionLog {
     /// Seals the segment being written (its index is written by a background thread) and
     /// starts the next one.
     fn rotate(&self, st: &mut State) -> Result<()> {
-        let next = new_active(&self.inner.dir, st.active.seq + 1)?;
+        // Not synced here: the writer is the engine thread; the seal thread syncs it.
+        let bytes = self.inner.opts.segment_bytes;
+        // The prepared index; without one (the seal thread is behind) a small one that grows.
+        let prepared = st.spare.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take();
+        let next = new_active(&self.inner.dir, st.active.seq + 1, false, prepared.unwrap_or_default())?;
+        let spare = Arc::clone(&st.spare);
+        let next_file = Arc::clone(&next.file);
         let old = std::mem::replace(&mut st.active, next);
         let meta = crate::query::read_meta(&old.index);
         let file = Arc::new(OnceLock::new());
@@ -212,7 +232,16 @@ impl DecisionLog {
             }
         }
         let dir = self.inner.dir.clone();
-        let seal = move || seal(&dir, old.seq, &old.file, &old.index, &file);
+        let seal = move || {
+            // The new segment's header and its directory entry, then the sealed segment.
+            if let Err(e) =
+                next_file.sync_data().map_err(LogError::io("syncing", &dir)).and_then(|()| segment::sync_dir(&dir))
+            {
+                eprintln!("shrike-decisionlog: {e}");
+            }
+            seal(&dir, old.seq, &old.file, &old.index, &file);
+            prepare_spare(&spare, bytes);
+        };
         let handle = std::thread::Builder::new()
             .name("shrike-dlog-seal".into())
             .spawn(seal)
@@ -365,9 +394,9 @@ fn list(dir: &Path) -> Result<Vec<u64>> {
 }
 
 /// Rebuilds a segment's index by reading it; a torn end is cut off and reported.
-fn rebuild(dir: &Path, seq: u64, rec: &mut Recovery) -> Result<(MemIndex, u64)> {
+fn rebuild(dir: &Path, seq: u64, segment_bytes: u64, rec: &mut Recovery) -> Result<(MemIndex, u64)> {
     let path = seg_path(dir, seq);
-    let mut index = MemIndex::default();
+    let mut index = MemIndex::for_segment(segment_bytes);
     let (end, how) = segment::scan(&path, seq, |off, payload| {
         let row = crate::row::decode(payload).ok_or(LogError::Corrupt {
             path: path.clone(),
@@ -389,6 +418,7 @@ fn rebuild(dir: &Path, seq: u64, rec: &mut Recovery) -> Result<(MemIndex, u64)> 
 }
 
 fn open_sealed(dir: &Path, seq: u64, rec: &mut Recovery) -> Result<Sealed> {
+    let bytes = std::fs::metadata(seg_path(dir, seq)).map_or(MIN_SEGMENT_BYTES, |m| m.len());
     let path = idx_path(dir, seq);
     let file = Arc::new(OnceLock::new());
     if let Ok(idx) = crate::fileindex::open(&path) {
@@ -396,7 +426,7 @@ fn open_sealed(dir: &Path, seq: u64, rec: &mut Recovery) -> Result<Sealed> {
         let _ = file.set(idx);
         return Ok(Sealed { seq, meta, mem: None, file });
     }
-    let (index, _) = rebuild(dir, seq, rec)?;
+    let (index, _) = rebuild(dir, seq, bytes, rec)?;
     crate::fileindex::write(&path, &index.sorted_entries(), &index.meta)?;
     let idx = crate::fileindex::open(&path)?;
     rec.rebuilt_indexes += 1;
@@ -405,14 +435,14 @@ fn open_sealed(dir: &Path, seq: u64, rec: &mut Recovery) -> Result<Sealed> {
     Ok(Sealed { seq, meta, mem: None, file })
 }
 
-fn open_active(dir: &Path, seq: u64, rec: &mut Recovery) -> Result<Active> {
+fn open_active(dir: &Path, seq: u64, opts: Options, rec: &mut Recovery) -> Result<Active> {
     let path = seg_path(dir, seq);
-    let (index, len) = match rebuild(dir, seq, rec) {
+    let (index, len) = match rebuild(dir, seq, opts.segment_bytes, rec) {
         Ok(found) => found,
         // A crash while creating the segment left its header incomplete: start it again.
         Err(LogError::Corrupt { offset: 0, .. }) => {
             rec.truncated.push((path.clone(), 0, "bad segment header"));
-            return new_active(dir, seq);
+            return new_active(dir, seq, true, MemIndex::prefaulted(opts.segment_bytes));
         }
         Err(e) => return Err(e),
     };
@@ -420,9 +450,9 @@ fn open_active(dir: &Path, seq: u64, rec: &mut Recovery) -> Result<Active> {
     Ok(Active { seq, file: Arc::new(file), len, index: Arc::new(RwLock::new(index)) })
 }
 
-fn new_active(dir: &Path, seq: u64) -> Result<Active> {
-    let file = segment::create(dir, seq)?;
-    Ok(Active { seq, file: Arc::new(file), len: HEADER, index: Arc::new(RwLock::new(MemIndex::default())) })
+fn new_active(dir: &Path, seq: u64, durable: bool, index: MemIndex) -> Result<Active> {
+    let file = segment::create(dir, seq, durable)?;
+    Ok(Active { seq, file: Arc::new(file), len: HEADER, index: Arc::new(RwLock::new(index)) })
 }
 
 /// A thread that fdatasyncs the segment being written every [`SYNC_INTERVAL_MS`], until

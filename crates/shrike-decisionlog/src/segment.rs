@@ -49,8 +49,9 @@ fn header(seq: u64) -> [u8; HEADER as usize] {
     h
 }
 
-/// Creates segment `seq` with its header, durable (file and directory synced).
-pub(crate) fn create(dir: &Path, seq: u64) -> Result<File> {
+/// Creates segment `seq` with its header; with `durable`, file and directory are synced
+/// before it returns (otherwise the caller syncs them later: see `log::seal`).
+pub(crate) fn create(dir: &Path, seq: u64, durable: bool) -> Result<File> {
     let path = seg_path(dir, seq);
     let file = std::fs::OpenOptions::new()
         .read(true)
@@ -61,8 +62,10 @@ pub(crate) fn create(dir: &Path, seq: u64) -> Result<File> {
         .map_err(LogError::io("creating", &path))?;
     file.set_len(0).map_err(LogError::io("truncating", &path))?;
     std::io::Write::write_all(&mut &file, &header(seq)).map_err(LogError::io("writing", &path))?;
-    file.sync_data().map_err(LogError::io("syncing", &path))?;
-    sync_dir(dir)?;
+    if durable {
+        file.sync_data().map_err(LogError::io("syncing", &path))?;
+        sync_dir(dir)?;
+    }
     Ok(file)
 }
 

@@ -8,7 +8,7 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 
-use crate::api::{AppState, router};
+use crate::api::{AppShared, AppState, router};
 use crate::config::Config;
 use crate::dlog::DecisionOut;
 use crate::journal::{Journal, LoadedPolicy, NullJournal};
@@ -138,7 +138,7 @@ impl Service {
         };
         let (handle, engine_thread) =
             worker::spawn(worker, config.engine.queue_capacity).map_err(io("starting the engine thread"))?;
-        let state = AppState {
+        let state = AppState::new(AppShared {
             auth: Arc::new(crate::auth::Auth::new(start.records.clone(), config.auth.required)),
             records: start.records.clone(),
             in_flight: Arc::new(Semaphore::new(config.server.max_in_flight)),
@@ -148,7 +148,7 @@ impl Service {
             recent,
             live: Arc::new(RwLock::new(start.live)),
             ready: Arc::new(AtomicBool::new(false)),
-        };
+        });
         let addr = config.server.listen;
         let listener = TcpListener::bind(addr).await.map_err(|source| ServeError::Listen { addr, source })?;
         let addr = listener.local_addr().map_err(io("reading the listening address"))?;
