@@ -7,15 +7,17 @@
 #   2. fixed rates: RATES percent of that peak (default 25 50 75). Each connection pauses
 #      between requests (fractional milliseconds, see scripts/wrk/events.lua); connections
 #      and pause are chosen so that C * 1000 / (pause + LAT_EST_MS) is the target rate, with
-#      a pause of about PAUSE_MS. The achieved rate is reported beside the target.
+#      a pause of about PAUSE_MS, then a PROBE_SECS probe at that setting scales the
+#      connections by target / achieved. The achieved rate is reported beside the target.
 # Prints one JSON line per run and a summary (peak ratio, p99 at 50%). Each run lasts
 # DURATION seconds; the server is stopped by its PID at the end. Run it on a quiet machine:
 # it prints the load average first and warns above 1.
-# Environment: DURATION (15), CONNS (64), RATES ("25 50 75"), PAUSE_MS (2), LAT_EST_MS (0.3),
+# Environment: DURATION (15), PROBE_SECS (3), CONNS (64), RATES ("25 50 75"), PAUSE_MS (2), LAT_EST_MS (0.3),
 # EVENTS_N (200000), SYNC (background), PORT (18090), TARGETS ("/v1/echo /v1/decide").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION="${DURATION:-15}"
+PROBE_SECS="${PROBE_SECS:-3}"
 CONNS="${CONNS:-64}"
 RATES="${RATES:-25 50 75}"
 PAUSE_MS="${PAUSE_MS:-2}"
@@ -67,6 +69,12 @@ for target in $TARGETS; do
     # Connections for a pause of about PAUSE_MS, then the exact (fractional) pause.
     conns=$(awk -v r="$want" -v p="$PAUSE_MS" -v l="$LAT_EST_MS" 'BEGIN { c = int(r * (p + l) / 1000 + 0.999); print (c < 1 ? 1 : c) }')
     pause=$(awk -v r="$want" -v c="$conns" -v l="$LAT_EST_MS" 'BEGIN { p = c * 1000 / r - l; printf "%.3f", (p < 0 ? 0 : p) }')
+    # The pause is a lower bound (wrk's timers fire late, latency varies): a short probe
+    # measures the rate these connections give, and the connections are scaled by it.
+    probe=$(DURATION="$PROBE_SECS" run probe "$target" "$conns" "$pause" "$sent" "$want")
+    sent=$(( sent + $(json_field "$probe" requests) ))
+    got=$(json_field "$probe" rps)
+    conns=$(awk -v c="$conns" -v w="$want" -v g="$got" 'BEGIN { n = int(c * w / (g > 0 ? g : w) + 0.5); print (n < 1 ? 1 : n) }')
     line=$(run "rate-$pct" "$target" "$conns" "$pause" "$sent" "$want")
     echo "$line"
     sent=$(( sent + $(json_field "$line" requests) ))

@@ -53,6 +53,11 @@ pub(crate) fn row_keys(r: &RowRef<'_>, mut post: impl FnMut(u64)) {
     }
 }
 
+/// At most how many keys [`row_keys`] posts for `r`.
+pub(crate) fn max_keys(r: &RowRef<'_>) -> usize {
+    4 + r.entities.len() + r.rules.len()
+}
+
 /// The posting list a query walks: its most selective filter (an entity, then a rule, a
 /// policy version, an outcome), else every decision of its shadow flag (a time scan).
 pub(crate) fn driver(q: &DecisionQuery) -> u64 {

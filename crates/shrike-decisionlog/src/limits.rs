@@ -1,10 +1,10 @@
 //! Every bound of the decision log, with the reason for its value.
 
-/// A segment is sealed (its index written to disk) once it holds this many bytes: about
-/// 100,000 decisions of ~600 bytes. Bounds the in-memory index of the segment being
-/// written (~30 MiB at this size) and the work of one seal; retention deletes whole
-/// segments, so it is also the granularity of retention.
-pub const DEFAULT_SEGMENT_BYTES: u64 = 64 * 1024 * 1024;
+/// A segment is sealed (its index written to disk) once it holds this many bytes (about
+/// 40,000 of the service's decisions), or once its index is full. Bounds the in-memory
+/// index of the segment being written (~35 MiB at this size) and the work of one seal;
+/// retention deletes whole segments, so it is also the granularity of retention.
+pub const DEFAULT_SEGMENT_BYTES: u64 = 32 * 1024 * 1024;
 /// A segment is also sealed once its decisions span this long (decision time), so that a
 /// quiet service still gets whole old segments for retention to delete.
 pub const DEFAULT_SEGMENT_SPAN_MS: i64 = 3_600_000;
@@ -25,8 +25,8 @@ pub const MAX_PENDING_SEALS: usize = 2;
 /// How often a background thread fdatasyncs the segment being written (what a power loss
 /// can take from the log; a process crash takes nothing that `append` returned).
 pub const SYNC_INTERVAL_MS: u64 = 1_000;
-/// Segment bytes per posting assumed when sizing the index of a new segment (the service's
-/// decisions are ~700-1,000 bytes with ~11 postings, about half of them distinct keys); a
-/// segment of smaller rows grows its index past the reservation (a stall while it rehashes).
-/// At the default segment size: 1M postings, ~40 MiB per index.
-pub const BYTES_PER_POSTING: u64 = 64;
+/// Segment bytes per posting when sizing the index of a new segment: room for 1M postings
+/// (and 512K distinct keys) at the default segment size, ~35 MiB. The service's decisions
+/// take ~600-1,000 bytes with ~11 postings; a segment of smaller rows fills its index
+/// first and is sealed then.
+pub const BYTES_PER_POSTING: u64 = 32;

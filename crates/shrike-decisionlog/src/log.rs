@@ -165,10 +165,17 @@ impl DecisionLog {
                 out.refused += 1;
                 continue;
             }
-            let meta = crate::query::read_meta(&active.index);
+            let staged = st.keys.len() + crate::keys::max_keys(r);
+            let State { buf, row, active, .. } = &mut *st;
+            let (meta, full) = {
+                let index = active.index.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+                (index.meta, index.full(staged))
+            };
             let pending = active.len + buf.len() as u64;
             let span = meta.rows > 0 && r.decided_at.saturating_sub(meta.min_at) > self.inner.opts.segment_span_ms;
-            if (pending > HEADER && pending + row.len() as u64 > self.inner.opts.segment_bytes) || span {
+            let bytes = pending > HEADER && pending + row.len() as u64 > self.inner.opts.segment_bytes;
+            // A full index seals the segment early rather than growing on the writer's thread.
+            if bytes || span || (full && meta.rows > 0) {
                 self.flush(&mut st)?;
                 self.rotate(&mut st)?;
             }
