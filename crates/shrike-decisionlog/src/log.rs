@@ -159,9 +159,8 @@ impl DecisionLog {
         let mut st = self.state();
         let mut out = Appended::default();
         for r in rows {
-            let State { buf, row, active, .. } = &mut *st;
-            row.clear();
-            if crate::row::encode(r, row).is_err() {
+            st.row.clear();
+            if crate::row::encode(r, &mut st.row).is_err() {
                 out.refused += 1;
                 continue;
             }

@@ -130,7 +130,7 @@ impl MemIndex {
     pub(crate) fn walk(&self, pos: WalkPos, lo: i64, hi: i64, steps: usize, out: &mut Vec<(i64, u32)>) -> WalkPos {
         let mut pos = pos;
         for _ in 0..steps {
-            let Some(p) = pos.and_then(|i| self.postings.get(i as usize)) else { return None };
+            let p = pos.and_then(|i| self.postings.get(i as usize))?;
             if self.meta.monotone && p.at < lo {
                 return None;
             }

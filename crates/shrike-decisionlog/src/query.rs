@@ -148,7 +148,7 @@ pub(crate) fn run(
     let (lo, hi) = bounds(q);
     let key = crate::keys::driver(q);
     let want = q.limit as usize + 1;
-    views.sort_by(|a, b| (b.meta.max_at, b.seq).cmp(&(a.meta.max_at, a.seq)));
+    views.sort_by_key(|v| std::cmp::Reverse((v.meta.max_at, v.seq)));
     let mut found: Vec<DecisionRow> = Vec::with_capacity(want);
     let full_below =
         |found: &Vec<DecisionRow>, at: i64| found.len() >= want && found.last().is_some_and(|w| at < w.decided_at);
@@ -194,7 +194,7 @@ pub(crate) fn run(
 /// The decision with id `id`, newest segment first.
 pub(crate) fn get(dir: &std::path::Path, mut views: Vec<View>, id: &str) -> Result<Option<DecisionRow>> {
     let key = crate::keys::id_key(id);
-    views.sort_by(|a, b| b.seq.cmp(&a.seq));
+    views.sort_by_key(|v| std::cmp::Reverse(v.seq));
     for v in &views {
         if v.meta.rows == 0 {
             continue;

@@ -12,7 +12,7 @@ use shrike_types::Outcome;
 fn row(i: usize, at: i64, pick: [u8; 6], shadow: bool) -> DecisionRow {
     // Ids unique but not in append order, so ties in time are broken by id, not position.
     let n = (i * 37) % 1000;
-    let pool = |p: u8, prefix: &str| (p % 4 != 0).then(|| format!("{prefix}{}", p % 3));
+    let pool = |p: u8, prefix: &str| (!p.is_multiple_of(4)).then(|| format!("{prefix}{}", p % 3));
     let rules = ["r_a", "r_b", "r_c"].iter().enumerate().filter(|(j, _)| pick[4] & (1 << j) != 0);
     DecisionRow {
         decision_id: if shadow { format!("e{n:04}:shadow") } else { format!("e{n:04}") },
@@ -23,7 +23,7 @@ fn row(i: usize, at: i64, pick: [u8; 6], shadow: bool) -> DecisionRow {
         outcome: Outcome::ALL[usize::from(pick[0] % 4)],
         score: pick[1] % 101,
         policy_version: format!("p@v{}", pick[2] % 2),
-        degraded: pick[1] % 7 == 0,
+        degraded: pick[1].is_multiple_of(7),
         shadow,
         latency_us: u64::from(pick[3]),
         entities: Entities {
