@@ -12,7 +12,7 @@
 # Prints one JSON line per run and a summary (peak ratio, p99 at 50%). Each run lasts
 # DURATION seconds; the server is stopped by its PID at the end. Run it on a quiet machine:
 # it prints the load average first and warns above 1.
-# Environment: DURATION (15), PROBE_SECS (3), CONNS (64), RATES ("25 50 75"), PAUSE_MS (2), LAT_EST_MS (0.3),
+# Environment: DURATION (15), PROBE_SECS (3), CONNS (64), RATES ("25 50 75"), PAUSE_MS (0.5), LAT_EST_MS (0.3),
 # EVENTS_N (200000), SYNC (background), PORT (18090), TARGETS ("/v1/echo /v1/decide").
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,7 +20,7 @@ DURATION="${DURATION:-15}"
 PROBE_SECS="${PROBE_SECS:-3}"
 CONNS="${CONNS:-64}"
 RATES="${RATES:-25 50 75}"
-PAUSE_MS="${PAUSE_MS:-2}"
+PAUSE_MS="${PAUSE_MS:-0.5}"
 LAT_EST_MS="${LAT_EST_MS:-0.3}"
 EVENTS_N="${EVENTS_N:-200000}"
 SYNC="${SYNC:-background}"
