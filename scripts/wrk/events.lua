@@ -8,7 +8,10 @@
 -- so the stream keeps going forward in time: the same accounts, devices and cards come back
 -- in later passes and their windows keep filling, as on a real service.
 --
--- DELAY_MS > 0 paces each connection (one request per DELAY_MS), for fixed-rate runs.
+-- DELAY_MS > 0 paces each connection: it waits DELAY_MS (may be fractional: wrk's timer
+-- takes whole milliseconds, so the waits alternate between the two nearest whole values
+-- with that mean) after each response before sending the next request; with C connections
+-- and latency L the rate is about C * 1000 / (DELAY_MS + L), for fixed-rate runs.
 -- START=N begins at request N+1 (a second run on the same server continues the stream).
 -- Prints p50/p90/p99/p99.9 and the request rate as one JSON line at the end.
 local path = os.getenv("TARGET_PATH") or "/v1/decide"
@@ -64,8 +67,13 @@ function request()
   return wrk.format(nil, path, nil, body)
 end
 
+local owed = 0
 function delay()
-  return pause
+  if pause <= 0 then return 0 end
+  owed = owed + pause
+  local whole = math.floor(owed)
+  owed = owed - whole
+  return whole
 end
 
 function done(summary, latency, requests)

@@ -2,7 +2,8 @@
 //! under load, is killed with SIGKILL mid-stream, restarts on the same data directory, and
 //! its feature state must then be exactly what a replay of the acknowledged events gives
 //! (plus the in-flight ones, resolved by resending them: idempotency tells whether each was
-//! already applied). Bounded: about two seconds of load, a few thousand events.
+//! already applied), and every acknowledged decision must be in the decision log. Bounded:
+//! about two seconds of load, a few thousand events.
 
 #![allow(clippy::unwrap_used)] // tests: a failure is a test failure
 
@@ -148,6 +149,17 @@ fn every_acknowledged_event_survives_kill_9() {
     }
     for (k, seq) in sequences.iter().enumerate() {
         check_connection(&mut client, k, seq);
+        check_logged(&mut client, k, seq);
+    }
+}
+
+/// Every acknowledged decision of connection `k` is in the decision log after the kill: the
+/// engine thread appends a batch's decisions to the embedded log before it answers them.
+fn check_logged(client: &mut Client, k: usize, seq: &[usize]) {
+    for &i in seq {
+        let r = client.request("GET", &format!("/v1/decisions/c{k}_e{i}"), "").unwrap();
+        assert_eq!(r.status, 200, "decision c{k}_e{i} was acknowledged but is not in the log: {}", r.body);
+        assert_eq!(r.json()["decision"]["event_id"], format!("c{k}_e{i}"));
     }
 }
 

@@ -3,6 +3,7 @@
 use shrike_types::Outcome;
 
 use crate::backend::{Dialect, on_pool};
+use crate::decision_store::blocking;
 use crate::decisions::{DecisionCursor, DecisionQuery, DecisionRow, check_batch, check_query};
 use crate::entity::{Entities, EntityKind};
 use crate::error::{RecordsError, Result};
@@ -193,6 +194,9 @@ impl Records {
         if rows.is_empty() {
             return Ok(0);
         }
+        if let Some(store) = &self.decisions {
+            return store.insert(rows);
+        }
         let rules: Vec<(i64, &str, &str)> = rows
             .iter()
             .flat_map(|r| r.rules.iter().map(move |rule| (r.decided_at, r.decision_id.as_str(), rule.as_str())))
@@ -221,6 +225,10 @@ impl Records {
     /// One decision by id.
     pub async fn decision(&self, decision_id: &str) -> Result<Option<DecisionRow>> {
         crate::validate::exact("decision_id", decision_id, crate::limits::MAX_DECISION_ID_LEN)?;
+        if let Some(store) = &self.decisions {
+            let id = decision_id.to_owned();
+            return blocking(store, move |s| s.get(&id)).await;
+        }
         on_pool!(&self.pools, read, |p, Db| {
             let mut b = sqlx::QueryBuilder::<Db>::new("SELECT ");
             b.push(COLUMNS).push(" FROM decisions d WHERE d.decision_id = ").push_bind(decision_id.to_owned());
@@ -232,6 +240,10 @@ impl Records {
     /// Decisions matching every set filter of `q`, newest first.
     pub async fn decisions(&self, q: &DecisionQuery) -> Result<Page<DecisionRow, DecisionCursor>> {
         check_query(q)?;
+        if let Some(store) = &self.decisions {
+            let q = q.clone();
+            return blocking(store, move |s| s.query(&q)).await;
+        }
         let items = on_pool!(&self.pools, read, |p, Db| {
             let mut b = sqlx::QueryBuilder::<Db>::new("");
             push_query(&mut b, q);
@@ -247,6 +259,9 @@ impl Records {
     /// [`crate::limits::RETENTION_CHUNK`] rows, at most `max_chunks` chunks per table (pass
     /// [`crate::limits::RETENTION_CHUNKS_PER_CALL`]); call again while `done` is false.
     pub async fn delete_decisions_before(&self, before: i64, max_chunks: u32) -> Result<Purge> {
+        if let Some(store) = &self.decisions {
+            return blocking(store, move |s| s.delete_before(before, max_chunks)).await;
+        }
         self.purge(&[&PURGE_RULES, &PURGE_DECISIONS], before, max_chunks).await
     }
 }

@@ -88,7 +88,7 @@ pub struct DecisionQuery {
 }
 
 /// Checks a batch; errors name the row, e.g. `rows[3].decision_id`.
-pub(crate) fn check_batch(rows: &[DecisionRow]) -> Result<()> {
+pub fn check_batch(rows: &[DecisionRow]) -> Result<()> {
     if rows.len() > MAX_DECISION_BATCH {
         return Err(RecordsError::invalid("rows", format!("more than {MAX_DECISION_BATCH} rows in one batch")));
     }
@@ -129,7 +129,7 @@ fn check_row(r: &DecisionRow) -> Result<()> {
 }
 
 /// Checks a query's bounds and filters.
-pub(crate) fn check_query(q: &DecisionQuery) -> Result<()> {
+pub fn check_query(q: &DecisionQuery) -> Result<()> {
     validate::limit(q.limit, crate::limits::MAX_DECISION_PAGE_SIZE)?;
     validate::range(q.from, q.to)?;
     if let Some((_, id)) = &q.entity {

@@ -17,6 +17,7 @@
 mod audit;
 mod backend;
 mod decision_log;
+mod decision_store;
 mod decisions;
 mod entity;
 mod error;
@@ -35,7 +36,8 @@ mod validate;
 
 pub use audit::{AuditEntry, AuditQuery, Change, NewAuditEntry};
 pub use backend::Backend;
-pub use decisions::{DecisionCursor, DecisionQuery, DecisionRow};
+pub use decision_store::DecisionStore;
+pub use decisions::{DecisionCursor, DecisionQuery, DecisionRow, check_batch, check_query};
 pub use entity::{Entities, EntityKind};
 pub use error::{BoxError, RecordsError, Result};
 pub use keys::{ApiKey, KEY_PREFIX, KeyHash, NewApiKey, Scope, Scopes, SecretKey, generate_key};
@@ -58,4 +60,15 @@ pub use retention::Purge;
 #[derive(Clone, Debug)]
 pub struct Records {
     pools: backend::Pools,
+    /// Where decisions go instead of the `decisions` table, if a store is attached.
+    decisions: Option<std::sync::Arc<dyn DecisionStore>>,
+}
+
+impl Records {
+    /// The same records with the decision log kept in `store` instead of the SQL tables
+    /// (the embedded mode's decision log; docs/records.md).
+    pub fn with_decision_store(mut self, store: std::sync::Arc<dyn DecisionStore>) -> Records {
+        self.decisions = Some(store);
+        self
+    }
 }

@@ -135,7 +135,7 @@ impl Records {
             ),
         };
         migrate(&pools).await?;
-        Ok(Records { pools })
+        Ok(Records { pools, decisions: None })
     }
 
     /// Which backend this handle uses.

@@ -45,6 +45,7 @@ pub async fn open(config: &Config) -> Result<Start, ServeError> {
         tracing::warn!(file = %path.display(), "no API key existed: created an admin key in this file");
     }
     let (_, log, recovery, snapshots) = crate::journal_file::open_store(&config.data.dir).map_err(ServeError::Store)?;
+    let (records, decision_log) = embedded_decision_log(config, records)?;
     let mut report = RecoveryReport {
         truncated_tail: recovery.truncated.as_ref().map(|t| format!("{t:?}")),
         ..RecoveryReport::default()
@@ -96,7 +97,30 @@ pub async fn open(config: &Config) -> Result<Start, ServeError> {
         journal_dir: Some(config.data.dir.clone()),
         report,
         scale: None,
+        decision_log,
     })
+}
+
+/// Where the decision log of the data directory lives in embedded mode.
+pub const DECISIONS_DIR: &str = "decisions";
+
+/// With SQLite records (embedded mode) decisions go to the embedded decision log in
+/// `DATA_DIR/decisions/`, attached to the records so that queries reach it; a MariaDB or
+/// PostgreSQL records store keeps its own decision tables (scale-out mode).
+fn embedded_decision_log(
+    config: &Config,
+    records: shrike_records::Records,
+) -> Result<(shrike_records::Records, Option<shrike_decisionlog::DecisionLog>), ServeError> {
+    if records.backend() != shrike_records::Backend::Sqlite {
+        return Ok((records, None));
+    }
+    let dir = config.data.dir.join(DECISIONS_DIR);
+    let (log, rec) = shrike_decisionlog::DecisionLog::open(&dir, shrike_decisionlog::Options::default())
+        .map_err(|e| ServeError::Store(format!("decision log: {e}")))?;
+    if !rec.truncated.is_empty() || rec.rebuilt_indexes > 0 {
+        tracing::warn!(recovery = ?rec, "decision log recovered after a crash");
+    }
+    Ok((records.with_decision_store(Arc::new(log.clone())), Some(log)))
 }
 
 /// The state before the first journal record: the initial policy, published as version 1.

@@ -10,6 +10,7 @@ pub mod auth;
 pub mod boot;
 pub mod config;
 pub mod diff;
+pub mod dlog;
 pub mod entity;
 pub mod journal;
 pub mod journal_file;

@@ -120,7 +120,14 @@ impl Metrics {
     }
 
     pub fn observe(&self, route: &str, status: u16, ns: u64) {
-        self.requests[Metrics::route_index(route)].observe_ns(ns);
+        self.observe_route(Metrics::route_index(route), status, ns);
+    }
+
+    /// [`Metrics::observe`] with the route's index already found.
+    pub fn observe_route(&self, route: usize, status: u16, ns: u64) {
+        if let Some(h) = self.requests.get(route) {
+            h.observe_ns(ns);
+        }
         let class = usize::from(status / 100).clamp(1, 5) - 1;
         self.responses_by_class[class].inc();
     }

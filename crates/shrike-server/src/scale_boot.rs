@@ -133,6 +133,7 @@ pub async fn open(config: &Config) -> Result<Start, ServeError> {
         journal_dir: None,
         report: Default::default(),
         scale: Some(ScaleStart { engine, feed, follow }),
+        decision_log: None,
     })
 }
 

@@ -8,12 +8,13 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 
-use crate::api::{AppState, router};
+use crate::api::{AppShared, AppState, router};
 use crate::config::Config;
+use crate::dlog::DecisionOut;
 use crate::journal::{Journal, LoadedPolicy, NullJournal};
 use crate::metrics::Metrics;
 use crate::records::RecordsWriter;
-use crate::sink::{self, NoWriter};
+use crate::sink;
 use crate::worker::{self, Worker};
 use shrike_engine::Engine;
 use shrike_features::MemoryStore;
@@ -50,7 +51,10 @@ pub struct Service {
     shutdown: tokio::sync::watch::Sender<bool>,
     server: tokio::task::JoinHandle<Result<(), std::io::Error>>,
     engine_thread: std::thread::JoinHandle<Option<Worker>>,
-    log_thread: std::thread::JoinHandle<()>,
+    /// The decision-log writer thread (queue mode only).
+    log_thread: Option<std::thread::JoinHandle<()>>,
+    /// The embedded decision log (embedded mode only), closed after the engine thread.
+    decision_log: Option<shrike_decisionlog::DecisionLog>,
     retention: tokio::task::JoinHandle<()>,
 }
 
@@ -71,6 +75,9 @@ pub struct Start {
     /// Scale-out mode (`state.url` set): the engine on shared state that runs instead of
     /// `engine`, `shadow` and `journal` (which are then an unused empty engine and none).
     pub scale: Option<crate::scale_boot::ScaleStart>,
+    /// The embedded decision log, already attached to `records` (embedded mode); `None`:
+    /// decisions go to the records database through the queue (docs/records.md).
+    pub decision_log: Option<shrike_decisionlog::DecisionLog>,
 }
 
 impl Start {
@@ -88,6 +95,7 @@ impl Start {
             journal_dir: None,
             report: Default::default(),
             scale: None,
+            decision_log: None,
         })
     }
 }
@@ -99,15 +107,21 @@ impl Service {
         let config = Arc::new(config);
         let metrics = Arc::new(Metrics::default());
         let io = |what| move |source| ServeError::Io { what, source };
-        let writer: Box<dyn sink::DecisionWriter> = match &start.journal_dir {
-            Some(dir) => Box::new(RecordsWriter::new(start.records.clone(), tokio::runtime::Handle::current(), dir)),
+        let (out, recent, log_thread) = match &start.decision_log {
+            Some(log) => {
+                let embedded = crate::dlog::Embedded::new(log.clone(), Arc::clone(&metrics));
+                (DecisionOut::Embedded(embedded), Arc::new(Mutex::new(sink::Recent::default())), None)
+            }
             None => {
-                Box::new(RecordsWriter::new(start.records.clone(), tokio::runtime::Handle::current(), &config.data.dir))
+                let dir = start.journal_dir.as_deref().unwrap_or(&config.data.dir);
+                let writer =
+                    Box::new(RecordsWriter::new(start.records.clone(), tokio::runtime::Handle::current(), dir));
+                let (sink, recent, thread) =
+                    sink::start(config.decision_log.queue_capacity, Arc::clone(&metrics), writer)
+                        .map_err(io("starting the decision log"))?;
+                (DecisionOut::Queue(sink), recent, Some(thread))
             }
         };
-        let _ = NoWriter;
-        let (sink, recent, log_thread) = sink::start(config.decision_log.queue_capacity, Arc::clone(&metrics), writer)
-            .map_err(io("starting the decision log"))?;
         let retention = tokio::spawn(crate::records::retention(
             start.records.clone(),
             config.decision_log.retention_days,
@@ -116,6 +130,10 @@ impl Service {
         let mut follow = None;
         let (handle, engine_thread) = match start.scale {
             Some(scale) => {
+                // Scale-out records are MariaDB/PostgreSQL: decisions go through the queue.
+                let DecisionOut::Queue(sink) = out else {
+                    return Err(ServeError::Engine("scale-out mode logs decisions through the records queue".into()));
+                };
                 let (worker, f) = scale.worker(start.live.clone(), sink, Arc::clone(&metrics), &config);
                 drop(start.engine);
                 follow = Some(f);
@@ -128,7 +146,7 @@ impl Service {
                     engine: start.engine,
                     shadow: start.shadow,
                     journal: start.journal,
-                    sink,
+                    out,
                     metrics: Arc::clone(&metrics),
                     batch: config.engine.batch,
                     snapshot_every: config.durability.snapshot_every,
@@ -138,7 +156,7 @@ impl Service {
                 worker::spawn(worker, config.engine.queue_capacity).map_err(io("starting the engine thread"))?
             }
         };
-        let state = AppState {
+        let state = AppState::new(AppShared {
             auth: Arc::new(crate::auth::Auth::new(start.records.clone(), config.auth.required)),
             records: start.records.clone(),
             in_flight: Arc::new(Semaphore::new(config.server.max_in_flight)),
@@ -148,7 +166,7 @@ impl Service {
             recent,
             live: Arc::new(RwLock::new(start.live)),
             ready: Arc::new(AtomicBool::new(false)),
-        };
+        });
         let addr = config.server.listen;
         let listener = TcpListener::bind(addr).await.map_err(|source| ServeError::Listen { addr, source })?;
         let addr = listener.local_addr().map_err(io("reading the listening address"))?;
@@ -173,7 +191,8 @@ impl Service {
         };
         state.ready.store(true, Ordering::Release);
         tracing::info!(%addr, policy = %state.live_version(), "shrike serving");
-        Ok(Service { state, addr, shutdown, server, engine_thread, log_thread, retention })
+        let decision_log = start.decision_log;
+        Ok(Service { state, addr, shutdown, server, engine_thread, log_thread, decision_log, retention })
     }
 
     /// The API as a `tower` service, for in-process tests (same state as the listener).
@@ -192,7 +211,7 @@ impl Service {
             Ok(_) => {}
             Err(_) => tracing::warn!("in-flight requests did not finish within the grace period"),
         }
-        let Service { state, engine_thread, log_thread, retention, .. } = self;
+        let Service { state, engine_thread, log_thread, decision_log, retention, .. } = self;
         retention.abort();
         let join = tokio::task::spawn_blocking(move || {
             state.engine.shutdown();
@@ -203,7 +222,14 @@ impl Service {
             {
                 tracing::error!(error = %e, "shutdown snapshot failed");
             }
-            let _ = log_thread.join();
+            if let Some(t) = log_thread {
+                let _ = t.join();
+            }
+            if let Some(log) = decision_log
+                && let Err(e) = log.close()
+            {
+                tracing::error!(error = %e, "closing the decision log");
+            }
             Ok::<(), ServeError>(())
         });
         join.await.map_err(|e| ServeError::Engine(e.to_string()))?

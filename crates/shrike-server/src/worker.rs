@@ -20,9 +20,10 @@ use shrike_types::{Decision, Event, FeatureReading, Timestamp, Value};
 use crate::entity::{EntityKind, EventEntities};
 use tokio::sync::oneshot;
 
+use crate::dlog::{DecisionOut, ToLog};
 use crate::journal::{Journal, Kind, ListRecord, LoadedPolicy, PolicyRecord};
 use crate::metrics::Metrics;
-use crate::sink::{DecisionSink, LoggedDecision};
+use crate::sink::LoggedDecision;
 
 /// A decide request: the event's JSON (already validated by the handler), when the request
 /// arrived, and where to send the answer.
@@ -147,13 +148,32 @@ impl EngineHandle {
     }
 }
 
+/// The decisions of a batch as the embedded log takes them (redeliveries left out: their
+/// original decision is logged). `answered` is false when the caller has given up already
+/// (its deadline passed and it got the fallback answer).
+fn to_log(answers: &[(DecideRequest, Decided, EventEntities)]) -> Vec<ToLog<'_>> {
+    answers
+        .iter()
+        .filter(|(_, d, _)| d.decision.not_applied != Some(shrike_types::NotApplied::Duplicate))
+        .map(|(req, d, entities)| ToLog {
+            decision_id: &d.decision_id,
+            decision: &d.decision,
+            shadow: d.shadow.as_ref(),
+            entities,
+            latency_us: req.received.elapsed_nanos() / 1_000,
+            answered: !req.reply.is_closed(),
+        })
+        .collect()
+}
+
 /// Everything the engine thread owns.
 pub struct Worker {
     pub live: LoadedPolicy,
     pub engine: Engine<MemoryStore>,
     pub shadow: Option<(LoadedPolicy, Engine<MemoryStore>)>,
     pub journal: Box<dyn Journal>,
-    pub sink: DecisionSink,
+    /// Where decisions are logged: by this thread before answering, or queued after.
+    pub out: DecisionOut,
     pub metrics: Arc<Metrics>,
     pub batch: usize,
     pub snapshot_every: u64,
@@ -268,38 +288,47 @@ impl Worker {
         let entities: Vec<EventEntities> = events.iter().map(EventEntities::of).collect();
         drop(events);
         self.commit(kept.len() as u64);
-        let replies = kept.iter().zip(decisions).zip(shadows).zip(entities).enumerate();
+        let _ = first;
         let mut taken: Vec<Option<DecideRequest>> = requests.drain(..).map(Some).collect();
-        for (n, (((&i, decision), shadow), entities)) in replies {
-            let Some(req) = taken[i].take() else { continue };
-            let _ = (first, n);
-            // The decision is known by its event's id: callers have it, a redelivery maps to
-            // the same decision, and a fallback answer names the decision the engine makes.
-            let decision_id = decision.event_id.to_string();
-            self.answer(req, Decided { decision_id, decision, shadow, degraded: false }, entities);
+        let replies = kept.iter().zip(decisions).zip(shadows).zip(entities);
+        let answers: Vec<(DecideRequest, Decided, EventEntities)> = replies
+            .filter_map(|(((&i, decision), shadow), entities)| {
+                let req = taken[i].take()?;
+                // The decision is known by its event's id: callers have it, a redelivery maps
+                // to the same decision, and a fallback answer names the decision the engine makes.
+                let decision_id = decision.event_id.to_string();
+                Some((req, Decided { decision_id, decision, shadow, degraded: false }, entities))
+            })
+            .collect();
+        if let DecisionOut::Embedded(log) = &mut self.out {
+            log.append(&to_log(&answers));
+        }
+        for (req, decided, entities) in answers {
+            self.answer(req, decided, entities);
         }
     }
 
     fn answer(&mut self, req: DecideRequest, decided: Decided, entities: EventEntities) {
         self.metrics.record_decision(&decided.decision);
         let latency_us = req.received.elapsed_nanos() / 1_000;
-        let logged = LoggedDecision {
+        // A redelivery is answered from the original decision, which is logged already; in
+        // embedded mode every other decision was logged before this answer.
+        let duplicate = decided.decision.not_applied == Some(shrike_types::NotApplied::Duplicate);
+        let logged = (!duplicate && !self.out.before_answer()).then(|| LoggedDecision {
             decision_id: decided.decision_id.clone(),
             decision: decided.decision.clone(),
             shadow: decided.shadow.clone(),
             entities,
             latency_us,
             answered: true,
-        };
-        let duplicate = decided.decision.not_applied == Some(shrike_types::NotApplied::Duplicate);
+        });
         let answered = req.reply.send(decided).is_ok();
         if !answered {
             // The caller's deadline passed first: it was answered with the fallback.
             self.metrics.deadline_missed.inc();
         }
-        // A redelivery is answered from the original decision, which is logged already.
-        if !duplicate {
-            self.sink.push(LoggedDecision { answered, ..logged });
+        if let Some(logged) = logged {
+            self.out.push(LoggedDecision { answered, ..logged });
         }
     }
 

@@ -73,3 +73,45 @@ async fn a_second_process_cannot_open_the_same_data_directory() {
     assert!(err.contains("in use"), "{err}");
     svc.stop().await.unwrap();
 }
+
+/// What the API's decision queries answer for the three sign-ups of
+/// [`the_embedded_decision_log_answers_queries_at_once_and_after_a_restart`].
+async fn check_logged(svc: &Service) {
+    let by_device = get(svc, "/v1/decisions?entity=device:dv_q").await.json();
+    let ids: Vec<&str> =
+        by_device["decisions"].as_array().unwrap().iter().map(|d| d["decision_id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["q2", "q1", "q0"], "newest first: {by_device}");
+    let blocked = get(svc, "/v1/decisions?entity=user:u_q&outcome=block&limit=1").await.json();
+    assert_eq!(blocked["decisions"][0]["decision_id"], "q2", "{blocked}");
+    assert_eq!(blocked["decisions"][0]["rules"][0], "fake_accounts_device_farm");
+    let rule = get(svc, "/v1/decisions?rule=fake_accounts_device_farm").await.json();
+    assert_eq!(rule["decisions"].as_array().unwrap().len(), 1, "{rule}");
+    let page1 = get(svc, "/v1/decisions?entity=device:dv_q&limit=2").await.json();
+    let next = page1["next"].as_str().unwrap().to_string();
+    let page2 = get(svc, &format!("/v1/decisions?entity=device:dv_q&limit=2&cursor={next}")).await.json();
+    assert_eq!(page2["decisions"][0]["decision_id"], "q0", "{page2}");
+    assert!(page2["next"].is_null());
+    let one = get(svc, "/v1/decisions/q1").await.json();
+    assert_eq!(one["decision"]["event_id"], "q1", "{one}");
+    assert_eq!(one["answered"], true);
+}
+
+/// Embedded mode: the decision log in the data directory answers every query of the API
+/// as soon as a decision is answered (no background writer to wait for), and after a
+/// restart.
+#[tokio::test]
+async fn the_embedded_decision_log_answers_queries_at_once_and_after_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = durable(dir.path());
+    let svc = open(&c).await;
+    for i in 0..3 {
+        let body = event(&format!("q{i}"), "account.signup", r#","device_id":"dv_q","user_id":"u_q""#);
+        assert_eq!(post(&svc, "/v1/decide", &body).await.status, 200);
+    }
+    check_logged(&svc).await;
+    assert!(dir.path().join(boot::DECISIONS_DIR).is_dir());
+    svc.stop().await.unwrap();
+    let svc = open(&c).await;
+    check_logged(&svc).await;
+    svc.stop().await.unwrap();
+}
