@@ -58,16 +58,16 @@ fn stream_config(url: &str, source: &str, mode: Mode) -> StreamConfig {
     }
 }
 
-/// Polls the service's stream counters until `consumed` reaches `n` (20 s at most).
+/// Polls the service's stream counters until `n` messages are settled (applied, duplicate,
+/// late or rejected), 20 s at most.
 async fn wait_consumed(svc: &shrike_server::service::Service, n: u64) {
+    use shrike_streams::metrics::InputMetrics;
     for _ in 0..400 {
-        let consumed = svc
-            .state
-            .metrics
-            .streams
-            .get()
-            .map_or(0, |m| shrike_streams::metrics::InputMetrics::get(&m.inputs[0].1.consumed));
-        if consumed >= n {
+        let settled: u64 = svc.state.metrics.streams.get().map_or(0, |m| {
+            let i = &m.inputs[0].1;
+            [&i.applied, &i.duplicates, &i.late, &i.rejected].iter().map(|c| InputMetrics::get(c)).sum()
+        });
+        if settled >= n {
             return;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
