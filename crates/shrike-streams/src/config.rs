@@ -77,6 +77,9 @@ pub struct StreamConfig {
     pub retry_ms: u64,
     /// Longest wait for a publish acknowledgement or a connection (ms).
     pub timeout_ms: u64,
+    /// Kafka: further librdkafka properties for every client (e.g. `security.protocol`,
+    /// `sasl.mechanism`, `session.timeout.ms`); they override Shrike's own settings.
+    pub kafka: std::collections::BTreeMap<String, String>,
 }
 
 impl Default for StreamConfig {
@@ -93,6 +96,7 @@ impl Default for StreamConfig {
             ack_wait_ms: 30_000,
             retry_ms: 1_000,
             timeout_ms: 10_000,
+            kafka: Default::default(),
         }
     }
 }

@@ -35,6 +35,17 @@ pub struct LagContext {
 }
 
 impl ClientContext for LagContext {
+    /// librdkafka's own log lines, into the service's log.
+    fn log(&self, level: rdkafka::config::RDKafkaLogLevel, fac: &str, message: &str) {
+        use rdkafka::config::RDKafkaLogLevel as L;
+        match level {
+            L::Emerg | L::Alert | L::Critical | L::Error => tracing::error!(target: "librdkafka", fac, "{message}"),
+            L::Warning => tracing::warn!(target: "librdkafka", fac, "{message}"),
+            L::Notice | L::Info => tracing::info!(target: "librdkafka", fac, "{message}"),
+            L::Debug => tracing::debug!(target: "librdkafka", fac, "{message}"),
+        }
+    }
+
     fn stats(&self, statistics: Statistics) {
         let partitions = statistics.topics.values().flat_map(|t| t.partitions.iter());
         let lag = partitions.filter(|(p, s)| **p >= 0 && s.consumer_lag >= 0).map(|(_, s)| s.consumer_lag).sum();
@@ -44,29 +55,37 @@ impl ClientContext for LagContext {
 
 impl ConsumerContext for LagContext {}
 
+/// Shrike's settings, then the configured extra properties over them.
+fn client_config(brokers: &str, cfg: &StreamConfig, own: &[(&str, String)]) -> ClientConfig {
+    let mut c = ClientConfig::new();
+    c.set("bootstrap.servers", brokers);
+    for (k, v) in own {
+        c.set(*k, v);
+    }
+    for (k, v) in &cfg.kafka {
+        c.set(k, v);
+    }
+    c
+}
+
 fn consumer(brokers: &str, cfg: &StreamConfig, lag: Arc<AtomicI64>) -> Result<StreamConsumer<LagContext>, StreamError> {
-    ClientConfig::new()
-        .set("bootstrap.servers", brokers)
-        .set("group.id", &cfg.consumer)
-        .set("enable.auto.commit", "false")
-        .set("enable.auto.offset.store", "false")
-        .set("auto.offset.reset", "earliest")
+    let own = [
+        ("group.id", cfg.consumer.clone()),
+        ("enable.auto.commit", "false".into()),
+        ("enable.auto.offset.store", "false".into()),
+        ("auto.offset.reset", "earliest".into()),
         // Prefetch per partition: bounded by the in-flight bound, not librdkafka's 100,000.
-        .set("queued.min.messages", cfg.max_in_flight.to_string())
-        .set("socket.timeout.ms", cfg.timeout_ms.max(10).to_string())
-        .set("statistics.interval.ms", STATS_INTERVAL_MS)
-        .create_with_context(LagContext { lag })
-        .map_err(StreamError::kafka)
+        ("queued.min.messages", cfg.max_in_flight.to_string()),
+        ("socket.timeout.ms", cfg.timeout_ms.max(10).to_string()),
+        ("statistics.interval.ms", STATS_INTERVAL_MS.into()),
+    ];
+    client_config(brokers, cfg, &own).create_with_context(LagContext { lag }).map_err(StreamError::kafka)
 }
 
 fn producer(brokers: &str, cfg: &StreamConfig) -> Result<FutureProducer, StreamError> {
-    ClientConfig::new()
-        .set("bootstrap.servers", brokers)
-        .set("acks", "all")
-        .set("message.timeout.ms", cfg.timeout_ms.to_string())
-        .set("linger.ms", "2")
-        .create()
-        .map_err(StreamError::kafka)
+    let own =
+        [("acks", "all".to_string()), ("message.timeout.ms", cfg.timeout_ms.to_string()), ("linger.ms", "2".into())];
+    client_config(brokers, cfg, &own).create().map_err(StreamError::kafka)
 }
 
 /// Consumes input `index` from `brokers` until `stop`.
