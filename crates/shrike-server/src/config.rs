@@ -369,6 +369,10 @@ mod tests {
         assert_eq!(c.state.url.unwrap().urls(), ["redis://127.0.0.1:6379"]);
         assert!(c.records.url.unwrap().starts_with("mysql://"));
         assert_eq!(c.state.degraded_outcome, Some(Outcome::Review));
+        let stream = c.stream.transport().unwrap();
+        assert_eq!(stream, Some(shrike_streams::Transport::Nats("nats://127.0.0.1:4222".into())));
+        let modes: Vec<_> = c.stream.inputs.iter().map(|i| i.mode).collect();
+        assert_eq!(modes, [shrike_streams::Mode::Decide, shrike_streams::Mode::Ingest]);
     }
 
     #[test]

@@ -130,6 +130,8 @@ pub async fn consume<E: Engine>(
 ) -> Result<(), StreamError> {
     let cfg = &shared.config;
     let consumer = consumer(js, cfg, &cfg.inputs[index]).await?;
+    let pending = consumer.cached_info().num_pending as i64;
+    shared.metrics.inputs[index].1.lag.store(pending, std::sync::atomic::Ordering::Relaxed);
     let mut messages = consumer
         .stream()
         .max_messages_per_batch(cfg.batch)
