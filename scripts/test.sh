@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Runs every check and test of the workspace: formatting, clippy (warnings are errors),
-# and the whole test suite. The records tests (crates/shrike-records) and the scale-out tests
-# run against real Redis, MariaDB and PostgreSQL servers on their standard local ports: this
-# script starts them when they are not running, and installs them (Debian packages) only when
-# the binaries are missing.
+# and the whole test suite. The records tests (crates/shrike-records), the scale-out tests and
+# the stream tests run against real Redis, MariaDB, PostgreSQL and NATS (JetStream) servers on
+# their standard local ports: this script starts them when they are not running, and installs
+# them (Debian packages) only when the binaries are missing. Kafka is tested against rdkafka's
+# MockCluster (no broker is installable here).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,13 +14,7 @@ if ! command -v cargo >/dev/null 2>&1; then
 fi
 rustup component add rustfmt clippy >/dev/null 2>&1 || true
 
-echo "== cargo fmt --check"
-cargo fmt --all -- --check
-
-echo "== cargo clippy --all-targets -- -D warnings"
-cargo clippy --workspace --all-targets --locked -- -D warnings
-
-# MariaDB and PostgreSQL for the records tests (commands from SERVICES.md).
+# Debian packages for what the checks and tests need (commands from SERVICES.md).
 apt_install() {
   if [ "$(id -u)" -ne 0 ]; then
     echo "$* missing and not root: install it (apt-get install $*) and re-run" >&2
@@ -28,6 +23,15 @@ apt_install() {
   DEBIAN_FRONTEND=noninteractive apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
 }
+
+# rdkafka builds librdkafka from its bundled C source: it needs make and a C compiler.
+command -v make >/dev/null 2>&1 && command -v cc >/dev/null 2>&1 || apt_install build-essential
+
+echo "== cargo fmt --check"
+cargo fmt --all -- --check
+
+echo "== cargo clippy --all-targets -- -D warnings"
+cargo clippy --workspace --all-targets --locked -- -D warnings
 
 wait_for() { # wait_for NAME COMMAND...: up to 30 s
   local name=$1; shift
@@ -63,6 +67,16 @@ command -v pg_ctlcluster >/dev/null 2>&1 || apt_install postgresql
 if ! pg_isready -q -h 127.0.0.1 -p 5432; then
   pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n1)" main start
   wait_for PostgreSQL pg_isready -q -h 127.0.0.1 -p 5432
+fi
+
+# NATS with JetStream for the stream tests (crates/shrike-server/tests/streams.rs and
+# crates/shrike-cli/tests/stream_crash.rs).
+[ -x /usr/sbin/nats-server ] || apt_install nats-server
+if ! (exec 3<>/dev/tcp/127.0.0.1/4222) 2>/dev/null; then
+  mkdir -p /var/lib/nats-server
+  start-stop-daemon --start --oknodo --background --exec /usr/sbin/nats-server -- \
+    -a 127.0.0.1 -p 4222 -js -sd /var/lib/nats-server -l /var/log/nats-server.log
+  wait_for NATS bash -c 'exec 3<>/dev/tcp/127.0.0.1/4222'
 fi
 
 echo "== cargo test"

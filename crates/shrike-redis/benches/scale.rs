@@ -71,6 +71,7 @@ fn options(prefix: &str) -> StateOptions {
         retry_after: Duration::from_millis(100),
         ttl_margin: Duration::from_secs(600),
         claim_ttl: Duration::from_secs(600),
+        pending_ttl: Duration::from_secs(10),
     }
 }
 

@@ -10,6 +10,10 @@ pub enum StateError {
     /// Redis could not be reached, timed out or failed (the degraded mode's trigger).
     #[error("Redis unavailable: {0}")]
     Unavailable(String),
+    /// The batch's claims expired (it took longer than `pending_ttl`) or were taken over:
+    /// nothing of it was written. Redis itself is fine.
+    #[error("claims lost before the commit: {0}")]
+    Fenced(String),
     /// Redis answered something this client does not understand.
     #[error("unexpected Redis reply: {0}")]
     Protocol(&'static str),

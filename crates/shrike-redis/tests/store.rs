@@ -46,6 +46,7 @@ fn options(prefix: &str) -> StateOptions {
         retry_after: Duration::from_millis(200),
         ttl_margin: Duration::from_secs(60),
         claim_ttl: Duration::from_secs(60),
+        pending_ttl: Duration::from_secs(10),
     }
 }
 
@@ -155,6 +156,46 @@ fn an_event_id_is_claimed_once_across_nodes() {
     a.store.commit(&[(x, Some((Outcome::Block, 80))), (y, None)]).unwrap();
     let seen = b.store.begin(&[], &[x, y]).unwrap();
     assert_eq!(seen, [Claim::Decided { outcome: Outcome::Block, score: 80 }, Claim::Ours], "y was released");
+    clean(&prefix);
+}
+
+/// A node that dies between claiming and committing leaves nothing applied; once its
+/// pending claims expire another node claims and applies the events; and the dead batch's
+/// commit, should it still come, is refused whole (fenced), writing nothing.
+#[test]
+fn a_batch_is_committed_whole_or_not_at_all_and_its_claims_expire() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let prefix = unique_prefix("fence");
+    let short = |prefix: &str| {
+        let conn = rt.block_on(Conn::connect(&[url()], Duration::from_secs(2))).unwrap();
+        let options = StateOptions { pending_ttl: Duration::from_millis(300), ..options(prefix) };
+        let ids = vec!["g0".to_string(), "g1".to_string()];
+        SharedStore::new(layout(), &ids, conn, rt.handle().clone(), options).unwrap()
+    };
+    let (mut a, mut b) = (short(&prefix), short(&prefix));
+    let key = KeyHash::of(b"k");
+    let count = Update { feature: 0, input: Input::None };
+    let (x, y) = (21u128, 22u128);
+    assert_eq!(a.begin(&[(0, key)], &[x, y]).unwrap(), [Claim::Ours, Claim::Ours]);
+    a.apply_and_read(0, key, Timestamp(T0), &[count], &[], &mut []);
+    a.apply_and_read(0, key, Timestamp(T0), &[count], &[], &mut []);
+    assert_eq!(b.begin(&[], &[x]).unwrap(), [Claim::Pending], "A is deciding x");
+    std::thread::sleep(Duration::from_millis(400));
+    // A "died": its claims expired. B claims x and applies it.
+    assert_eq!(b.begin(&[(0, key)], &[x]).unwrap(), [Claim::Ours]);
+    b.apply_and_read(0, key, Timestamp(T0), &[count], &[], &mut []);
+    b.commit(&[(x, Some((Outcome::Allow, 0)))]).unwrap();
+    // A's late commit is fenced: nothing written, its still-pending claims released.
+    let fenced = a.commit(&[(x, Some((Outcome::Allow, 0))), (y, Some((Outcome::Allow, 0)))]);
+    assert!(matches!(fenced, Err(shrike_redis::StateError::Fenced(_))), "{fenced:?}");
+    assert!(!a.is_degraded(), "a fence is not an outage");
+    let mut out = [AggValue::Missing];
+    assert_eq!(
+        b.begin(&[(0, key)], &[x, y]).unwrap(),
+        [Claim::Decided { outcome: Outcome::Allow, score: 0 }, Claim::Ours]
+    );
+    b.apply_and_read(0, key, Timestamp(T0), &[], &[0], &mut out);
+    assert_eq!(out, [AggValue::Count(1)], "x counted once, A's two calls not at all");
     clean(&prefix);
 }
 

@@ -32,6 +32,8 @@ pub struct Config {
     pub auth: AuthConfig,
     pub records: RecordsConfig,
     pub state: StateConfig,
+    /// Event streams (NATS JetStream or Kafka) consumed beside the HTTP API; none by default.
+    pub stream: shrike_streams::StreamConfig,
 }
 
 /// Where feature state, idempotency claims and the list feed live. Without `url`, in this
@@ -56,6 +58,10 @@ pub struct StateConfig {
     /// How long an event id is remembered across nodes for idempotency (s). Each id costs
     /// ~100 bytes of Redis memory for this long.
     pub claim_ttl_secs: u64,
+    /// How long an event id stays claimed by the node deciding it (ms). An event whose node
+    /// died mid-batch is claimed (and applied) afresh after this; a batch that takes longer
+    /// is not committed and is answered degraded. Keep it well above `2 × timeout_ms`.
+    pub pending_ttl_ms: u64,
     /// When set, a degraded decision's outcome is at least this severe (`review`, `block`…);
     /// unset: the policy's outcome with every windowed feature missing.
     pub degraded_outcome: Option<Outcome>,
@@ -91,6 +97,7 @@ impl Default for StateConfig {
             retry_after_ms: 1_000,
             ttl_margin_secs: 3_600,
             claim_ttl_secs: 86_400,
+            pending_ttl_ms: 10_000,
             degraded_outcome: None,
             sync_interval_ms: 500,
         }
@@ -256,6 +263,8 @@ pub enum ConfigError {
     Env { name: &'static str, message: String },
     #[error("{field}: {message}")]
     Invalid { field: &'static str, message: String },
+    #[error("{0}")]
+    Stream(#[from] shrike_streams::config::ConfigError),
 }
 
 impl Config {
@@ -293,6 +302,9 @@ impl Config {
                 Err(seeds) => StateUrl::Seeds(seeds),
             });
         }
+        if let Some(v) = env("SHRIKE_STREAM") {
+            self.stream.url = Some(v);
+        }
         if let Some(v) = env("SHRIKE_POLICY") {
             self.policy.initial = Some(PathBuf::from(v));
         }
@@ -311,6 +323,7 @@ impl Config {
             ("state.timeout_ms", self.state.timeout_ms as usize),
             ("state.sync_interval_ms", self.state.sync_interval_ms as usize),
             ("state.claim_ttl_secs", self.state.claim_ttl_secs as usize),
+            ("state.pending_ttl_ms", self.state.pending_ttl_ms as usize),
         ];
         for (field, v) in positive {
             if v == 0 {
@@ -326,6 +339,7 @@ impl Config {
             let message = "expected \"redis://HOST:PORT\" or a list of such cluster seeds".into();
             return Err(ConfigError::Invalid { field: "state.url", message });
         }
+        self.stream.validate()?;
         if self.durability.sync_interval_ms == 0 {
             let message = "must be at least 1".into();
             return Err(ConfigError::Invalid { field: "durability.sync_interval_ms", message });
@@ -355,6 +369,10 @@ mod tests {
         assert_eq!(c.state.url.unwrap().urls(), ["redis://127.0.0.1:6379"]);
         assert!(c.records.url.unwrap().starts_with("mysql://"));
         assert_eq!(c.state.degraded_outcome, Some(Outcome::Review));
+        let stream = c.stream.transport().unwrap();
+        assert_eq!(stream, Some(shrike_streams::Transport::Nats("nats://127.0.0.1:4222".into())));
+        let modes: Vec<_> = c.stream.inputs.iter().map(|i| i.mode).collect();
+        assert_eq!(modes, [shrike_streams::Mode::Decide, shrike_streams::Mode::Ingest]);
     }
 
     #[test]

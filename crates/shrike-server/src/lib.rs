@@ -23,5 +23,6 @@ pub mod scale_boot;
 pub mod scale_sync;
 pub mod service;
 pub mod sink;
+pub mod stream_engine;
 pub mod tls;
 pub mod worker;

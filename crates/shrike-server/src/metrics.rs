@@ -112,6 +112,8 @@ pub struct Metrics {
     pub feature_keys: Gauge,
     pub feature_bytes: Gauge,
     pub rule_hits: Mutex<BTreeMap<String, u64>>,
+    /// The stream consumers' counters, once they run.
+    pub streams: std::sync::OnceLock<std::sync::Arc<shrike_streams::StreamMetrics>>,
 }
 
 impl Metrics {
@@ -175,6 +177,9 @@ impl Metrics {
             }
         }
         self.render_scalars(&mut out);
+        if let Some(streams) = self.streams.get() {
+            streams.render(&mut out);
+        }
         out
     }
 

@@ -23,7 +23,7 @@ use crate::entity::EventEntities;
 use crate::journal::LoadedPolicy;
 use crate::metrics::Metrics;
 use crate::sink::{DecisionSink, LoggedDecision};
-use crate::worker::{Command, Control, DecideRequest, Decided, EngineHandle, EntityView, IngestRequest};
+use crate::worker::{Command, Control, DecideRequest, Decided, EngineHandle, EntityView, IngestRequest, Ingested};
 
 /// Everything the scale-out engine thread owns.
 pub struct ScaleWorker {
@@ -262,13 +262,19 @@ impl ScaleWorker {
             .filter(|(_, a)| **a != shrike_engine::Applied::Duplicate)
             .map(|(id, a)| (id, (*a == shrike_engine::Applied::Applied).then_some((Outcome::Allow, 0))))
             .collect();
-        self.commit(&finals);
+        let committed = self.commit(&finals);
+        // Degraded: nothing (or not all) of the batch reached Redis; the caller sends it again.
+        let degraded = self.engine.store().is_degraded() || !committed;
         let mut applied = applied.into_iter();
         let results = fates
             .iter()
             .map(|f| match f {
-                Fate::Decide => applied.next().unwrap_or(shrike_engine::Applied::Duplicate),
-                _ => shrike_engine::Applied::Duplicate,
+                Fate::Decide => {
+                    let a = applied.next().map_or(Ingested::Duplicate, Ingested::from);
+                    if degraded { Ingested::Unavailable } else { a }
+                }
+                Fate::Known { .. } => Ingested::Duplicate,
+                Fate::Elsewhere => Ingested::Unavailable,
             })
             .collect();
         self.metrics.ingested.add(events.len() as u64);

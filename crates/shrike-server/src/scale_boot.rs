@@ -102,6 +102,7 @@ pub async fn open(config: &Config) -> Result<Start, ServeError> {
         retry_after: Duration::from_millis(state.retry_after_ms),
         ttl_margin: Duration::from_secs(state.ttl_margin_secs),
         claim_ttl: Duration::from_secs(state.claim_ttl_secs),
+        pending_ttl: Duration::from_millis(state.pending_ttl_ms),
     };
     let compiled = Arc::clone(&live.compiled);
     let ids = group_identities(&compiled);

@@ -42,6 +42,8 @@ pub enum ServeError {
     Records(#[from] shrike_records::RecordsError),
     #[error("TLS: {0}")]
     Tls(#[from] crate::tls::TlsError),
+    #[error("streams: {0}")]
+    Stream(#[from] shrike_streams::StreamError),
 }
 
 /// A running service.
@@ -56,6 +58,8 @@ pub struct Service {
     /// The embedded decision log (embedded mode only), closed after the engine thread.
     decision_log: Option<shrike_decisionlog::DecisionLog>,
     retention: tokio::task::JoinHandle<()>,
+    /// The stream consumers (`[stream] url`), stopped before the engine.
+    streams: Option<shrike_streams::Streams>,
 }
 
 /// How often old decisions are deleted.
@@ -189,10 +193,11 @@ impl Service {
                 tokio::spawn(async move { axum::serve(listener, app).with_graceful_shutdown(signal).await })
             }
         };
+        let streams = start_streams(&config, &state).await?;
         state.ready.store(true, Ordering::Release);
         tracing::info!(%addr, policy = %state.live_version(), "shrike serving");
         let decision_log = start.decision_log;
-        Ok(Service { state, addr, shutdown, server, engine_thread, log_thread, decision_log, retention })
+        Ok(Service { state, addr, shutdown, server, engine_thread, log_thread, decision_log, retention, streams })
     }
 
     /// The API as a `tower` service, for in-process tests (same state as the listener).
@@ -211,8 +216,12 @@ impl Service {
             Ok(_) => {}
             Err(_) => tracing::warn!("in-flight requests did not finish within the grace period"),
         }
-        let Service { state, engine_thread, log_thread, decision_log, retention, .. } = self;
+        let Service { state, engine_thread, log_thread, decision_log, retention, streams, .. } = self;
         retention.abort();
+        if let Some(streams) = streams {
+            // Each consumer finishes and acknowledges its batch while the engine still runs.
+            streams.stop().await;
+        }
         let join = tokio::task::spawn_blocking(move || {
             state.engine.shutdown();
             drop(state);
@@ -234,6 +243,17 @@ impl Service {
         });
         join.await.map_err(|e| ServeError::Engine(e.to_string()))?
     }
+}
+
+/// Starts the consumers of `[stream]`, if set, on the engine thread's queue.
+async fn start_streams(config: &Config, state: &AppState) -> Result<Option<shrike_streams::Streams>, ServeError> {
+    if config.stream.url.is_none() {
+        return Ok(None);
+    }
+    let metrics = Arc::new(shrike_streams::StreamMetrics::new(&config.stream.inputs));
+    let _ = state.metrics.streams.set(Arc::clone(&metrics));
+    let engine = Arc::new(crate::stream_engine::StreamEngine::new(state.engine.clone()));
+    Ok(Some(shrike_streams::Streams::start(config.stream.clone(), engine, metrics).await?))
 }
 
 /// `Mutex` poisoning is not recoverable state here: a poisoned ring is read as empty.

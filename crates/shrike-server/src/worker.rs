@@ -51,7 +51,29 @@ pub struct IngestRequest {
 }
 
 /// What happened to one ingested event.
-pub type Ingested = shrike_engine::Applied;
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Ingested {
+    /// Applied to the feature state.
+    Applied,
+    /// Its `event_id` was seen before: nothing changed.
+    Duplicate,
+    /// Older than the watermark minus the lateness: not applied.
+    Late,
+    /// Not applied now, to be sent again later: a scale-out node whose shared state is
+    /// unreachable, or an event another node is applying (or died applying).
+    Unavailable,
+}
+
+impl From<shrike_engine::Applied> for Ingested {
+    fn from(a: shrike_engine::Applied) -> Self {
+        match a {
+            shrike_engine::Applied::Applied => Ingested::Applied,
+            shrike_engine::Applied::Duplicate => Ingested::Duplicate,
+            shrike_engine::Applied::Late => Ingested::Late,
+        }
+    }
+}
 
 /// An entity's current state in the engine.
 #[derive(Debug, Clone)]
@@ -129,13 +151,19 @@ impl EngineHandle {
 
     /// Queues `cmd` without waiting.
     pub fn send(&self, cmd: Command) -> Result<(), Refused> {
+        self.offer(cmd).map_err(|(r, _)| r)
+    }
+
+    /// Queues `cmd` without waiting, or hands it back with the reason: a stream consumer
+    /// waits for room and offers it again rather than dropping it.
+    pub fn offer(&self, cmd: Command) -> Result<(), (Refused, Command)> {
         match self.tx.try_send(cmd) {
             Ok(()) => {
                 self.metrics.queue_depth.inc();
                 Ok(())
             }
-            Err(TrySendError::Full(_)) => Err(Refused::Full),
-            Err(TrySendError::Disconnected(_)) => Err(Refused::Stopped),
+            Err(TrySendError::Full(c)) => Err((Refused::Full, c)),
+            Err(TrySendError::Disconnected(c)) => Err((Refused::Stopped, c)),
         }
     }
 
@@ -341,7 +369,7 @@ impl Worker {
         }
         let events: Vec<Event<'_>> = bodies.iter().filter_map(|b| parse_event(b).ok()).collect();
         let mut results = Vec::with_capacity(events.len());
-        self.engine.features_only_batch(&events, |a| results.push(a));
+        self.engine.features_only_batch(&events, |a| results.push(Ingested::from(a)));
         if let Some((_, shadow)) = &mut self.shadow {
             shadow.features_only_batch(&events, |_| {});
         }

@@ -142,7 +142,9 @@ impl Server {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_shrike"));
         cmd.args(["serve", "--listen", "127.0.0.1:0", "--config"]).arg(config).arg("--data").arg(data);
         cmd.arg("--policy").arg(reference_policy()).args(extra);
-        cmd.env("SHRIKE_LOG", "warn").stdout(Stdio::piped()).stderr(Stdio::inherit());
+        cmd.env("SHRIKE_LOG", std::env::var("SHRIKE_TEST_LOG").unwrap_or_else(|_| "warn".into()))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit());
         let mut child = cmd.spawn().unwrap();
         let stdout = child.stdout.take().unwrap();
         let mut lines = BufReader::new(stdout).lines();

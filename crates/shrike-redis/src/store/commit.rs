@@ -53,8 +53,8 @@ impl SharedStore {
         if self.down.is_some() {
             return Ok(CommitStats::default());
         }
-        let result = self.write_all(finals);
-        if result.is_err() {
+        let result = if self.conn.is_cluster() { self.write_all(finals) } else { self.write_atomic(finals) };
+        if matches!(result, Err(StateError::Unavailable(_) | StateError::Protocol(_))) {
             self.down = Some(Stopwatch::start());
         }
         result
@@ -142,7 +142,7 @@ impl SharedStore {
 
     /// After a lost compare-and-set: the key's state is what another node wrote (`current`)
     /// plus this batch's calls on it, applied again in order. Returns the state to write.
-    fn reapply(&mut self, group: usize, key: KeyHash, current: Option<&[u8]>) -> Vec<u8> {
+    pub(super) fn reapply(&mut self, group: usize, key: KeyHash, current: Option<&[u8]>) -> Vec<u8> {
         let mut scratch = match MemoryStore::new(self.layout.clone()) {
             Ok(s) => s,
             Err(_) => return Vec::new(),

@@ -32,6 +32,7 @@ use crate::conn::{Conn, Op};
 use crate::error::StateError;
 use crate::names::{self, Claim};
 
+mod atomic;
 mod commit;
 mod migrate;
 
@@ -51,6 +52,10 @@ pub struct StateOptions {
     pub ttl_margin: Duration,
     /// How long an event id is remembered for idempotency.
     pub claim_ttl: Duration,
+    /// How long a claim stays pending (its node deciding it) before it expires: an event
+    /// whose node died mid-batch can be claimed again after this. A batch that takes longer
+    /// is not committed (fenced) and answered degraded.
+    pub pending_ttl: Duration,
 }
 
 /// What a commit did, for metrics.
@@ -243,7 +248,7 @@ impl SharedStore {
         let name = names::claim_key(&self.options.prefix, id);
         let mut cmd = redis::cmd("SET");
         cmd.arg(&name).arg(names::pending_value(self.node, self.batch));
-        cmd.arg("NX").arg("GET").arg("PX").arg(self.options.claim_ttl.as_millis() as u64);
+        cmd.arg("NX").arg("GET").arg("PX").arg(self.options.pending_ttl.as_millis() as u64);
         Op::new(name, cmd)
     }
 
