@@ -7,12 +7,11 @@
 //! least `retention` and at most twice that, with no per-entry sweeping. An id older than the
 //! lateness would be rejected as late anyway, since retention >= lateness.
 
-use hashbrown::HashTable;
-use hashbrown::hash_table::Entry;
+use shrike_features::{Keyed, PrefetchTable};
 use shrike_types::{Duration, Outcome, Timestamp};
 
-/// Most ids one generation holds (~32 bytes each, so ≤ ~700 MiB per generation with the
-/// table's overhead). Past it the generations rotate early: at extreme event rates the
+/// Most ids one generation holds (32 bytes each plus 16–32 bytes of index, so ≤ ~1.2 GiB
+/// per generation). Past it the generations rotate early: at extreme event rates the
 /// idempotency horizon shrinks below `retention` rather than memory growing without bound.
 pub const MAX_IDS_PER_GENERATION: usize = 20_000_000;
 
@@ -23,13 +22,21 @@ pub struct Seen {
     pub score: u8,
 }
 
-/// One generation: ids (already uniformly hashed) with what was decided for them.
-type Generation = HashTable<(u128, Seen)>;
-
-/// The table hash of an id: its low half (ids are XXH3-128 hashes already).
-fn table_hash(id: u128) -> u64 {
-    id as u64
+/// A remembered id (already a uniform hash) with what was decided for it.
+#[derive(Debug, Clone, Copy)]
+struct Remembered {
+    id: u128,
+    seen: Seen,
 }
+
+impl Keyed for Remembered {
+    fn key(&self) -> u128 {
+        self.id
+    }
+}
+
+/// One generation: a table whose lookups the batch pipeline starts early ([`Dedup::prefetch`]).
+type Generation = PrefetchTable<Remembered>;
 
 #[derive(Debug)]
 pub struct Dedup {
@@ -53,8 +60,14 @@ impl Dedup {
     }
 
     pub fn get(&self, id: u128) -> Option<Seen> {
-        let find = |g: &Generation| g.find(table_hash(id), |e| e.0 == id).map(|e| e.1);
+        let find = |g: &Generation| g.find(id).map(|e| e.seen);
         find(&self.current).or_else(|| find(&self.older))
+    }
+
+    /// A hint that `id` is looked up soon: starts loading where its lookups begin.
+    pub fn prefetch(&self, id: u128) {
+        self.current.prefetch_index(id);
+        self.older.prefetch_index(id);
     }
 
     /// Remembers `id` (or updates what is remembered of it in the current generation).
@@ -62,10 +75,11 @@ impl Dedup {
         if self.current.len() >= self.cap {
             self.rotate();
         }
-        match self.current.entry(table_hash(id), |e| e.0 == id, |e| table_hash(e.0)) {
-            Entry::Occupied(mut o) => o.get_mut().1 = seen,
-            Entry::Vacant(v) => {
-                v.insert((id, seen));
+        match self.current.find_mut(id) {
+            Some(e) => e.seen = seen,
+            None => {
+                // The cap is far below what a table holds.
+                let _ = self.current.insert_new(Remembered { id, seen });
             }
         }
     }
@@ -128,7 +142,7 @@ impl Dedup {
         out.extend_from_slice(&self.rotate_at.map_or(0, |t| t.0).to_le_bytes());
         for g in [&self.current, &self.older] {
             out.extend_from_slice(&(g.len() as u64).to_le_bytes());
-            for (id, seen) in g {
+            for &Remembered { id, seen } in g {
                 out.extend_from_slice(&id.to_le_bytes());
                 out.extend_from_slice(&seen.at.0.to_le_bytes());
                 out.push(seen.outcome as u8);
@@ -185,11 +199,11 @@ fn generation(r: &mut &[u8], cap: usize) -> Result<Generation, DedupError> {
         let at = Timestamp(i64::from_le_bytes(array(&e[16..24])));
         let outcome = *Outcome::ALL.get(usize::from(e[24])).ok_or(DedupError::Corrupt("bad outcome"))?;
         let seen = Seen { at, outcome, score: e[25] };
-        match g.entry(table_hash(id), |x| x.0 == id, |x| table_hash(x.0)) {
-            Entry::Occupied(_) => return Err(DedupError::Corrupt("duplicate id")),
-            Entry::Vacant(v) => {
-                v.insert((id, seen));
-            }
+        if g.find(id).is_some() {
+            return Err(DedupError::Corrupt("duplicate id"));
+        }
+        if g.insert_new(Remembered { id, seen }).is_err() {
+            return Err(DedupError::Corrupt("too many ids"));
         }
     }
     Ok(g)

@@ -52,6 +52,7 @@ mod prefetch;
 mod snapshot;
 mod spec;
 mod state;
+mod table;
 
 pub use api::{AggValue, FeatureStore, Input, StoreStats, Update};
 pub use distinct::DISTINCT_EXACT_CAP;
@@ -62,6 +63,7 @@ pub use memory::MemoryStore;
 pub use migrate::{GroupCarry, MigrateError};
 pub use prefetch::prefetch_lines;
 pub use snapshot::{SNAPSHOT_VERSION, SnapshotError};
+pub use table::{Keyed, MAX_TABLE_ENTRIES, PrefetchTable};
 pub use spec::{
     AggKind, FeatureSpec, GroupSpec, LayoutError, MAX_FEATURES_PER_GROUP, MAX_LATENESS, MAX_WINDOW, MIN_RESOLUTION,
     MIN_WINDOW, StoreLayout, ValueKind, default_resolution,
