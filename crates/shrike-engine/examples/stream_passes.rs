@@ -20,7 +20,7 @@ use shrike_engine::replay::REPLAY_BATCH;
 use shrike_engine::{Engine, store_layout};
 use shrike_features::MemoryStore;
 use shrike_types::clock::{ManualClock, Stopwatch};
-use shrike_types::parse::parse_event;
+use shrike_types::parse::parse_event_into;
 use shrike_types::{Event, Timestamp};
 
 /// As in the `shrike` binary.
@@ -75,7 +75,7 @@ fn pass(lines: &[&str], mut f: impl FnMut(&[Event<'_>])) {
     let mut events = Vec::with_capacity(REPLAY_BATCH);
     for chunk in lines.chunks(REPLAY_BATCH) {
         for line in chunk {
-            events.push(parse_event(line.as_bytes()).unwrap_or_else(|e| panic!("bad line: {e}")));
+            parse_event_into(line.as_bytes(), &mut events).unwrap_or_else(|e| panic!("bad line: {e}"));
         }
         f(&events);
         events.clear();

@@ -100,11 +100,30 @@ impl<T: Keyed> PrefetchTable<T> {
     }
 
     /// Second stage, once the index word is in cache: starts loading `key`'s entry (its
-    /// first few cache lines).
+    /// first few cache lines). The first entry with `key`'s tag is taken without comparing
+    /// its key, which would wait for the very load this starts.
     #[inline(always)]
     pub fn prefetch_entry(&self, key: u128) {
-        if let Some(e) = self.find(key) {
+        if let Some(e) = self.candidate(key).and_then(|p| self.entries.get(p)) {
             prefetch_lines(e);
+        }
+    }
+
+    /// The position of the first entry whose tag is `key`'s: almost always `key`'s own.
+    #[inline]
+    fn candidate(&self, key: u128) -> Option<usize> {
+        let mask = self.mask();
+        let t = tag(key);
+        let mut i = t as usize & mask;
+        loop {
+            let w = *self.index.get(i)?;
+            if w == 0 {
+                return None;
+            }
+            if (w >> 32) as u32 == t {
+                return Some((w as u32 as usize).wrapping_sub(1));
+            }
+            i = (i + 1) & mask;
         }
     }
 
