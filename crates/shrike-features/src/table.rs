@@ -18,7 +18,7 @@
 //! A tag match is confirmed by comparing the entry's full key; a false tag match costs one
 //! comparison and is rare (the tag has `32 - log2(index size)` bits beyond the home word).
 
-use crate::prefetch::{prefetch, prefetch_lines};
+use crate::prefetch::{prefetch, prefetch_lines, prefetch_span};
 
 /// Something stored under a 128-bit key (already a uniform hash).
 pub trait Keyed {
@@ -90,12 +90,19 @@ impl<T: Keyed> PrefetchTable<T> {
         self.index.len().wrapping_sub(1)
     }
 
-    /// First stage of a lookup: starts loading `key`'s home index word. Reads nothing.
+    /// First stage of a lookup: starts loading `key`'s home index word, and the place after
+    /// the last entry, where the key goes if it is new (fresh memory: a store there would
+    /// otherwise wait for the line). Reads nothing.
     #[inline(always)]
     pub fn prefetch_index(&self, key: u128) {
         let home = tag(key) as usize & self.mask();
         if let Some(w) = self.index.get(home) {
             prefetch((w as *const u64).cast::<u8>());
+        }
+        if self.entries.len() < self.entries.capacity() {
+            // Only an address: the spare capacity is not read.
+            let end = self.entries.as_ptr().wrapping_add(self.entries.len());
+            prefetch_span(end.cast::<u8>(), size_of::<T>());
         }
     }
 
