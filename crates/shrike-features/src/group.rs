@@ -116,14 +116,6 @@ impl<F: Features> EntityState<F> {
     }
 }
 
-/// Which reads a pass writes: first/last seen before the updates, the rest after.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Pass {
-    BeforeUpdates,
-    AfterUpdates,
-    All,
-}
-
 /// One group's table, its slot type chosen by the number of features.
 #[derive(Debug)]
 pub(crate) enum Table {
@@ -277,7 +269,7 @@ impl Call<'_> {
         let position = table.position(key.0);
         if updates.is_empty() {
             match position.and_then(|p| table.get_mut(p)) {
-                Some(e) => read(def, e.newest, e.features.all(), buckets, at, reads, out, Pass::All),
+                Some(e) => read_all(def, e.newest, e.features.all(), buckets, at, reads, out),
                 None => read_empty(def, reads, out),
             }
             return true;
@@ -293,20 +285,20 @@ impl Call<'_> {
         };
         if at < e.newest.saturating_sub(lateness_ms) {
             // Too late: the engine's watermark should have rejected it; ignore the updates.
-            read(def, e.newest, e.features.all(), buckets, at, reads, out, Pass::All);
+            read_all(def, e.newest, e.features.all(), buckets, at, reads, out);
             return true;
         }
         if at.saturating_sub(e.newest) > JUMP_LIMIT_MS {
             *e = EntityState::new(def, key, at);
         }
         if def.reads_before {
-            read(def, e.newest, e.features.all(), buckets, at, reads, out, Pass::BeforeUpdates);
+            read_seen(def, e.features.all(), at, reads, out);
         }
         // Positions count ages from the newest bucket once this call is applied.
         let newest = e.newest.max(at);
         apply(def, e.features.all_mut(), buckets, at, newest, updates);
         e.newest = newest;
-        read(def, newest, e.features.all(), buckets, at, reads, out, Pass::AfterUpdates);
+        read_windows(def, newest, e.features.all(), buckets, at, reads, out);
         true
     }
 }
@@ -372,8 +364,9 @@ fn apply(
     }
 }
 
+/// Every read, as a call without updates (or a refused late one) gives them.
 #[allow(clippy::too_many_arguments)]
-fn read(
+fn read_all(
     def: &GroupDef,
     newest: i64,
     states: &[FeatureState],
@@ -381,7 +374,34 @@ fn read(
     at: i64,
     reads: &[u16],
     out: &mut [AggValue],
-    pass: Pass,
+) {
+    read_seen(def, states, at, reads, out);
+    read_windows(def, newest, states, buckets, at, reads, out);
+}
+
+/// The first/last seen values among `reads`: read before the call's updates.
+#[inline(always)]
+fn read_seen(def: &GroupDef, states: &[FeatureState], at: i64, reads: &[u16], out: &mut [AggValue]) {
+    for (slot, &f) in out.iter_mut().zip(reads) {
+        let i = usize::from(f);
+        if let (Some(fd), Some(FeatureState::Seen(s))) = (def.features.get(i), states.get(i)) {
+            *slot = s.read(fd.agg, at, fd.window_ms);
+        }
+    }
+}
+
+/// Every other value among `reads` (windowed aggregates, read after the updates); unknown
+/// features read as missing.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn read_windows(
+    def: &GroupDef,
+    newest: i64,
+    states: &[FeatureState],
+    buckets: &mut [BucketPair],
+    at: i64,
+    reads: &[u16],
+    out: &mut [AggValue],
 ) {
     for (slot, &f) in out.iter_mut().zip(reads) {
         let i = usize::from(f);
@@ -389,18 +409,15 @@ fn read(
             *slot = AggValue::Missing;
             continue;
         };
-        let before = fd.agg.reads_before_update();
-        if pass == Pass::All || before == (pass == Pass::BeforeUpdates) {
-            *slot = read_one(fd, state, buckets, at, newest);
+        if matches!(state, FeatureState::Seen(_)) {
+            continue;
         }
+        *slot = if reachable(fd, at, newest) {
+            state.read(fd, position(fd, buckets, at, newest).bt, at)
+        } else {
+            empty_value(fd)
+        };
     }
-}
-
-fn read_one(fd: &FeatureDef, state: &FeatureState, buckets: &mut [BucketPair], at: i64, newest: i64) -> AggValue {
-    if let FeatureState::Seen(s) = state {
-        return s.read(fd.agg, at, fd.window_ms);
-    }
-    if reachable(fd, at, newest) { state.read(fd, position(fd, buckets, at, newest).bt, at) } else { empty_value(fd) }
 }
 
 /// Whether a read at `at` can see any stored bucket: not a whole window past the newest one,
