@@ -11,7 +11,7 @@ use anyhow::{Result, bail};
 use shrike_engine::replay::REPLAY_BATCH;
 use shrike_gen::{GenConfig, Generator};
 use shrike_types::clock::{ManualClock, Stopwatch};
-use shrike_types::parse::parse_event;
+use shrike_types::parse::parse_event_into;
 use shrike_types::{Outcome, Timestamp};
 
 use crate::setup;
@@ -112,9 +112,8 @@ fn pass(lines: &[String], mut f: impl FnMut(&[shrike_types::Event<'_>])) -> Resu
     let mut events = Vec::with_capacity(REPLAY_BATCH);
     for chunk in lines.chunks(REPLAY_BATCH) {
         for line in chunk {
-            match parse_event(line.as_bytes()) {
-                Ok(e) => events.push(e),
-                Err(e) => bail!("generated event did not parse: {e}"),
+            if let Err(e) = parse_event_into(line.as_bytes(), &mut events) {
+                bail!("generated event did not parse: {e}");
             }
         }
         f(&events);

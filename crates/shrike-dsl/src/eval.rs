@@ -9,6 +9,7 @@ use std::cmp::Ordering;
 
 use shrike_types::{Duration, Event, Money, Timestamp, Type, Value};
 
+use crate::functions::Func;
 use crate::ir::{ArithOp, CmpOp, Expr, ListId};
 use shrike_types::event::AttrValue;
 
@@ -44,7 +45,53 @@ pub struct EvalCtx<'e, 'a> {
 
 /// Evaluates a condition: `true` only when the result is exactly `Bool(true)`.
 pub fn is_true(expr: &Expr, ctx: &EvalCtx<'_, '_>) -> bool {
-    matches!(eval(expr, ctx), Value::Bool(true))
+    truth(expr, ctx) == Some(true)
+}
+
+/// A condition's value in three-valued logic: `Some(b)` for `Bool(b)`, `None` for anything
+/// else (missing). Exactly `as_bool(eval(expr))`, without building a [`Value`] for the
+/// connectives and comparisons that rules and filters are made of: they return in a
+/// register instead of through memory, from a smaller function.
+pub fn truth(expr: &Expr, ctx: &EvalCtx<'_, '_>) -> Option<bool> {
+    match expr {
+        Expr::And(a, b) => match truth(a, ctx) {
+            Some(false) => Some(false),
+            Some(true) => truth(b, ctx),
+            None => truth(b, ctx).filter(|b| !b),
+        },
+        Expr::Or(a, b) => match truth(a, ctx) {
+            Some(true) => Some(true),
+            Some(false) => truth(b, ctx),
+            None => truth(b, ctx).filter(|b| *b),
+        },
+        Expr::CmpFeatureNum(op, id, k) => match &ctx.features[id.0 as usize] {
+            Value::Num(n) => cmp_truth(*op, n.partial_cmp(k)),
+            _ => None,
+        },
+        Expr::StrFieldInList { field, list, negated } => {
+            let s = field.get_str(ctx.event)?;
+            if ctx.lists.is_empty(*list) {
+                return Some(*negated);
+            }
+            Some(ctx.lists.contains(*list, &Value::Str(Cow::Borrowed(s)), ctx.event.timestamp) != *negated)
+        }
+        Expr::CmpStrField(op, field, k) => cmp_truth(*op, Some(field.get_str(ctx.event)?.cmp(k))),
+        Expr::CmpStrFields(op, a, b) => {
+            let (x, y) = (a.get_str(ctx.event)?, b.get_str(ctx.event)?);
+            cmp_truth(*op, Some(x.cmp(y)))
+        }
+        Expr::StrFieldInSet { field, set, negated } => {
+            let s = field.get_str(ctx.event)?;
+            Some(set_contains(set, &Value::Str(Cow::Borrowed(s))) != *negated)
+        }
+        Expr::Cmp(op, a, b) => cmp_truth(*op, compare(&eval(a, ctx), &eval(b, ctx))),
+        Expr::Not(e) => truth(e, ctx).map(|b| !b),
+        Expr::Call(Func::IsMissing, args) => Some(args.first().is_none_or(|a| eval(a, ctx).is_missing())),
+        _ => match eval(expr, ctx) {
+            Value::Bool(b) => Some(b),
+            _ => None,
+        },
+    }
 }
 
 /// Evaluates an expression. This is the interpreter's dispatch `match`: only the arms that
@@ -186,6 +233,18 @@ pub fn compare(a: &Value<'_>, b: &Value<'_>) -> Option<Ordering> {
         (Value::Ip(x), Value::Ip(y)) => Some(x.cmp(y)),
         _ => None,
     }
+}
+
+fn cmp_truth(op: CmpOp, ord: Option<Ordering>) -> Option<bool> {
+    let o = ord?;
+    Some(match op {
+        CmpOp::Eq => o == Ordering::Equal,
+        CmpOp::Ne => o != Ordering::Equal,
+        CmpOp::Lt => o == Ordering::Less,
+        CmpOp::Le => o != Ordering::Greater,
+        CmpOp::Gt => o == Ordering::Greater,
+        CmpOp::Ge => o != Ordering::Less,
+    })
 }
 
 fn cmp_result<'e>(op: CmpOp, ord: Option<Ordering>) -> Value<'e> {

@@ -12,7 +12,7 @@ use std::fs;
 use std::path::PathBuf;
 
 use shrike_dsl::CompiledPolicy;
-use shrike_dsl::eval::{EvalCtx, ListLookup, NoLists, eval, is_true};
+use shrike_dsl::eval::{EvalCtx, ListLookup, NoLists, eval, is_true, truth};
 use shrike_dsl::functions::Func;
 use shrike_dsl::ir::{Expr, FeatureId, ListId};
 use shrike_types::event::{AttrValue, Card, Item};
@@ -277,6 +277,12 @@ fn run_line(line: &Line) -> Result<(), String> {
     let fires = is_true(&policy.rules[0].condition, &ctx);
     if fires != (line.expected == "bool true") {
         return Err(format!("as a rule condition, fires = {fires}"));
+    }
+    // The three-valued fast path agrees with `eval` on missing as well as on true and false.
+    let three = truth(&policy.rules[0].condition, &ctx);
+    let expected = line.expected.strip_prefix("bool ").map(|b| b == "true");
+    if three != expected {
+        return Err(format!("as a rule condition, truth = {three:?}"));
     }
     Ok(())
 }

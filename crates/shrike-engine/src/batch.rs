@@ -16,12 +16,28 @@ use shrike_types::{Decision, Event};
 use crate::Engine;
 use crate::keys;
 
-/// How many events ahead of the one being decided a batch prefetches. Far enough that a
-/// slot arrives from memory (~100 ns) before it is needed (an event takes ~0.5-1 µs), near
-/// enough that the prefetched lines are still in cache then.
-pub const LOOKAHEAD: usize = 4;
-/// How many events ahead the second stage follows the prefetched slots to their cells.
-const DEEP_AHEAD: usize = 2;
+/// How many events ahead of the one being decided a batch prepares an event and starts its
+/// lookups (the store's index words, the dedup memory's). Each stage of a lookup needs what
+/// the previous one loaded, so the stages are an event or more apart: far enough that a line
+/// arrives from memory (~100 ns) before the next stage reads it (an event takes ~1 µs),
+/// near enough that the prefetched lines are still in the L1 cache when the event is
+/// decided (measured: two events apart was slower than one).
+pub const LOOKAHEAD: usize = 3;
+/// How many events ahead the second stage loads the keys' feature states.
+const STATE_AHEAD: usize = 2;
+/// How many events ahead the third stage loads what the states point to.
+const CELLS_AHEAD: usize = 1;
+
+/// The prefetch stages, in order.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Stage {
+    /// Where the lookups start (reads nothing).
+    Index,
+    /// The keys' feature states.
+    State,
+    /// What the states point to.
+    Cells,
+}
 
 /// What an event needs that is a pure function of the policy and the event: its type's plan,
 /// its id hash, and the key of each key group the type touches.
@@ -48,15 +64,19 @@ impl<S: FeatureStore> Engine<S> {
         }
     }
 
-    /// Starts loading the state `p`'s event will touch: the slots (`deep == false`), or, a
-    /// few events later, the cells they point to (`deep == true`).
-    fn prefetch(&self, p: &Prepared, deep: bool) {
+    /// Starts loading, at `stage`, the state `p`'s event will touch.
+    fn prefetch(&self, p: &Prepared, stage: Stage) {
+        if stage == Stage::Index {
+            self.dedup_ref().prefetch(p.id);
+        }
+        let store = self.store_ref();
         let groups = &self.policy().per_type[p.type_index].groups;
         for (work, key) in groups.iter().zip(&p.keys) {
-            match key {
-                Some(key) if deep => self.store_ref().prefetch_cells(work.group, *key),
-                Some(key) => self.store_ref().prefetch(work.group, *key),
-                None => {}
+            let Some(key) = *key else { continue };
+            match stage {
+                Stage::Index => store.prefetch(work.group, key),
+                Stage::State => store.prefetch_state(work.group, key),
+                Stage::Cells => store.prefetch_cells(work.group, key),
             }
         }
     }
@@ -106,24 +126,32 @@ impl<S: FeatureStore> Engine<S> {
         self.pipeline(events, |engine, event, p| sink(engine.features_only_prepared(event, p)));
     }
 
-    /// Runs `step` on each event in order, with event `i + LOOKAHEAD` prepared and
-    /// prefetched before event `i`'s step.
+    /// Runs `step` on each event in order, with event `i + LOOKAHEAD` prepared and its
+    /// lookups started before event `i`'s step, and the later prefetch stages of the events
+    /// in between advanced.
     fn pipeline<'e>(&mut self, events: &[Event<'e>], mut step: impl FnMut(&mut Self, &Event<'e>, &Prepared)) {
         let slots = LOOKAHEAD + 1;
         let mut ring = std::mem::take(&mut self.ring);
         ring.resize_with(slots, Prepared::default);
+        // The first events get their stages in quick succession: better late than never.
         for (i, event) in events.iter().enumerate().take(LOOKAHEAD) {
             self.prepare(event, &mut ring[i % slots]);
-            self.prefetch(&ring[i % slots], false);
+            self.prefetch(&ring[i % slots], Stage::Index);
+        }
+        for p in ring.iter().take(STATE_AHEAD.min(events.len())) {
+            self.prefetch(p, Stage::State);
         }
         for (i, event) in events.iter().enumerate() {
             if let Some(ahead) = events.get(i + LOOKAHEAD) {
                 let slot = &mut ring[(i + LOOKAHEAD) % slots];
                 self.prepare(ahead, slot);
-                self.prefetch(slot, false);
+                self.prefetch(slot, Stage::Index);
             }
-            if i + DEEP_AHEAD < events.len() {
-                self.prefetch(&ring[(i + DEEP_AHEAD) % slots], true);
+            if i + STATE_AHEAD < events.len() {
+                self.prefetch(&ring[(i + STATE_AHEAD) % slots], Stage::State);
+            }
+            if i + CELLS_AHEAD < events.len() {
+                self.prefetch(&ring[(i + CELLS_AHEAD) % slots], Stage::Cells);
             }
             step(self, event, &ring[i % slots]);
         }

@@ -7,12 +7,11 @@
 //! least `retention` and at most twice that, with no per-entry sweeping. An id older than the
 //! lateness would be rejected as late anyway, since retention >= lateness.
 
-use hashbrown::HashTable;
-use hashbrown::hash_table::Entry;
+use shrike_features::{Keyed, PrefetchTable};
 use shrike_types::{Duration, Outcome, Timestamp};
 
-/// Most ids one generation holds (~32 bytes each, so ≤ ~700 MiB per generation with the
-/// table's overhead). Past it the generations rotate early: at extreme event rates the
+/// Most ids one generation holds (32 bytes each plus 16–32 bytes of index, so ≤ ~1.2 GiB
+/// per generation). Past it the generations rotate early: at extreme event rates the
 /// idempotency horizon shrinks below `retention` rather than memory growing without bound.
 pub const MAX_IDS_PER_GENERATION: usize = 20_000_000;
 
@@ -23,71 +22,21 @@ pub struct Seen {
     pub score: u8,
 }
 
-/// Shards per generation. A hash table grows by rehashing all of its entries at once into
-/// fresh memory: one table of millions of ids stalled the engine thread for 200–400 ms each
-/// time it doubled (seen as a p99.9 spike in the HTTP benchmark). Split by the id's top byte,
-/// each shard holds 1/256 of the ids and doubles on its own, so a growth step rehashes a few
-/// thousand entries (well under a millisecond) and the steps spread over many events.
-const SHARDS: usize = 256;
-
-type Shard = HashTable<(u128, Seen)>;
-
-/// One generation: ids (already uniformly hashed) with what was decided for them.
-#[derive(Debug)]
-struct Generation {
-    shards: Box<[Shard]>,
-    len: usize,
+/// A remembered id (already a uniform hash) with what was decided for it.
+#[derive(Debug, Clone, Copy)]
+struct Remembered {
+    id: u128,
+    seen: Seen,
 }
 
-/// The table hash of an id: its low half (ids are XXH3-128 hashes already).
-fn table_hash(id: u128) -> u64 {
-    id as u64
-}
-
-/// The shard of an id: its top byte (independent of the table hash's low bits).
-fn shard_of(id: u128) -> usize {
-    (id >> 120) as usize
-}
-
-impl Generation {
-    fn with_capacity(ids: usize) -> Generation {
-        let per_shard = ids.div_ceil(SHARDS);
-        Generation { shards: (0..SHARDS).map(|_| Shard::with_capacity(per_shard)).collect(), len: 0 }
-    }
-
-    fn len(&self) -> usize {
-        self.len
-    }
-
-    fn get(&self, id: u128) -> Option<Seen> {
-        self.shards[shard_of(id)].find(table_hash(id), |e| e.0 == id).map(|e| e.1)
-    }
-
-    /// Remembers `id`; returns whether it was new.
-    fn upsert(&mut self, id: u128, seen: Seen) -> bool {
-        match self.shards[shard_of(id)].entry(table_hash(id), |e| e.0 == id, |e| table_hash(e.0)) {
-            Entry::Occupied(mut o) => {
-                o.get_mut().1 = seen;
-                false
-            }
-            Entry::Vacant(v) => {
-                v.insert((id, seen));
-                self.len += 1;
-                true
-            }
-        }
-    }
-
-    fn clear(&mut self) {
-        self.shards.iter_mut().for_each(Shard::clear);
-        self.len = 0;
-    }
-
-    /// Every entry, shard by shard (a deterministic order for a given content and history).
-    fn iter(&self) -> impl Iterator<Item = &(u128, Seen)> {
-        self.shards.iter().flat_map(|s| s.iter())
+impl Keyed for Remembered {
+    fn key(&self) -> u128 {
+        self.id
     }
 }
+
+/// One generation: a table whose lookups the batch pipeline starts early ([`Dedup::prefetch`]).
+type Generation = PrefetchTable<Remembered>;
 
 #[derive(Debug)]
 pub struct Dedup {
@@ -107,12 +56,18 @@ impl Dedup {
     /// With a smaller cap per generation (tests).
     pub fn with_cap(retention: Duration, cap: usize) -> Dedup {
         let retention = Duration(retention.0.max(1));
-        let (current, older) = (Generation::with_capacity(0), Generation::with_capacity(0));
-        Dedup { current, older, retention, rotate_at: None, cap: cap.max(1) }
+        Dedup { current: Generation::new(), older: Generation::new(), retention, rotate_at: None, cap: cap.max(1) }
     }
 
     pub fn get(&self, id: u128) -> Option<Seen> {
-        self.current.get(id).or_else(|| self.older.get(id))
+        let find = |g: &Generation| g.find(id).map(|e| e.seen);
+        find(&self.current).or_else(|| find(&self.older))
+    }
+
+    /// A hint that `id` is looked up soon: starts loading where its lookups begin.
+    pub fn prefetch(&self, id: u128) {
+        self.current.prefetch_index(id);
+        self.older.prefetch_index(id);
     }
 
     /// Remembers `id` (or updates what is remembered of it in the current generation).
@@ -120,7 +75,13 @@ impl Dedup {
         if self.current.len() >= self.cap {
             self.rotate();
         }
-        self.current.upsert(id, seen);
+        match self.current.find_mut(id) {
+            Some(e) => e.seen = seen,
+            None => {
+                // The cap is far below what a table holds.
+                let _ = self.current.insert_new(Remembered { id, seen });
+            }
+        }
     }
 
     /// The current generation becomes the older one. The new one starts with room for as
@@ -181,7 +142,7 @@ impl Dedup {
         out.extend_from_slice(&self.rotate_at.map_or(0, |t| t.0).to_le_bytes());
         for g in [&self.current, &self.older] {
             out.extend_from_slice(&(g.len() as u64).to_le_bytes());
-            for (id, seen) in g.iter() {
+            for &Remembered { id, seen } in g {
                 out.extend_from_slice(&id.to_le_bytes());
                 out.extend_from_slice(&seen.at.0.to_le_bytes());
                 out.push(seen.outcome as u8);
@@ -238,8 +199,11 @@ fn generation(r: &mut &[u8], cap: usize) -> Result<Generation, DedupError> {
         let at = Timestamp(i64::from_le_bytes(array(&e[16..24])));
         let outcome = *Outcome::ALL.get(usize::from(e[24])).ok_or(DedupError::Corrupt("bad outcome"))?;
         let seen = Seen { at, outcome, score: e[25] };
-        if !g.upsert(id, seen) {
+        if g.find(id).is_some() {
             return Err(DedupError::Corrupt("duplicate id"));
+        }
+        if g.insert_new(Remembered { id, seen }).is_err() {
+            return Err(DedupError::Corrupt("too many ids"));
         }
     }
     Ok(g)
@@ -290,28 +254,6 @@ mod tests {
         let mut bad = bytes.clone();
         bad[0] ^= 1;
         assert_eq!(Dedup::restore(Duration(100), &bad).unwrap_err(), DedupError::BadHeader);
-    }
-
-    #[test]
-    fn ids_spread_over_shards_are_all_found_and_survive_a_snapshot() {
-        let mut d = Dedup::new(Duration(100));
-        d.sweep(Timestamp(0));
-        // Ids as XXH3-128 would give them: every top byte, so every shard is used.
-        let ids: Vec<u128> =
-            (0..20_000u128).map(|i| i.wrapping_mul(0x9E37_79B9_7F4A_7C15_F39C_C060_5CED_C835)).collect();
-        for (n, &id) in ids.iter().enumerate() {
-            d.insert(id, seen(n as i64 % 100));
-        }
-        d.insert(ids[7], seen(42)); // an update, not a new id
-        assert_eq!(d.len(), ids.len());
-        assert!(d.current.shards.iter().all(|s| !s.is_empty()));
-        let r = Dedup::restore(Duration(100), &d.snapshot()).unwrap();
-        for (n, &id) in ids.iter().enumerate() {
-            let want = if n == 7 { seen(42) } else { seen(n as i64 % 100) };
-            assert_eq!(r.get(id), Some(want));
-        }
-        assert_eq!(r.len(), ids.len());
-        assert_eq!(r.get(12345), None);
     }
 
     #[test]

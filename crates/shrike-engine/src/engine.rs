@@ -206,6 +206,11 @@ impl<S: FeatureStore> Engine<S> {
         &self.store
     }
 
+    /// The dedup memory, for the batch pipeline's prefetches.
+    pub(crate) fn dedup_ref(&self) -> &Dedup {
+        &self.dedup
+    }
+
     fn advance(&mut self, at: Timestamp) {
         if at <= self.watermark {
             return;

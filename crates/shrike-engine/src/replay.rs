@@ -6,7 +6,7 @@ use std::io::{self, BufRead};
 use shrike_features::FeatureStore;
 use shrike_types::clock::{ManualClock, Stopwatch};
 use shrike_types::limits::MAX_EVENT_BYTES;
-use shrike_types::parse::{EventError, parse_event};
+use shrike_types::parse::{EventError, parse_event_into};
 use shrike_types::{Decision, Event};
 
 use crate::Engine;
@@ -119,8 +119,8 @@ fn replay_batch<S: FeatureStore>(
         if line.is_empty() {
             continue;
         }
-        match parse_event(line) {
-            Ok(event) => events.push(event),
+        match parse_event_into(line, &mut events) {
+            Ok(()) => {}
             Err(error) => {
                 flush(engine, &mut events, clock, hooks, summary)?;
                 summary.bad_lines += 1;

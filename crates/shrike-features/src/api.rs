@@ -86,16 +86,22 @@ pub trait FeatureStore {
     /// A hint that a call for `key` of `group` follows soon. It changes no state and no value;
     /// a store may use it to start loading the key's state. The engine calls it for the keys
     /// of events a few places ahead in a batch, so that their cache misses overlap with the
-    /// work on the current event instead of being waited for one after another.
-    /// The default does nothing.
+    /// work on the current event instead of being waited for one after another. Lookups are
+    /// chains of dependent loads, so the hint comes in stages, each a few events after the
+    /// previous one for the same key: `prefetch` (should read nothing: start loading where
+    /// the key's lookup begins), [`FeatureStore::prefetch_state`] (may read what the first
+    /// stage loaded, to start loading the key's state) and [`FeatureStore::prefetch_cells`]
+    /// (may follow pointers in that state). The defaults do nothing.
     fn prefetch(&self, group: usize, key: KeyHash) {
         let _ = (group, key);
     }
 
-    /// The second stage of [`FeatureStore::prefetch`], called for a key whose `prefetch` was
-    /// called a few events earlier: the store may now follow pointers in the key's state
-    /// (which should be in cache) to start loading what they point to. The default does
-    /// nothing.
+    /// The second stage of [`FeatureStore::prefetch`].
+    fn prefetch_state(&self, group: usize, key: KeyHash) {
+        let _ = (group, key);
+    }
+
+    /// The third stage of [`FeatureStore::prefetch`].
     fn prefetch_cells(&self, group: usize, key: KeyHash) {
         let _ = (group, key);
     }

@@ -4,8 +4,6 @@
 //! it, so a shared store reads and writes state with the same code and the same semantics as
 //! the embedded store: a key moved out and back in answers every read as before.
 
-use hashbrown::hash_table::Entry;
-
 use crate::codec::{Reader, Wire};
 use crate::group::{EntityState, Features, Table, with_table};
 use crate::key::KeyHash;
@@ -17,7 +15,7 @@ impl MemoryStore {
     pub fn export_key(&self, group: usize, key: KeyHash) -> Option<Vec<u8>> {
         let g = self.groups.get(group)?;
         with_table!(&g.table, table => {
-            let e = table.find(key.table_hash(), |e| e.key == key)?;
+            let e = table.find(key.0)?;
             let mut out = Vec::with_capacity(64);
             e.key.0.put(&mut out);
             e.newest.put(&mut out);
@@ -38,10 +36,11 @@ impl MemoryStore {
                 return Err(SnapshotError::Corrupt("trailing bytes"));
             }
             let key = entity.key;
-            match table.entry(key.table_hash(), |e| e.key == key, |e| e.key.table_hash()) {
-                Entry::Occupied(mut o) => *o.get_mut() = entity,
-                Entry::Vacant(v) => {
-                    v.insert(entity);
+            match table.find_mut(key.0) {
+                Some(e) => *e = entity,
+                None => {
+                    // Not held, so the insert finds no entry with this key.
+                    let _ = table.insert_new(entity);
                 }
             }
             Ok(key)

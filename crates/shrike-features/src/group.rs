@@ -1,15 +1,13 @@
 //! One group's keys: the hash table of [`EntityState`]s by [`KeyHash`] and the per-call logic
 //! (lateness check, reads before/after updates, bucket positions).
 
-use hashbrown::HashTable;
-use hashbrown::hash_table::Entry;
-
 use crate::api::{AggValue, Update};
 use crate::cells::Pos;
 use crate::key::KeyHash;
-use crate::prefetch::{prefetch, prefetch_lines};
+use crate::prefetch::prefetch;
 use crate::spec::{FeatureDef, GroupDef};
 use crate::state::{ALLOC_OVERHEAD, FeatureState, empty_value};
+use crate::table::{Keyed, MAX_TABLE_ENTRIES, PrefetchTable};
 
 /// Most keys one group holds. Past it, a call for a new key applies nothing and reads as an
 /// empty key (counted in [`GroupStore::refused`]) until expiry makes room: memory stays
@@ -93,6 +91,13 @@ impl Features for Box<[FeatureState]> {
     }
 }
 
+impl<F> Keyed for EntityState<F> {
+    #[inline(always)]
+    fn key(&self) -> u128 {
+        self.key.0
+    }
+}
+
 impl<F: Features> EntityState<F> {
     pub(crate) fn new(def: &GroupDef, key: KeyHash, at: i64) -> Self {
         EntityState { key, newest: at, features: F::empty(def) }
@@ -111,26 +116,18 @@ impl<F: Features> EntityState<F> {
     }
 }
 
-/// Which reads a pass writes: first/last seen before the updates, the rest after.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Pass {
-    BeforeUpdates,
-    AfterUpdates,
-    All,
-}
-
 /// One group's table, its slot type chosen by the number of features.
 #[derive(Debug)]
 pub(crate) enum Table {
-    F1(HashTable<EntityState<[FeatureState; 1]>>),
-    F2(HashTable<EntityState<[FeatureState; 2]>>),
-    F3(HashTable<EntityState<[FeatureState; 3]>>),
-    F4(HashTable<EntityState<[FeatureState; 4]>>),
-    F5(HashTable<EntityState<[FeatureState; 5]>>),
-    F6(HashTable<EntityState<[FeatureState; 6]>>),
-    F7(HashTable<EntityState<[FeatureState; 7]>>),
-    F8(HashTable<EntityState<[FeatureState; INLINE_FEATURES]>>),
-    Boxed(HashTable<EntityState<Box<[FeatureState]>>>),
+    F1(PrefetchTable<EntityState<[FeatureState; 1]>>),
+    F2(PrefetchTable<EntityState<[FeatureState; 2]>>),
+    F3(PrefetchTable<EntityState<[FeatureState; 3]>>),
+    F4(PrefetchTable<EntityState<[FeatureState; 4]>>),
+    F5(PrefetchTable<EntityState<[FeatureState; 5]>>),
+    F6(PrefetchTable<EntityState<[FeatureState; 6]>>),
+    F7(PrefetchTable<EntityState<[FeatureState; 7]>>),
+    F8(PrefetchTable<EntityState<[FeatureState; INLINE_FEATURES]>>),
+    Boxed(PrefetchTable<EntityState<Box<[FeatureState]>>>),
 }
 
 /// Runs `$body` with `$t` bound to the table of whatever slot type.
@@ -154,15 +151,15 @@ pub(crate) use with_table;
 impl Table {
     pub(crate) fn new(features: usize) -> Self {
         match features {
-            0 | 1 => Table::F1(HashTable::new()),
-            2 => Table::F2(HashTable::new()),
-            3 => Table::F3(HashTable::new()),
-            4 => Table::F4(HashTable::new()),
-            5 => Table::F5(HashTable::new()),
-            6 => Table::F6(HashTable::new()),
-            7 => Table::F7(HashTable::new()),
-            8 => Table::F8(HashTable::new()),
-            _ => Table::Boxed(HashTable::new()),
+            0 | 1 => Table::F1(PrefetchTable::new()),
+            2 => Table::F2(PrefetchTable::new()),
+            3 => Table::F3(PrefetchTable::new()),
+            4 => Table::F4(PrefetchTable::new()),
+            5 => Table::F5(PrefetchTable::new()),
+            6 => Table::F6(PrefetchTable::new()),
+            7 => Table::F7(PrefetchTable::new()),
+            8 => Table::F8(PrefetchTable::new()),
+            _ => Table::Boxed(PrefetchTable::new()),
         }
     }
 
@@ -209,24 +206,23 @@ impl GroupStore {
         }
     }
 
-    /// Looks `key` up and loads its slot and first cells, so that a following call
-    /// finds it in cache. Plain loads: the out-of-order core overlaps the misses of several
-    /// prefetches, which a call cannot do since it depends on what it loads.
+    /// First prefetch stage: starts loading `key`'s index word; reads nothing, so it never
+    /// waits for memory.
     pub(crate) fn prefetch(&self, key: KeyHash) {
-        with_table!(&self.table, table => {
-            // The first slot whose tag matches: found from the control bytes alone, without
-            // loading any slot, so nothing here waits for memory.
-            if let Some(e) = table.find(key.table_hash(), |_| true) {
-                prefetch_lines(e);
-            }
-        })
+        with_table!(&self.table, table => table.prefetch_index(key.0))
     }
 
-    /// The second prefetch stage, once the slot is in cache: loads the first line of each
-    /// spilled cell vector of `key`'s states.
+    /// Second stage, once the index word is in cache: starts loading the key's state (the
+    /// first lines of its slot: key, newest time, inline feature states and first cells).
+    pub(crate) fn prefetch_state(&self, key: KeyHash) {
+        with_table!(&self.table, table => table.prefetch_entry(key.0))
+    }
+
+    /// Third stage, once the state is in cache: loads the first line of each spilled cell
+    /// vector of `key`'s states.
     pub(crate) fn prefetch_cells(&self, key: KeyHash) {
         with_table!(&self.table, table => {
-            if let Some(e) = table.find(key.table_hash(), |e| e.key == key) {
+            if let Some(e) = table.find(key.0) {
                 e.states(&self.def).iter().filter_map(FeatureState::spilled).for_each(prefetch);
             }
         })
@@ -237,28 +233,20 @@ impl GroupStore {
         let idle_ms = self.def.idle_ms;
         with_table!(&mut self.table, table => {
             let before = table.len();
+            // Also gives memory back after a large expiry.
             table.retain(|e| watermark.saturating_sub(e.newest) <= idle_ms);
-            // Give memory back after a large expiry, keeping room to grow without rehashing.
-            if table.len() * 4 < table.capacity() && table.capacity() > 1024 {
-                table.shrink_to(table.len() * 2, |e| e.key.table_hash());
-            }
             before - table.len()
         })
     }
 
-    /// Table slots, key bytes and feature states.
+    /// Entries (by capacity), index words and what the feature states own.
     pub(crate) fn heap_bytes(&self) -> usize {
         let def = &self.def;
         with_table!(&self.table, table => {
-            let slot = slot_size(table) + 1;
-            let keys: usize = table.iter().map(|e| e.heap_bytes(def)).sum();
-            table.capacity() * slot + keys
+            let states: usize = table.iter().map(|e| e.heap_bytes(def)).sum();
+            table.heap_bytes() + states
         })
     }
-}
-
-fn slot_size<V>(_: &HashTable<V>) -> usize {
-    size_of::<V>()
 }
 
 /// The arguments of one call.
@@ -276,41 +264,41 @@ struct Call<'a> {
 
 impl Call<'_> {
     /// Returns false when the call was refused: a new key in a full group.
-    fn run<F: Features>(&mut self, table: &mut HashTable<EntityState<F>>) -> bool {
+    fn run<F: Features>(&mut self, table: &mut PrefetchTable<EntityState<F>>) -> bool {
         let Call { def, ref mut buckets, lateness_ms, key, at, updates, reads, ref mut out, max_keys } = *self;
-        let hash = key.table_hash();
+        let position = table.position(key.0);
         if updates.is_empty() {
-            match table.find(hash, |e| e.key == key) {
-                Some(e) => read(def, e.newest, e.features.all(), buckets, at, reads, out, Pass::All),
+            match position.and_then(|p| table.get_mut(p)) {
+                Some(e) => read_all(def, e.newest, e.features.all(), buckets, at, reads, out),
                 None => read_empty(def, reads, out),
             }
             return true;
         }
-        let full = table.len() >= max_keys;
-        let e = match table.entry(hash, |e| e.key == key, |e| e.key.table_hash()) {
-            Entry::Occupied(o) => o.into_mut(),
-            Entry::Vacant(_) if full => {
-                read_empty(def, reads, out);
-                return false;
-            }
-            Entry::Vacant(v) => v.insert(EntityState::new(def, key, at)).into_mut(),
+        let found = match position {
+            Some(p) => table.get_mut(p).ok_or(()),
+            None if table.len() >= max_keys.min(MAX_TABLE_ENTRIES) => Err(()),
+            None => table.insert_new(EntityState::new(def, key, at)).map_err(|_| ()),
+        };
+        let Ok(e) = found else {
+            read_empty(def, reads, out);
+            return false;
         };
         if at < e.newest.saturating_sub(lateness_ms) {
             // Too late: the engine's watermark should have rejected it; ignore the updates.
-            read(def, e.newest, e.features.all(), buckets, at, reads, out, Pass::All);
+            read_all(def, e.newest, e.features.all(), buckets, at, reads, out);
             return true;
         }
         if at.saturating_sub(e.newest) > JUMP_LIMIT_MS {
             *e = EntityState::new(def, key, at);
         }
         if def.reads_before {
-            read(def, e.newest, e.features.all(), buckets, at, reads, out, Pass::BeforeUpdates);
+            read_seen(def, e.features.all(), at, reads, out);
         }
         // Positions count ages from the newest bucket once this call is applied.
         let newest = e.newest.max(at);
         apply(def, e.features.all_mut(), buckets, at, newest, updates);
         e.newest = newest;
-        read(def, newest, e.features.all(), buckets, at, reads, out, Pass::AfterUpdates);
+        read_windows(def, newest, e.features.all(), buckets, at, reads, out);
         true
     }
 }
@@ -376,8 +364,9 @@ fn apply(
     }
 }
 
+/// Every read, as a call without updates (or a refused late one) gives them.
 #[allow(clippy::too_many_arguments)]
-fn read(
+fn read_all(
     def: &GroupDef,
     newest: i64,
     states: &[FeatureState],
@@ -385,7 +374,34 @@ fn read(
     at: i64,
     reads: &[u16],
     out: &mut [AggValue],
-    pass: Pass,
+) {
+    read_seen(def, states, at, reads, out);
+    read_windows(def, newest, states, buckets, at, reads, out);
+}
+
+/// The first/last seen values among `reads`: read before the call's updates.
+#[inline(always)]
+fn read_seen(def: &GroupDef, states: &[FeatureState], at: i64, reads: &[u16], out: &mut [AggValue]) {
+    for (slot, &f) in out.iter_mut().zip(reads) {
+        let i = usize::from(f);
+        if let (Some(fd), Some(FeatureState::Seen(s))) = (def.features.get(i), states.get(i)) {
+            *slot = s.read(fd.agg, at, fd.window_ms);
+        }
+    }
+}
+
+/// Every other value among `reads` (windowed aggregates, read after the updates); unknown
+/// features read as missing.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn read_windows(
+    def: &GroupDef,
+    newest: i64,
+    states: &[FeatureState],
+    buckets: &mut [BucketPair],
+    at: i64,
+    reads: &[u16],
+    out: &mut [AggValue],
 ) {
     for (slot, &f) in out.iter_mut().zip(reads) {
         let i = usize::from(f);
@@ -393,18 +409,15 @@ fn read(
             *slot = AggValue::Missing;
             continue;
         };
-        let before = fd.agg.reads_before_update();
-        if pass == Pass::All || before == (pass == Pass::BeforeUpdates) {
-            *slot = read_one(fd, state, buckets, at, newest);
+        if matches!(state, FeatureState::Seen(_)) {
+            continue;
         }
+        *slot = if reachable(fd, at, newest) {
+            state.read(fd, position(fd, buckets, at, newest).bt, at)
+        } else {
+            empty_value(fd)
+        };
     }
-}
-
-fn read_one(fd: &FeatureDef, state: &FeatureState, buckets: &mut [BucketPair], at: i64, newest: i64) -> AggValue {
-    if let FeatureState::Seen(s) = state {
-        return s.read(fd.agg, at, fd.window_ms);
-    }
-    if reachable(fd, at, newest) { state.read(fd, position(fd, buckets, at, newest).bt, at) } else { empty_value(fd) }
 }
 
 /// Whether a read at `at` can see any stored bucket: not a whole window past the newest one,

@@ -17,11 +17,6 @@ impl KeyHash {
         KeyHash(xxhash_rust::xxh3::xxh3_128(bytes))
     }
 
-    /// The hash the table probes with: the low half is as good as any 64 bits of XXH3.
-    pub(crate) fn table_hash(self) -> u64 {
-        self.0 as u64
-    }
-
     /// The key as 32 lower-case hex digits, for stores that name keys by text.
     pub fn to_hex(self) -> String {
         format!("{:032x}", self.0)

@@ -53,6 +53,7 @@ mod prefetch;
 mod snapshot;
 mod spec;
 mod state;
+mod table;
 
 pub use api::{AggValue, FeatureStore, Input, StoreStats, Update};
 pub use distinct::DISTINCT_EXACT_CAP;
@@ -67,3 +68,4 @@ pub use spec::{
     AggKind, FeatureSpec, GroupSpec, LayoutError, MAX_FEATURES_PER_GROUP, MAX_LATENESS, MAX_WINDOW, MIN_RESOLUTION,
     MIN_WINDOW, StoreLayout, ValueKind, default_resolution,
 };
+pub use table::{Keyed, MAX_TABLE_ENTRIES, PrefetchTable};

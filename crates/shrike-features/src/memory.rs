@@ -7,8 +7,8 @@ use crate::group::GroupStore;
 use crate::key::KeyHash;
 use crate::spec::{LayoutError, StoreLayout, compile};
 
-/// Exact sliding-window features in memory: per group a `hashbrown` table from key hash to
-/// the key's sparse buckets. State is plain data (vectors and integers), snapshotted with
+/// Exact sliding-window features in memory: per group a [`crate::PrefetchTable`] from key
+/// hash to the key's sparse buckets. State is plain data (vectors and integers), snapshotted with
 /// [`MemoryStore::snapshot`] and restored with [`MemoryStore::restore`].
 #[derive(Debug)]
 pub struct MemoryStore {
@@ -57,6 +57,12 @@ impl FeatureStore for MemoryStore {
     fn prefetch(&self, group: usize, key: KeyHash) {
         if let Some(g) = self.groups.get(group) {
             g.prefetch(key);
+        }
+    }
+
+    fn prefetch_state(&self, group: usize, key: KeyHash) {
+        if let Some(g) = self.groups.get(group) {
+            g.prefetch_state(key);
         }
     }
 

@@ -95,18 +95,19 @@ fn fill(new: &mut GroupStore, old: &mut GroupStore, map: &[Option<(usize, usize)
     let old_count = old.def.features.len();
     let taken = std::mem::replace(&mut old.table, Table::new(old_count));
     let keys: Vec<(KeyHash, i64, Vec<FeatureState>)> = with_table!(taken, from => {
-        from.into_iter().map(|e| (e.key, e.newest, e.features.into_states(old_count))).collect()
+        from.into_entries().into_iter().map(|e| (e.key, e.newest, e.features.into_states(old_count))).collect()
     });
     let def = &new.def;
     with_table!(&mut new.table, table => {
-        table.reserve(keys.len(), |e| e.key.table_hash());
+        table.reserve(keys.len());
         for (key, newest, mut states) in keys {
             let moved = def.features.iter().enumerate().map(|(f, fd)| match map.get(f).copied().flatten() {
                 Some((_, of)) => std::mem::replace(&mut states[of], FeatureState::new(fd)),
                 None => FeatureState::new(fd),
             });
             let entity = EntityState { key, newest, features: Features::from_states(moved.collect()) };
-            table.insert_unique(key.table_hash(), entity, |e| e.key.table_hash());
+            // Keys were unique in the old table, which held no more than a table can.
+            let _ = table.insert_new(entity);
         }
     });
 }

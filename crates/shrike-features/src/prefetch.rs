@@ -7,18 +7,27 @@
 //! until the data arrives. The prefetch instruction does not.
 
 /// Most cache lines of one value to prefetch: a group's slot (key, time, inline feature
-/// states) spans up to five lines; more would evict useful lines for rarely used ones.
-const MAX_LINES: usize = 5;
+/// states) spans up to six lines; more would evict useful lines for rarely used ones.
+const MAX_LINES: usize = 6;
 const LINE: usize = 64;
 
-/// Hints the CPU to load the cache lines holding `value`. Changes no state; a no-op on
-/// architectures without a prefetch instruction.
+/// Hints the CPU to load the cache lines holding `value` (all the lines it overlaps, as it
+/// need not start at a line boundary). Changes no state; a no-op on architectures without a
+/// prefetch instruction.
 #[inline(always)]
 pub fn prefetch_lines<T>(value: &T) {
-    let start = (value as *const T).cast::<u8>();
-    let lines = size_of::<T>().div_ceil(LINE).min(MAX_LINES);
+    prefetch_span((value as *const T).cast::<u8>(), size_of::<T>());
+}
+
+/// Hints the CPU to load the lines overlapping the `len` bytes at `start` (at most
+/// [`MAX_LINES`]); `start` need not point to anything.
+#[inline(always)]
+pub(crate) fn prefetch_span(start: *const u8, len: usize) {
+    let offset = start as usize % LINE;
+    let lines = (offset + len.max(1)).div_ceil(LINE).min(MAX_LINES);
+    let first = start.wrapping_sub(offset);
     for i in 0..lines {
-        prefetch(start.wrapping_add(i * LINE));
+        prefetch(first.wrapping_add(i * LINE));
     }
 }
 

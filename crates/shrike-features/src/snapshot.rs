@@ -33,7 +33,6 @@ use crate::key::KeyHash;
 use crate::memory::MemoryStore;
 use crate::spec::{FeatureDef, LayoutError, StoreLayout};
 use crate::state::{FeatureState, Seen};
-use hashbrown::hash_table::Entry;
 
 /// The snapshot format version this build writes and reads.
 pub const SNAPSHOT_VERSION: u16 = 2;
@@ -103,11 +102,12 @@ impl MemoryStore {
             with_table!(&mut g.table, table => {
                 for _ in 0..keys {
                     let entity = get_entity(&mut r, features)?;
-                    let hash = entity.key.table_hash();
-                    match table.entry(hash, |e| e.key == entity.key, |e| e.key.table_hash()) {
-                        Entry::Occupied(_) => return Err(SnapshotError::Corrupt("duplicate key")),
-                        Entry::Vacant(v) => v.insert(entity),
-                    };
+                    if table.find(entity.key.0).is_some() {
+                        return Err(SnapshotError::Corrupt("duplicate key"));
+                    }
+                    if table.insert_new(entity).is_err() {
+                        return Err(SnapshotError::Corrupt("more keys than a table holds"));
+                    }
                 }
             });
         }

@@ -1,6 +1,6 @@
 //! Every case in `events/bad_events.txt` must fail with exactly its expected error.
 
-use shrike_types::parse::parse_event;
+use shrike_types::parse::{parse_event, parse_event_into};
 
 const TABLE: &str = include_str!("events/bad_events.txt");
 const DOCS: &str = include_str!("../../../docs/events.md");
@@ -66,6 +66,27 @@ fn table_of_bad_events() {
         }
     }
     assert!(failures.is_empty(), "{} of {} cases failed:\n{}", failures.len(), cases.len(), failures.join("\n"));
+}
+
+/// `parse_event_into` gives the same error and leaves the events it appends to untouched,
+/// and appends exactly what `parse_event` returns.
+#[test]
+fn parsing_into_a_vector_agrees() {
+    let good = [include_str!("events/typical.json"), include_str!("events/full.json")];
+    let mut events = Vec::new();
+    for json in good {
+        let before = events.len();
+        assert!(parse_event_into(json.as_bytes(), &mut events).is_ok());
+        assert_eq!(events.len(), before + 1);
+        assert_eq!(events.last(), parse_event(json.as_bytes()).ok().as_ref());
+    }
+    let kept = events.clone();
+    for case in &cases() {
+        let into = parse_event_into(case.input.as_bytes(), &mut events).map(|()| ());
+        let got = parse_event(case.input.as_bytes()).map(|_| ());
+        assert_eq!(into.map_err(|e| e.to_string()), got.map_err(|e| e.to_string()), "{}", case.title);
+        assert_eq!(events, kept, "{}", case.title);
+    }
 }
 
 /// Inputs a UTF-8 text table cannot hold.
