@@ -286,7 +286,7 @@ mod tests {
     fn key(i: u64) -> u128 {
         // Keys that share their low bits (same home, same tag) as well as uniform ones.
         let h = u128::from(i).wrapping_mul(0x9e37_79b9_7f4a_7c15_f39c_c060_5ced_c835);
-        if i % 7 == 0 { (h << 32) | 5 } else { h }
+        if i.is_multiple_of(7) { (h << 32) | 5 } else { h }
     }
 
     #[test]
