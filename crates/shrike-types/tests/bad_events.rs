@@ -82,7 +82,7 @@ fn parsing_into_a_vector_agrees() {
     }
     let kept = events.clone();
     for case in &cases() {
-        let into = parse_event_into(case.input.as_bytes(), &mut events).map(|()| ());
+        let into = parse_event_into(case.input.as_bytes(), &mut events);
         let got = parse_event(case.input.as_bytes()).map(|_| ());
         assert_eq!(into.map_err(|e| e.to_string()), got.map_err(|e| e.to_string()), "{}", case.title);
         assert_eq!(events, kept, "{}", case.title);
