@@ -25,6 +25,7 @@ pub mod metrics;
 pub mod model;
 mod rng;
 pub mod shap;
+mod shap_fast;
 mod shap_linear;
 pub mod spec;
 pub mod synth;
