@@ -166,8 +166,8 @@ fn flat_passes_equal_recursive_linear_treeshap_and_algorithm_2() {
             let linear = ens.explain_linear(&row).unwrap();
             let reference = ens.explain_algorithm2(&row).unwrap();
             assert_eq!(expected, linear.expected_value);
-            for i in 0..inputs {
-                let (a, b, c) = (phi[i], linear.contributions[i], reference.contributions[i]);
+            let all = phi.iter().zip(&linear.contributions).zip(&reference.contributions);
+            for (i, ((&a, &b), &c)) in all.enumerate() {
                 assert!((a - b).abs() < 1e-9 && (a - c).abs() < 1e-9, "depth {depth} input {i}: {a} {b} {c}");
             }
         }
@@ -196,8 +196,8 @@ fn flat_passes_handle_children_no_training_row_reached() {
     for row in random_rows(42, shape, 15, 0.2) {
         let (fast, linear) = (ens.explain(&row).unwrap(), ens.explain_linear(&row).unwrap());
         let brute = brute_force(&spec, &row, shape.inputs);
-        for i in 0..shape.inputs {
-            let (a, b, c) = (fast.contributions[i], linear.contributions[i], brute[i]);
+        let all = fast.contributions.iter().zip(&linear.contributions).zip(&brute);
+        for (i, ((&a, &b), &c)) in all.enumerate() {
             assert!(a.is_finite() && (a - b).abs() < 1e-9 && (a - c).abs() < 1e-9, "input {i}: {a} {b} {c}");
         }
     }
