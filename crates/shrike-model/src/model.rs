@@ -56,6 +56,11 @@ pub struct Model {
     score_histogram: Option<ScoreHistogram>,
     /// Per categorical input with a dictionary, string -> code.
     codes: Vec<HashMap<String, u32>>,
+    /// Per categorical input, the code of each dictionary entry that reads as a number, by
+    /// the number's bits (a numeric CSV column read as categories).
+    number_codes: Vec<HashMap<u64, u32>>,
+    /// FNV-1a of the canonical JSON ([`Model::to_json`]), hex.
+    digest: String,
 }
 
 impl Model {
@@ -63,7 +68,20 @@ impl Model {
     pub fn new(inputs: Vec<Input>, ensemble: Ensemble, source: impl Into<String>) -> Result<Model, ModelError> {
         check_inputs(&inputs, ensemble.num_inputs())?;
         let codes = inputs.iter().map(dictionary_index).collect();
-        Ok(Model { inputs, ensemble, source: source.into(), training: None, score_histogram: None, codes })
+        let number_codes = inputs.iter().map(number_index).collect();
+        let source = source.into();
+        let mut model = Model {
+            inputs,
+            ensemble,
+            source,
+            training: None,
+            score_histogram: None,
+            codes,
+            number_codes,
+            digest: String::new(),
+        };
+        model.digest = digest(&model.to_json());
+        Ok(model)
     }
 
     /// A model from a LightGBM or XGBoost import.
@@ -79,6 +97,7 @@ impl Model {
         let mut model = Model::new(inputs, ensemble, "shrike-train")?;
         model.score_histogram = Some(ScoreHistogram::from_quantiles(&trained.reference_scores, DEFAULT_BINS));
         model.training = Some(TrainingInfo { params: params.clone(), summary: trained.summary });
+        model.digest = digest(&model.to_json());
         Ok(model)
     }
 
@@ -111,6 +130,26 @@ impl Model {
     /// [`UNSEEN_CATEGORY`] (an unknown string, or an input without a dictionary).
     pub fn category_code(&self, input: usize, value: &str) -> f64 {
         self.codes.get(input).and_then(|m| m.get(value)).map_or(UNSEEN_CATEGORY, |&c| f64::from(c))
+    }
+
+    /// The row value of a category written as a number: the code of the dictionary entry
+    /// that reads as that number, [`UNSEEN_CATEGORY`] if none does, or the number itself for
+    /// an input without a dictionary (its codes are numbers).
+    pub fn category_code_of_number(&self, input: usize, value: f64) -> f64 {
+        match self.inputs.get(input).map(|i| &i.kind) {
+            Some(InputKind::Categorical { dictionary }) if dictionary.is_empty() => value,
+            Some(InputKind::Categorical { .. }) => {
+                let code = self.number_codes.get(input).and_then(|m| m.get(&(value + 0.0).to_bits()));
+                code.map_or(UNSEEN_CATEGORY, |&c| f64::from(c))
+            }
+            _ => UNSEEN_CATEGORY,
+        }
+    }
+
+    /// A short content digest (FNV-1a of the canonical JSON, 16 hex digits): equal models
+    /// have equal digests.
+    pub fn digest(&self) -> &str {
+        &self.digest
     }
 
     pub fn score(&self, row: &[f64]) -> Result<Score, ModelError> {
@@ -158,6 +197,7 @@ impl Model {
         let mut model = Model::new(file.inputs, ensemble, file.source)?;
         model.training = file.training;
         model.score_histogram = file.score_histogram;
+        model.digest = digest(&model.to_json());
         Ok(model)
     }
 
@@ -180,6 +220,21 @@ fn dictionary_index(input: &Input) -> HashMap<String, u32> {
         }
         InputKind::Numeric => HashMap::new(),
     }
+}
+
+fn number_index(input: &Input) -> HashMap<u64, u32> {
+    let InputKind::Categorical { dictionary } = &input.kind else { return HashMap::new() };
+    let number = |(i, s): (usize, &String)| {
+        let v: f64 = s.parse().ok().filter(|v: &f64| v.is_finite())?;
+        Some(((v + 0.0).to_bits(), i as u32))
+    };
+    dictionary.iter().enumerate().filter_map(number).collect()
+}
+
+/// FNV-1a, 64 bits, as hex: an identity for model bytes, not a security measure.
+fn digest(text: &str) -> String {
+    let hash = text.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3));
+    format!("{hash:016x}")
 }
 
 /// Prefixes an invalid field with the part of the file it sits in.

@@ -51,6 +51,7 @@ fn items(source: &str) -> Result<BTreeMap<String, String>, String> {
             Item::Feature(f) => format!("feature {}", f.name.name),
             Item::Let { name, .. } => format!("let {}", name.name),
             Item::Rule(r) => format!("rule {}", r.name.name),
+            Item::Model(m) => format!("model {}", m.name.name),
         };
         let text = shrike_dsl::printer::print(&Policy { items: vec![item] });
         out.insert(key, text);
