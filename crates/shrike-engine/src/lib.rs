@@ -18,6 +18,7 @@ pub mod keys;
 pub mod layout;
 pub mod lifecycle;
 pub mod lists;
+pub mod model_files;
 pub mod models;
 pub mod replay;
 pub mod resolve;

@@ -34,6 +34,13 @@ impl ModelResolver for NoModels {
     }
 }
 
+/// Models already loaded, by file name (the service fetches them before compiling).
+impl<S: std::hash::BuildHasher> ModelResolver for HashMap<String, Arc<dyn TreeModel>, S> {
+    fn resolve(&self, file: &str) -> Result<Arc<dyn TreeModel>, String> {
+        self.get(file).cloned().ok_or_else(|| "no such model".to_string())
+    }
+}
+
 /// Most missing inputs named in one error.
 const MAX_LISTED: usize = 5;
 
