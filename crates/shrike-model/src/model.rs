@@ -59,29 +59,24 @@ pub struct Model {
     /// Per categorical input, the code of each dictionary entry that reads as a number, by
     /// the number's bits (a numeric CSV column read as categories).
     number_codes: Vec<HashMap<u64, u32>>,
-    /// FNV-1a of the canonical JSON ([`Model::to_json`]), hex.
+    /// FNV-1a of the file's bytes ([`Model::from_json`]) or of [`Model::to_json`], hex.
     digest: String,
 }
 
 impl Model {
     /// A model from its parts; `inputs` must match the ensemble's input count.
     pub fn new(inputs: Vec<Input>, ensemble: Ensemble, source: impl Into<String>) -> Result<Model, ModelError> {
+        let mut model = Model::unhashed(inputs, ensemble, source.into())?;
+        model.digest = digest(model.to_json().as_bytes());
+        Ok(model)
+    }
+
+    fn unhashed(inputs: Vec<Input>, ensemble: Ensemble, source: String) -> Result<Model, ModelError> {
         check_inputs(&inputs, ensemble.num_inputs())?;
         let codes = inputs.iter().map(dictionary_index).collect();
         let number_codes = inputs.iter().map(number_index).collect();
-        let source = source.into();
-        let mut model = Model {
-            inputs,
-            ensemble,
-            source,
-            training: None,
-            score_histogram: None,
-            codes,
-            number_codes,
-            digest: String::new(),
-        };
-        model.digest = digest(&model.to_json());
-        Ok(model)
+        let digest = String::new();
+        Ok(Model { inputs, ensemble, source, training: None, score_histogram: None, codes, number_codes, digest })
     }
 
     /// A model from a LightGBM or XGBoost import.
@@ -94,10 +89,10 @@ impl Model {
     /// histogram of the run's validation scores (training scores without validation).
     pub fn from_trained(inputs: Vec<Input>, params: &Params, trained: Trained) -> Result<Model, ModelError> {
         let ensemble = Ensemble::new(&trained.ensemble).map_err(|e| within("ensemble", e))?;
-        let mut model = Model::new(inputs, ensemble, "shrike-train")?;
+        let mut model = Model::unhashed(inputs, ensemble, "shrike-train".into())?;
         model.score_histogram = Some(ScoreHistogram::from_quantiles(&trained.reference_scores, DEFAULT_BINS));
         model.training = Some(TrainingInfo { params: params.clone(), summary: trained.summary });
-        model.digest = digest(&model.to_json());
+        model.digest = digest(model.to_json().as_bytes());
         Ok(model)
     }
 
@@ -194,10 +189,10 @@ impl Model {
             t.params.validate().map_err(|e| ModelError::invalid(format!("training.params.{}", e.field), e.message))?;
         }
         let ensemble = Ensemble::new(&file.ensemble).map_err(|e| within("ensemble", e))?;
-        let mut model = Model::new(file.inputs, ensemble, file.source)?;
+        let mut model = Model::unhashed(file.inputs, ensemble, file.source)?;
         model.training = file.training;
         model.score_histogram = file.score_histogram;
-        model.digest = digest(&model.to_json());
+        model.digest = digest(bytes);
         Ok(model)
     }
 
@@ -232,8 +227,8 @@ fn number_index(input: &Input) -> HashMap<u64, u32> {
 }
 
 /// FNV-1a, 64 bits, as hex: an identity for model bytes, not a security measure.
-fn digest(text: &str) -> String {
-    let hash = text.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3));
+fn digest(bytes: &[u8]) -> String {
+    let hash = bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3));
     format!("{hash:016x}")
 }
 
