@@ -1,8 +1,7 @@
 //! The journal: every command the engine thread applies, in order, so that state after a
 //! restart is the latest snapshot plus the commands logged after it, replayed through the
 //! same engine. Records are self-contained (a policy record holds the policy's source and the
-//! bytes of the models it declares), so
-//! recovery needs nothing but the data directory.
+//! bytes of the models it declares), so recovery needs nothing but the data directory.
 
 use std::io;
 use std::sync::Arc;

@@ -90,7 +90,7 @@ fn out(m: ModelInfo) -> ModelOut {
     }
 }
 
-/// Store a model file (the body: a `shrike-model` JSON file, at most 16 MiB). It must load:
+/// Store a model file (the body: a `shrike-model` JSON file, at most 12 MiB). It must load:
 /// a file that does not is a 422 naming the field or the JSON line and column.
 #[utoipa::path(put, path = "/v1/models/{name}", tag = "models", params(("name" = String, Path), UploadQuery),
     request_body(content = String, content_type = "application/json", description = "The model file"),
