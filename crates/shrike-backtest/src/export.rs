@@ -3,7 +3,8 @@
 //! event type reading every feature), the policy's declared attributes, and the event's id,
 //! time, type, label, outcome and score. Labels enter the features only as label events at
 //! the time they became known ([`crate::inject`]); the `label` column is the event's own
-//! label, the training target.
+//! label, the training target. Event fields chosen by the caller (`--fields amount,
+//! card.country`) follow the attributes, for models whose inputs are event fields too.
 
 use std::fmt::Write as _;
 use std::io::{self, Write};
@@ -16,7 +17,7 @@ use shrike_dsl::planner::read_every_feature;
 use shrike_engine::Engine;
 use shrike_engine::replay::LineError;
 use shrike_features::FeatureStore;
-use shrike_types::{Decision, Event, Value};
+use shrike_types::{Decision, Event, Field, Value};
 
 use crate::labels::Label;
 use crate::run::Observer;
@@ -47,6 +48,7 @@ pub struct CsvExport<W> {
     out: W,
     line: String,
     attributes: Vec<Expr>,
+    fields: Vec<Field>,
     labelled: bool,
     pub rows: u64,
     pub bad_lines: Vec<String>,
@@ -54,11 +56,22 @@ pub struct CsvExport<W> {
 
 impl<W: Write> CsvExport<W> {
     /// Writes the header. `labelled`: whether a label file was given (else `label` is empty).
-    pub fn new(mut out: W, policy: &CompiledPolicy, labelled: bool) -> io::Result<CsvExport<W>> {
+    pub fn new(out: W, policy: &CompiledPolicy, labelled: bool) -> io::Result<CsvExport<W>> {
+        CsvExport::with_fields(out, policy, labelled, &[])
+    }
+
+    /// [`CsvExport::new`] with the event `fields` as the last columns, named as in policies.
+    pub fn with_fields(
+        mut out: W,
+        policy: &CompiledPolicy,
+        labelled: bool,
+        fields: &[Field],
+    ) -> io::Result<CsvExport<W>> {
         let attrs = attribute_exprs(policy);
         let mut header: Vec<String> = FIXED_COLUMNS.iter().map(|c| c.to_string()).collect();
         header.extend(policy.features.iter().map(|f| f.name.to_string()));
         header.extend(attrs.iter().map(|(n, _)| n.clone()));
+        header.extend(fields.iter().map(|f| f.name().to_string()));
         let mut line = String::new();
         for (i, h) in header.iter().enumerate() {
             if i > 0 {
@@ -69,7 +82,7 @@ impl<W: Write> CsvExport<W> {
         line.push('\n');
         out.write_all(line.as_bytes())?;
         let attributes = attrs.into_iter().map(|(_, e)| e).collect();
-        Ok(CsvExport { out, line, attributes, labelled, rows: 0, bad_lines: Vec::new() })
+        Ok(CsvExport { out, line, attributes, fields: fields.to_vec(), labelled, rows: 0, bad_lines: Vec::new() })
     }
 
     pub fn finish(mut self) -> io::Result<W> {
@@ -96,6 +109,10 @@ impl<S: FeatureStore, W: Write> Observer<S> for CsvExport<W> {
         for a in &self.attributes {
             l.push(',');
             push_value(l, &eval(a, &ctx));
+        }
+        for f in &self.fields {
+            l.push(',');
+            push_value(l, &f.get(event));
         }
         l.push('\n');
         self.rows += 1;

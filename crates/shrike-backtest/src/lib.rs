@@ -153,8 +153,20 @@ pub fn export_csv<W: Write>(
     out: W,
     progress: &mut dyn FnMut(u64),
 ) -> Result<(PassSummary, Vec<String>), BacktestError> {
+    export_csv_fields(policy, &[], input, labels, out, progress)
+}
+
+/// [`export_csv`] with the event `fields` as extra columns after the attributes.
+pub fn export_csv_fields<W: Write>(
+    policy: &CompiledPolicy,
+    fields: &[shrike_types::Field],
+    input: impl BufRead,
+    labels: Option<LabelInput<'_>>,
+    out: W,
+    progress: &mut dyn FnMut(u64),
+) -> Result<(PassSummary, Vec<String>), BacktestError> {
     let policy = export::export_policy(policy);
-    let mut csv = export::CsvExport::new(out, &policy, labels.is_some())?;
+    let mut csv = export::CsvExport::with_fields(out, &policy, labels.is_some(), fields)?;
     let summary = pass(policy, input, labels, &mut csv, progress)?;
     let bad = std::mem::take(&mut csv.bad_lines);
     csv.finish()?;

@@ -70,7 +70,9 @@ fn stream_passes(mode: Mode, policy: &Arc<CompiledPolicy>, lines: &[String]) {
 
 fn compile_policy(mode: Mode) {
     let reps = if mode.full { COMPILE_REPS } else { 5 };
-    let compiles = || (0..reps).filter(|_| shrike_dsl::compile(black_box(REFERENCE_POLICY)).is_ok()).count();
+    let models = shrike_engine::model_files::ModelDir::new(fixture::REFERENCE_DIR);
+    let compiles =
+        || (0..reps).filter(|_| shrike_dsl::compile_with(black_box(REFERENCE_POLICY), &models).is_ok()).count();
     measure(mode.runs, || (), |()| compiles()).report("compile/reference policy", reps, "compile");
 }
 

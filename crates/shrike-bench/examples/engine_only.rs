@@ -3,7 +3,8 @@
 //! engine_only -- EVENTS RUNS MODE...` with modes `parse`, `features`, `decide` (batches, as
 //! replay and `shrike bench` run them) and `features1`, `decide1` (one event at a time, no
 //! prefetching). Every mode parses its lines in chunks first, as replay does, so subtract
-//! `parse`. `STATS=1` prints the store's size after each run.
+//! `parse`. `STATS=1` prints the store's size after each run; `RULES_ONLY=1` runs the reference
+//! policy without its tree-model section (for the model's cost, e.g. under callgrind).
 
 use std::hint::black_box;
 use std::sync::Arc;
@@ -26,7 +27,10 @@ fn main() {
     let events: u64 = args.next().and_then(|a| a.parse().ok()).unwrap_or(1_000_000);
     let runs: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(3);
     let modes: Vec<String> = args.collect();
-    let policy = fixture::reference_policy();
+    let policy = match std::env::var_os("RULES_ONLY") {
+        Some(_) => fixture::compile(fixture::reference_rules_source()),
+        None => fixture::reference_policy(),
+    };
     let lines = fixture::generate(events);
     for mode in modes {
         let mut times = Vec::new();

@@ -76,15 +76,15 @@ mod tests {
     use shrike_engine::lists::MemoryLists;
 
     use super::*;
-    use crate::fixture::{REFERENCE_POLICY, generate, parse, reference_policy};
+    use crate::fixture::{compile, generate, parse, reference_rules_source};
 
     /// The capture holds every feature, and the policy's conditions evaluated on it fire
     /// exactly the rules the engine fired: what the zen benchmark relies on.
     #[test]
     fn evaluating_captured_features_reproduces_the_engine() {
-        let policy = reference_policy();
+        let policy = compile(reference_rules_source());
         let lines = generate(3_000);
-        let captured = capture(REFERENCE_POLICY, &policy, &lines, 3);
+        let captured = capture(reference_rules_source(), &policy, &lines, 3);
         assert!(captured.len() > 900, "only {} events captured", captured.len());
         let mut lists = MemoryLists::default();
         lists.bind(&policy);

@@ -24,10 +24,13 @@ pub const FULL_EVENT: &str = include_str!("../../shrike-types/tests/events/full.
 /// The generator seed of every benchmark stream (the CLI's `shrike bench` default too).
 pub const SEED: u64 = 42;
 
-/// Compiles `source`; a policy that does not compile is a broken fixture, so this panics with
-/// the rendered diagnostics.
+/// Where the reference policy's model files are.
+pub const REFERENCE_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/marketplace");
+
+/// Compiles `source` (with model files read from [`REFERENCE_DIR`]); a policy that does not
+/// compile is a broken fixture, so this panics with the rendered diagnostics.
 pub fn compile(source: &str) -> Arc<CompiledPolicy> {
-    match shrike_dsl::compile(source) {
+    match shrike_dsl::compile_with(source, &shrike_engine::model_files::ModelDir::new(REFERENCE_DIR)) {
         Ok(policy) => Arc::new(policy),
         Err(errors) => panic!("policy does not compile:\n{}", errors.render("policy.shrike", source)),
     }
@@ -36,6 +39,12 @@ pub fn compile(source: &str) -> Arc<CompiledPolicy> {
 /// The compiled reference policy.
 pub fn reference_policy() -> Arc<CompiledPolicy> {
     compile(REFERENCE_POLICY)
+}
+
+/// The reference policy without its tree-model section (the last one, from the line starting
+/// `# --- tree model`): its rules alone, for comparisons with rule engines.
+pub fn reference_rules_source() -> &'static str {
+    REFERENCE_POLICY.find("# --- tree model").map_or(REFERENCE_POLICY, |at| &REFERENCE_POLICY[..at])
 }
 
 /// `events` generated events (JSON lines) with [`SEED`].

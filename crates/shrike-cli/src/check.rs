@@ -15,18 +15,19 @@ pub(crate) struct Args {
 pub(crate) fn run(args: Args) -> Result<ExitCode> {
     let path = &args.policy;
     let source = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    match shrike_dsl::compile(&source) {
+    match shrike_engine::model_files::compile_policy_file(path, &source) {
         Ok(p) => {
             let shadow = p.rules.iter().filter(|r| r.mode == RuleMode::Shadow).count();
             println!(
-                "ok: {} ({}): {} features in {} key groups, {} rules ({} shadow), {} lists",
+                "ok: {} ({}): {} features in {} key groups, {} rules ({} shadow), {} lists, {} models",
                 path.display(),
                 p.version,
                 p.features.len(),
                 p.groups.len(),
                 p.rules.len(),
                 shadow,
-                p.lists.len()
+                p.lists.len(),
+                p.models.len()
             );
             Ok(ExitCode::SUCCESS)
         }

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
-use shrike_backtest::{LabelInput, export_csv, export_parquet};
+use shrike_backtest::{LabelInput, export_csv_fields, export_parquet};
 
 use crate::label_args::LabelArgs;
 use crate::progress::Progress;
@@ -33,6 +33,10 @@ pub(crate) struct ExportArgs {
     /// The output file: FILE.csv or FILE.parquet.
     #[arg(long)]
     out: PathBuf,
+    /// Event fields to add as the last columns (CSV only), comma-separated, named as in
+    /// policies: `--fields amount,card.country,ip_country`.
+    #[arg(long, value_delimiter = ',')]
+    fields: Vec<String>,
     /// Draw the progress bar even when standard error is not a terminal.
     #[arg(long)]
     progress: bool,
@@ -50,6 +54,16 @@ fn export(args: ExportArgs) -> Result<ExitCode> {
         Some("parquet") => true,
         _ => bail!("--out must end in .csv or .parquet"),
     };
+    let fields = args
+        .fields
+        .iter()
+        .map(|f| {
+            shrike_types::Field::from_name(f).ok_or_else(|| anyhow::anyhow!("--fields: `{f}` is not an event field"))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    if parquet && !fields.is_empty() {
+        bail!("--fields is for CSV output");
+    }
     let policy = setup::load_policy(&args.policy)?;
     let labels = args.labels.load()?;
     let input = labels.as_ref().map(|(labels, delays)| LabelInput { labels, delays });
@@ -62,7 +76,7 @@ fn export(args: ExportArgs) -> Result<ExitCode> {
     let (summary, bad) = if parquet {
         export_parquet(&policy, events, input, out, &mut progress)?
     } else {
-        export_csv(&policy, events, input, out, &mut progress)?
+        export_csv_fields(&policy, &fields, events, input, out, &mut progress)?
     };
     bar.update(summary.replay.lines);
     bar.finish();

@@ -9,10 +9,11 @@ use shrike_engine::{Engine, store_layout};
 use shrike_features::MemoryStore;
 use shrike_types::clock::Clock;
 
-/// Reads and compiles a policy file; compile errors are rendered with the file's path.
+/// Reads and compiles a policy file, with the model files it declares read relative to its
+/// directory; compile errors are rendered with the file's path.
 pub(crate) fn load_policy(path: &Path) -> Result<Arc<CompiledPolicy>> {
     let source = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    match shrike_dsl::compile(&source) {
+    match shrike_engine::model_files::compile_policy_file(path, &source) {
         Ok(p) => Ok(Arc::new(p)),
         Err(errors) => {
             eprintln!("{}", errors.render(&path.display().to_string(), &source));

@@ -125,7 +125,9 @@ pub(crate) fn run(args: Args) -> Result<ExitCode> {
         header.iter().position(|n| n == name).with_context(|| format!("no column `{name}` in the header"))
     };
     let as_text = args.categorical.iter().map(position).collect::<Result<Vec<_>>>()?;
-    let table = train_csv::read(&args.data, &as_text)?;
+    let skip = args.ignore.iter().map(position).collect::<Result<Vec<_>>>()?;
+    let time = args.time_column.as_ref().map(position).transpose()?;
+    let table = train_csv::read(&args.data, &as_text, &skip, time)?;
     let read_secs = watch.elapsed_secs_f64();
     let (train_set, valid_set) = split(&args, &table)?;
     eprintln!(

@@ -59,8 +59,10 @@ impl Table {
     }
 }
 
-/// Reads `path`; columns named in `as_text` are read as text even when numeric.
-pub(crate) fn read(path: &Path, as_text: &[usize]) -> Result<Table> {
+/// Reads `path`; columns named in `as_text` are read as text even when numeric. Columns in
+/// `skip` (`--ignore`d) are not kept (read as missing); `time` may hold any number of distinct
+/// texts (timestamps), the other text columns at most [`MAX_DICTIONARY`].
+pub(crate) fn read(path: &Path, as_text: &[usize], skip: &[usize], time: Option<usize>) -> Result<Table> {
     let names = read_header(path)?;
     let mut numeric = vec![true; names.len()];
     let mut rows = 0;
@@ -74,7 +76,16 @@ pub(crate) fn read(path: &Path, as_text: &[usize]) -> Result<Table> {
     for &c in as_text {
         numeric[c] = false;
     }
+    for &c in skip {
+        numeric[c] = true;
+    }
     let mut fill: Vec<Fill> = numeric.iter().map(|&n| Fill::new(n, rows)).collect();
+    for &c in skip {
+        fill[c].skip = true;
+    }
+    if let Some(t) = time {
+        fill[t].capped = false;
+    }
     for_each_row(path, names.len(), |line, fields| {
         for (c, (f, field)) in fill.iter_mut().zip(fields).enumerate() {
             f.push(field)
@@ -91,15 +102,20 @@ struct Fill {
     values: Vec<f64>,
     text: Option<HashMap<String, usize>>,
     dictionary: Vec<String>,
+    /// An ignored column: every value is kept as missing.
+    skip: bool,
+    /// Whether the dictionary is bounded by [`MAX_DICTIONARY`] (all but the time column).
+    capped: bool,
 }
 
 impl Fill {
     fn new(numeric: bool, rows: usize) -> Fill {
-        Fill { values: Vec::with_capacity(rows), text: (!numeric).then(HashMap::new), dictionary: Vec::new() }
+        let text = (!numeric).then(HashMap::new);
+        Fill { values: Vec::with_capacity(rows), text, dictionary: Vec::new(), skip: false, capped: true }
     }
 
     fn push(&mut self, field: &str) -> Result<()> {
-        if field.is_empty() {
+        if field.is_empty() || self.skip {
             self.values.push(f64::NAN);
             return Ok(());
         }
@@ -111,7 +127,7 @@ impl Fill {
         let next = self.dictionary.len();
         let code = *map.entry(field.to_string()).or_insert(next);
         if code == next {
-            if next == MAX_DICTIONARY {
+            if next == MAX_DICTIONARY && self.capped {
                 bail!("more than {MAX_DICTIONARY} distinct values: an identifier? leave it out with --ignore");
             }
             self.dictionary.push(field.to_string());

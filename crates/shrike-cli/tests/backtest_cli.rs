@@ -65,6 +65,9 @@ fn backtest_against_prints_the_diff() {
     let (events, labels) = generated(dir.path());
     let candidate = dir.path().join("candidate.shrike");
     let src = std::fs::read_to_string(reference_policy()).unwrap();
+    // the policy's model file is read relative to the policy
+    let model = std::path::Path::new(&reference_policy()).with_file_name("payment-risk.model.json");
+    std::fs::copy(&model, dir.path().join("payment-risk.model.json")).unwrap();
     std::fs::write(
         &candidate,
         format!("{src}\nrule tiny {{\n  on payment.attempt\n  when amount < 5\n  then block\n}}\n"),

@@ -88,6 +88,50 @@ pub enum Item {
         span: Span,
     },
     Rule(RuleDecl),
+    Model(ModelDecl),
+}
+
+/// `model NAME = "FILE" { INPUT = EXPR ... }`: a tree model, its file and what each input is.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ModelDecl {
+    pub name: Ident,
+    /// The model file as written (a path relative to the policy file, or a name the service
+    /// resolves), with the span of the string literal.
+    pub file: (String, Span),
+    pub inputs: Vec<ModelBinding>,
+    pub span: Span,
+}
+
+/// One input of a model: `amount = number(amount)`, `"card country" = card.country`, or the
+/// shorthand `device_cards_1h` (the input bound to the name it is called).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ModelBinding {
+    /// The input's name with the span it was written at.
+    pub input: (String, Span),
+    /// `None` for the shorthand.
+    pub value: Option<Expr>,
+    pub span: Span,
+}
+
+impl ModelBinding {
+    /// The expression the input is bound to: the written one, or for the shorthand the name
+    /// itself as a path.
+    pub fn expr(&self) -> Expr {
+        if let Some(e) = &self.value {
+            return e.clone();
+        }
+        let (name, span) = &self.input;
+        let mut start = span.start as usize;
+        let segments = name
+            .split('.')
+            .map(|part| {
+                let ident = Ident { name: part.to_string(), span: Span::new(start, start + part.len()) };
+                start += part.len() + 1;
+                ident
+            })
+            .collect();
+        Expr { kind: ExprKind::Path(Path { segments, span: *span }), span: *span }
+    }
 }
 
 /// `feature NAME = AGG(ARG of TYPES where FILTER) by KEY, KEY over WINDOW every RESOLUTION`
@@ -210,4 +254,6 @@ pub enum ExprKind {
     },
     /// `["a", "b"]`
     Set(Vec<Expr>),
+    /// `model.NAME`: a declared model's score.
+    Model(Ident),
 }

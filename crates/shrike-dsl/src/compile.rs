@@ -5,6 +5,7 @@
 use std::hash::{BuildHasher, Hasher};
 
 use crate::ast::Span;
+use crate::check::{ModelResolver, NoModels};
 use crate::plan::CompiledPolicy;
 use crate::{check, diagnostic, parser, planner};
 
@@ -45,12 +46,19 @@ impl CompileErrors {
     }
 }
 
-/// Compiles policy source text into an immutable plan. Called once per publish, never per event.
+/// Compiles policy source text that declares no models into an immutable plan (a `model`
+/// declaration is an error naming its file; see [`compile_with`]).
 pub fn compile(source: &str) -> Result<CompiledPolicy, CompileErrors> {
-    let ast = parser::parse(source).map_err(|e| {
-        CompileErrors::new(vec![CompileError { stage: Stage::Parse, message: e.message, span: e.span }])
-    })?;
-    let (mut checked, type_errors) = check::check(&ast);
+    compile_with(source, &NoModels)
+}
+
+/// Compiles policy source text into an immutable plan, loading the models it declares
+/// through `models`. Called once per publish, never per event: the models are loaded and
+/// their inputs resolved here. The version hash covers the source and each model's digest,
+/// so a new model under the same source is a new version.
+pub fn compile_with(source: &str, models: &dyn ModelResolver) -> Result<CompiledPolicy, CompileErrors> {
+    let ast = parse(source)?;
+    let (mut checked, type_errors) = check::check_with(&ast, models);
     let plan_errors = planner::validate(&mut checked);
     let errors: Vec<CompileError> = type_errors
         .into_iter()
@@ -60,12 +68,34 @@ pub fn compile(source: &str) -> Result<CompiledPolicy, CompileErrors> {
     if !errors.is_empty() {
         return Err(CompileErrors::new(errors));
     }
-    Ok(planner::plan(checked, &source_hash(source)))
+    let digests: Vec<&str> = checked.models.iter().map(|m| m.model.digest()).collect();
+    let version = source_hash(source, &digests);
+    Ok(planner::plan(checked, &version))
 }
 
-/// A short, stable content hash of the source, used as the default version.
-fn source_hash(source: &str) -> String {
+/// The model files a policy declares, in order (parsing only): what a service must fetch
+/// before it can [`compile_with`] the policy.
+pub fn model_files(source: &str) -> Result<Vec<String>, CompileErrors> {
+    let ast = parse(source)?;
+    let files = ast.items.iter().filter_map(|i| match i {
+        crate::ast::Item::Model(m) => Some(m.file.0.clone()),
+        _ => None,
+    });
+    Ok(files.collect())
+}
+
+fn parse(source: &str) -> Result<crate::ast::Policy, CompileErrors> {
+    parser::parse(source)
+        .map_err(|e| CompileErrors::new(vec![CompileError { stage: Stage::Parse, message: e.message, span: e.span }]))
+}
+
+/// A short, stable content hash of the source and the model digests, used as the default
+/// version. Without models it is the hash of the source alone, as it always was.
+fn source_hash(source: &str, model_digests: &[&str]) -> String {
     let mut h = foldhash::quality::FixedState::with_seed(0x0005_eed5).build_hasher();
     h.write(source.as_bytes());
+    for d in model_digests {
+        h.write(d.as_bytes());
+    }
     format!("{:08x}", h.finish() as u32)
 }

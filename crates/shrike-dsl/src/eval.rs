@@ -37,8 +37,9 @@ impl ListLookup for NoLists {
 /// Everything an expression can read.
 pub struct EvalCtx<'e, 'a> {
     pub event: &'e Event<'a>,
-    /// Indexed by [`crate::ir::FeatureId`]; only the features the plan marked as read for
-    /// this event type are filled in.
+    /// The values rules read, by slot: features by [`crate::ir::FeatureId`], then the models'
+    /// scores ([`crate::plan::ModelDef::slot`]). Only the features the plan marked as read
+    /// for this event type, and the models it scores, are filled in.
     pub features: &'e [Value<'static>],
     pub lists: &'e dyn ListLookup,
 }
@@ -161,6 +162,7 @@ fn eval_more<'e>(expr: &'e Expr, ctx: &EvalCtx<'e, '_>) -> Value<'e> {
             Value::Ip(ip) => Value::Bool(net.contains(ip)),
             _ => Value::Missing,
         },
+        Expr::Model { slot, .. } => ctx.features.get(usize::from(*slot)).map_or(Value::Missing, borrow),
         // The hot arms, should `eval` ever hand one over.
         other => eval(other, ctx),
     }

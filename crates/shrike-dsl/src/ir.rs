@@ -13,6 +13,10 @@ use crate::functions::Func;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct FeatureId(pub u16);
 
+/// Index of a model in [`crate::plan::CompiledPolicy::models`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ModelId(pub u16);
+
 /// Index of a list in [`crate::plan::CompiledPolicy::lists`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct ListId(pub u16);
@@ -125,6 +129,12 @@ pub enum Expr {
     Call(Func, Box<[Expr]>),
     Matches(Box<Expr>, Arc<regex::Regex>),
     IpIn(Box<Expr>, Cidr),
+    /// `model.NAME`: the model's probability, read from value slot `slot` (after the
+    /// features, see [`crate::eval::EvalCtx::features`]).
+    Model {
+        model: ModelId,
+        slot: u16,
+    },
 }
 
 impl Expr {
@@ -132,7 +142,7 @@ impl Expr {
     pub fn visit_features(&self, f: &mut impl FnMut(FeatureId)) {
         match self {
             Expr::Feature(id) | Expr::CmpFeatureNum(_, id, _) => f(*id),
-            Expr::Const(_) | Expr::Field(_) | Expr::Attr { .. } => {}
+            Expr::Const(_) | Expr::Field(_) | Expr::Attr { .. } | Expr::Model { .. } => {}
             Expr::CmpStrField(..)
             | Expr::CmpStrFields(..)
             | Expr::StrFieldInList { .. }
@@ -157,7 +167,7 @@ impl Expr {
                 f(*a);
                 f(*b);
             }
-            Expr::Const(_) | Expr::Attr { .. } | Expr::Feature(_) | Expr::CmpFeatureNum(..) => {}
+            Expr::Const(_) | Expr::Attr { .. } | Expr::Feature(_) | Expr::CmpFeatureNum(..) | Expr::Model { .. } => {}
             Expr::Not(e) | Expr::Neg(e) | Expr::Matches(e, _) | Expr::IpIn(e, _) => e.visit_fields(f),
             Expr::InList { expr, .. } | Expr::InSet { expr, .. } => expr.visit_fields(f),
             Expr::And(a, b) | Expr::Or(a, b) | Expr::Cmp(_, a, b) | Expr::Arith(_, a, b) | Expr::Coalesce(a, b) => {
@@ -166,6 +176,32 @@ impl Expr {
             }
             Expr::Call(_, args) => args.iter().for_each(|a| a.visit_fields(f)),
         }
+    }
+
+    /// Calls `f` on every model whose score this expression reads.
+    pub fn visit_models(&self, f: &mut impl FnMut(ModelId)) {
+        match self {
+            Expr::Model { model, .. } => f(*model),
+            Expr::Const(_) | Expr::Field(_) | Expr::Attr { .. } | Expr::Feature(_) | Expr::CmpFeatureNum(..) => {}
+            Expr::CmpStrField(..)
+            | Expr::CmpStrFields(..)
+            | Expr::StrFieldInList { .. }
+            | Expr::StrFieldInSet { .. } => {}
+            Expr::Not(e) | Expr::Neg(e) | Expr::Matches(e, _) | Expr::IpIn(e, _) => e.visit_models(f),
+            Expr::InList { expr, .. } | Expr::InSet { expr, .. } => expr.visit_models(f),
+            Expr::And(a, b) | Expr::Or(a, b) | Expr::Cmp(_, a, b) | Expr::Arith(_, a, b) | Expr::Coalesce(a, b) => {
+                a.visit_models(f);
+                b.visit_models(f);
+            }
+            Expr::Call(_, args) => args.iter().for_each(|a| a.visit_models(f)),
+        }
+    }
+
+    /// Whether the expression reads a model's score (model inputs may not).
+    pub fn reads_models(&self) -> bool {
+        let mut any = false;
+        self.visit_models(&mut |_| any = true);
+        any
     }
 
     /// Whether the expression reads any feature (filters and keys may not).

@@ -24,5 +24,6 @@ pub mod plan;
 pub mod planner;
 pub mod printer;
 
-pub use compile::{CompileError, CompileErrors, Stage, compile};
+pub use check::{ModelResolver, NoModels};
+pub use compile::{CompileError, CompileErrors, Stage, compile, compile_with, model_files};
 pub use plan::CompiledPolicy;

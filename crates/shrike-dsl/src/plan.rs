@@ -7,9 +7,10 @@
 
 use std::sync::Arc;
 
+use shrike_types::model::TreeModel;
 use shrike_types::{Duration, EventType, KnownType, Outcome, RuleMode, Type, Value};
 
-use crate::ir::{Expr, FeatureId};
+use crate::ir::{Expr, FeatureId, ModelId};
 
 /// Most custom event type names a policy may reference (type sets are 64-bit masks).
 pub const MAX_CUSTOM_TYPES: usize = 50;
@@ -17,6 +18,9 @@ pub const MAX_CUSTOM_TYPES: usize = 50;
 pub const MAX_FEATURES: usize = 1_000;
 /// Most rules in one policy.
 pub const MAX_RULES: usize = 5_000;
+/// Most models in one policy: scoring a 200-tree model costs about 2 µs per event, so a
+/// handful already spends the latency budget.
+pub const MAX_MODELS: usize = 16;
 
 /// The windowed aggregate a feature computes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -112,6 +116,45 @@ pub struct RuleDef {
     pub types: TypeSet,
     /// Features the condition reads, in id order, for the decision's `features`.
     pub reads: Vec<FeatureId>,
+    /// Models whose score the condition reads, in id order.
+    pub models: Vec<ModelId>,
+}
+
+/// A declared tree model: the loaded model and what each of its inputs is bound to.
+#[derive(Clone)]
+pub struct ModelDef {
+    pub name: Arc<str>,
+    /// The model file as the policy names it.
+    pub file: Arc<str>,
+    pub model: Arc<dyn TreeModel>,
+    /// One per model input, in the model's input order.
+    pub inputs: Vec<ModelInputDef>,
+    /// Features the inputs read, in id order (read whenever the model is scored).
+    pub reads: Vec<FeatureId>,
+    /// Where the score is read from in the values rules see (after the features).
+    pub slot: u16,
+}
+
+impl std::fmt::Debug for ModelDef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ModelDef")
+            .field("name", &self.name)
+            .field("file", &self.file)
+            .field("digest", &self.model.digest())
+            .field("inputs", &self.inputs)
+            .finish()
+    }
+}
+
+/// What one model input is bound to, and how its value becomes a row value.
+#[derive(Clone, Debug)]
+pub struct ModelInputDef {
+    pub name: Arc<str>,
+    pub expr: Expr,
+    /// The bound expression's type.
+    pub ty: Type,
+    /// A categorical input: strings (and numbers, bools) map to category codes.
+    pub categorical: bool,
 }
 
 /// The work one feature group does for one event type.
@@ -130,6 +173,8 @@ pub struct GroupWork {
 pub struct TypePlan {
     pub groups: Vec<GroupWork>,
     pub rules: Vec<u16>,
+    /// Models the type's rules read, scored after the features and before the rules.
+    pub models: Vec<ModelId>,
 }
 
 /// A compiled, immutable policy.
@@ -146,6 +191,7 @@ pub struct CompiledPolicy {
     pub features: Vec<FeatureDef>,
     pub groups: Vec<GroupDef>,
     pub rules: Vec<RuleDef>,
+    pub models: Vec<ModelDef>,
     /// Custom event type names the policy mentions, indexed from 13.
     pub custom_types: Vec<Arc<str>>,
     /// Indexed by [`CompiledPolicy::type_index`].
@@ -172,6 +218,15 @@ impl CompiledPolicy {
 
     pub fn feature(&self, id: FeatureId) -> &FeatureDef {
         &self.features[id.0 as usize]
+    }
+
+    pub fn model(&self, id: ModelId) -> &ModelDef {
+        &self.models[id.0 as usize]
+    }
+
+    /// Values rules read, by slot: every feature (by id), then every model's score.
+    pub fn value_slots(&self) -> usize {
+        self.features.len() + self.models.len()
     }
 
     pub fn feature_id(&self, name: &str) -> Option<FeatureId> {

@@ -8,7 +8,7 @@ use shrike_types::Duration;
 
 use crate::ast::Span;
 use crate::check::CheckedPolicy;
-use crate::ir::FeatureId;
+use crate::ir::{FeatureId, ModelId};
 use crate::plan::{CompiledPolicy, GroupDef, GroupWork, MAX_FEATURES, MAX_RULES, TypePlan};
 
 /// Shortest window.
@@ -59,6 +59,7 @@ pub fn plan(checked: CheckedPolicy, version_hint: &str) -> CompiledPolicy {
         features,
         groups,
         rules: checked.rules,
+        models: checked.models,
         custom_types: checked.custom_types,
         per_type: Vec::new(),
     };
@@ -81,6 +82,12 @@ fn limits(checked: &CheckedPolicy, errors: &mut Vec<PlanError>) {
     if checked.features.len() > MAX_FEATURES {
         let span = checked.features[MAX_FEATURES].span;
         errors.push(PlanError { message: format!("more than {MAX_FEATURES} features"), span });
+    }
+    if checked.models.len() > crate::plan::MAX_MODELS {
+        errors.push(PlanError {
+            message: format!("more than {} models", crate::plan::MAX_MODELS),
+            span: Span::default(),
+        });
     }
     if checked.rules.len() > MAX_RULES {
         errors.push(PlanError { message: format!("more than {MAX_RULES} rules"), span: Span::default() });
@@ -140,18 +147,27 @@ fn type_plan(policy: &CompiledPolicy, t: usize) -> TypePlan {
     type_plan_reading(policy, t, None)
 }
 
-/// The plan of one event type; `read_all` replaces the features its rules read.
+/// The plan of one event type; `read_all` replaces the features its rules (and the models
+/// they read) read.
 fn type_plan_reading(policy: &CompiledPolicy, t: usize, read_all: Option<&[FeatureId]>) -> TypePlan {
     let rules: Vec<u16> =
         (0..policy.rules.len()).filter(|&r| policy.rules[r].types.contains(t)).map(|r| r as u16).collect();
+    let mut models: Vec<ModelId> =
+        rules.iter().flat_map(|&r| policy.rules[r as usize].models.iter().copied()).collect();
+    models.sort();
+    models.dedup();
     let mut reads: Vec<FeatureId> = match read_all {
         Some(all) => all.to_vec(),
-        None => rules.iter().flat_map(|&r| policy.rules[r as usize].reads.iter().copied()).collect(),
+        None => rules
+            .iter()
+            .flat_map(|&r| policy.rules[r as usize].reads.iter().copied())
+            .chain(models.iter().flat_map(|&m| policy.model(m).reads.iter().copied()))
+            .collect(),
     };
     reads.sort();
     reads.dedup();
     let groups = (0..policy.groups.len()).filter_map(|g| group_work(policy, g, t, &reads)).collect();
-    TypePlan { groups, rules }
+    TypePlan { groups, rules, models }
 }
 
 fn group_work(policy: &CompiledPolicy, g: usize, t: usize, reads: &[FeatureId]) -> Option<GroupWork> {

@@ -14,7 +14,7 @@ mod strip;
 
 use std::fmt::Write as _;
 
-use crate::ast::{FeatureDecl, Item, Path, Policy, RuleDecl};
+use crate::ast::{FeatureDecl, Item, ModelDecl, Path, Policy, RuleDecl};
 pub use strip::strip_spans;
 
 /// Prints `policy` in canonical form, ending with a newline (empty policy: empty string).
@@ -33,7 +33,7 @@ pub fn print(policy: &Policy) -> String {
 }
 
 fn blank_line_between(a: &Item, b: &Item) -> bool {
-    let is_rule = |i: &Item| matches!(i, Item::Rule(_));
+    let is_rule = |i: &Item| matches!(i, Item::Rule(_) | Item::Model(_));
     is_rule(a) || is_rule(b) || std::mem::discriminant(a) != std::mem::discriminant(b)
 }
 
@@ -63,6 +63,38 @@ fn write_item(out: &mut String, item: &Item) {
             expr::write_expr(out, value);
         }
         Item::Rule(rule) => write_rule(out, rule),
+        Item::Model(model) => write_model(out, model),
+    }
+}
+
+fn write_model(out: &mut String, m: &ModelDecl) {
+    push_fmt(out, format_args!("model {} = ", m.name.name));
+    expr::write_string(out, &m.file.0);
+    out.push_str(" {\n");
+    for b in &m.inputs {
+        out.push_str("  ");
+        write_input_name(out, &b.input.0);
+        if let Some(value) = &b.value {
+            out.push_str(" = ");
+            expr::write_expr(out, value);
+        }
+        out.push('\n');
+    }
+    out.push('}');
+}
+
+/// An input name bare when it lexes back as a path (`amount`, `card.country`), else quoted.
+fn write_input_name(out: &mut String, name: &str) {
+    let word = |w: &str| {
+        let mut chars = w.chars();
+        chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+            && crate::lexer::Keyword::from_word(w).is_none()
+    };
+    if name.split('.').all(word) {
+        out.push_str(name);
+    } else {
+        expr::write_string(out, name);
     }
 }
 

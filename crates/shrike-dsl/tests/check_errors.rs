@@ -12,8 +12,13 @@
 
 mod common;
 
-use common::{Case, check_table, normalise, table_path};
-use shrike_dsl::{Stage, compile, parser::parse};
+use common::{Case, TestModels, check_table, normalise, table_path};
+use shrike_dsl::{CompileErrors, CompiledPolicy, Stage, compile_with, parser::parse};
+
+/// The table's policies may declare the models of [`TestModels`].
+fn compile(source: &str) -> Result<CompiledPolicy, CompileErrors> {
+    compile_with(source, &TestModels)
+}
 
 fn actual(case: &Case) -> String {
     match compile(&case.source) {

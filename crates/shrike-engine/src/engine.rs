@@ -74,7 +74,16 @@ pub(crate) struct Scratch {
     hash: Vec<u8>,
     updates: Vec<Update>,
     out: Vec<AggValue>,
-    fired: Vec<u16>,
+    pub(crate) fired: Vec<u16>,
+    pub(crate) models: crate::models::ModelScratch,
+}
+
+impl Scratch {
+    /// Buffers sized for `policy`: a value slot per feature and model, rows per model.
+    pub(crate) fn for_policy(policy: &CompiledPolicy) -> Scratch {
+        let features = vec![Value::Missing; policy.value_slots()];
+        Scratch { features, models: crate::models::ModelScratch::for_policy(policy), ..Scratch::default() }
+    }
 }
 
 impl<S: FeatureStore> Engine<S> {
@@ -85,7 +94,7 @@ impl<S: FeatureStore> Engine<S> {
         lists.bind(&policy);
         let retention = dedup_retention(&policy);
         let stats = EngineStats::new(&policy);
-        let scratch = Scratch { features: vec![Value::Missing; policy.features.len()], ..Scratch::default() };
+        let scratch = Scratch::for_policy(&policy);
         Engine {
             policy,
             store,
@@ -129,7 +138,7 @@ impl<S: FeatureStore> Engine<S> {
     /// the features its event type reads are current (every feature, with
     /// `shrike_dsl::planner::read_every_feature`); a duplicate leaves them unchanged.
     pub fn feature_values(&self) -> &[Value<'static>] {
-        &self.scratch.features
+        &self.scratch.features[..self.policy.features.len()]
     }
 
     /// The rules (indices into the policy's rules) that fired on the last decided event, in
@@ -166,8 +175,10 @@ impl<S: FeatureStore> Engine<S> {
         }
         let late = event.timestamp < self.watermark.minus(self.policy.lateness);
         self.compute_features(event, p, !late);
+        self.score_models(event, p.type_index);
         self.run_rules(event, p.type_index);
-        let decision = self.build_decision(event, late);
+        let mut decision = self.build_decision(event, late);
+        self.attach_models(event, p.type_index, &mut decision);
         self.stats.record(&decision, &self.scratch.fired);
         if late {
             self.stats.late += 1;
@@ -255,6 +266,7 @@ impl<S: FeatureStore> Engine<S> {
                 outcome: rule.outcome,
                 score: rule.score,
                 tags: Arc::clone(&rule.tags),
+                models: Vec::new(),
             };
             match rule.mode {
                 shrike_types::RuleMode::Live => reasons.push(hit),
@@ -278,6 +290,7 @@ impl<S: FeatureStore> Engine<S> {
             reasons,
             shadow_hits,
             features,
+            models: Vec::new(),
             policy_version: Arc::clone(&policy.version),
             event_time: event.timestamp,
             evaluated_at: self.clock.now(),
@@ -293,6 +306,7 @@ impl<S: FeatureStore> Engine<S> {
             reasons: Vec::new(),
             shadow_hits: Vec::new(),
             features: Vec::new(),
+            models: Vec::new(),
             policy_version: Arc::clone(&self.policy.version),
             event_time: event.timestamp,
             evaluated_at: self.clock.now(),

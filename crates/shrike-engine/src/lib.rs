@@ -1,8 +1,8 @@
 //! # shrike-engine
 //!
 //! Orchestration: for one event, idempotency and lateness checks, feature updates and reads
-//! through a [`shrike_features::FeatureStore`], rule evaluation with [`shrike_dsl::eval`], and
-//! outcome resolution — producing a [`shrike_types::Decision`]. Also the replay loop shared by
+//! through a [`shrike_features::FeatureStore`], tree models ([`models`]), rule evaluation with
+//! [`shrike_dsl::eval`], and outcome resolution — producing a [`shrike_types::Decision`]. Also the replay loop shared by
 //! the CLI, the service and backtests, so online and offline run the same code.
 //!
 //! Invariants:
@@ -18,6 +18,8 @@ pub mod keys;
 pub mod layout;
 pub mod lifecycle;
 pub mod lists;
+pub mod model_files;
+pub mod models;
 pub mod replay;
 pub mod resolve;
 pub mod shared;

@@ -64,7 +64,7 @@ impl Engine<MemoryStore> {
         let report = swap_report(&new, &carry);
         self.lists.bind(&new);
         self.stats = EngineStats::new(&new);
-        self.scratch.features = vec![shrike_types::Value::Missing; new.features.len()];
+        self.scratch = crate::engine::Scratch::for_policy(&new);
         self.policy = new;
         Ok(report)
     }

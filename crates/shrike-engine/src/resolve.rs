@@ -47,6 +47,7 @@ mod tests {
             tags: Vec::new().into(),
             types: TypeSet::ALL,
             reads: Vec::new(),
+            models: Vec::new(),
         }
     }
 

@@ -1,5 +1,6 @@
 //! Golden decision tests: each folder under `tests/golden/` holds `policy.shrike`,
-//! `events.jsonl`, optionally `lists.jsonl` ({"list", "value", "expires"?}), and
+//! `events.jsonl`, optionally `lists.jsonl` ({"list", "value", "expires"?}) and model files
+//! the policy declares (paths relative to the folder), and
 //! `expected.jsonl`, the decisions the engine must produce (one JSON object per line).
 //! `UPDATE_EXPECT=1 cargo test -p shrike-engine --test golden` rewrites the expected files;
 //! review the diff before committing.
@@ -16,7 +17,8 @@ use shrike_types::parse::parse_event;
 
 fn run_case(dir: &Path) -> String {
     let source = std::fs::read_to_string(dir.join("policy.shrike")).unwrap();
-    let policy = shrike_dsl::compile(&source).unwrap_or_else(|e| panic!("{}", e.render("policy.shrike", &source)));
+    let policy = shrike_engine::model_files::compile_policy_file(&dir.join("policy.shrike"), &source)
+        .unwrap_or_else(|e| panic!("{}", e.render("policy.shrike", &source)));
     let policy = Arc::new(policy);
     let clock = Arc::new(ManualClock::new(Timestamp(0)));
     let store = MemoryStore::new(store_layout(&policy)).unwrap();

@@ -20,7 +20,8 @@ fn lines() -> Vec<String> {
 }
 
 fn compile(src: &str) -> Arc<CompiledPolicy> {
-    Arc::new(shrike_dsl::compile(src).unwrap())
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/marketplace");
+    Arc::new(shrike_dsl::compile_with(src, &shrike_engine::model_files::ModelDir::new(dir)).unwrap())
 }
 
 /// The reference policy with one device feature's window changed and one feature added.

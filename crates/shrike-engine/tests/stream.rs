@@ -21,7 +21,8 @@ fn lines() -> Vec<String> {
 
 fn engine() -> (Engine<MemoryStore>, Arc<ManualClock>) {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/marketplace/policy.shrike");
-    let policy = Arc::new(shrike_dsl::compile(&std::fs::read_to_string(path).unwrap()).unwrap());
+    let source = std::fs::read_to_string(path).unwrap();
+    let policy = Arc::new(shrike_engine::model_files::compile_policy_file(path.as_ref(), &source).unwrap());
     let clock = Arc::new(ManualClock::new(Timestamp(0)));
     let store = MemoryStore::new(store_layout(&policy)).unwrap();
     (Engine::new(policy, store, clock.clone()), clock)

@@ -32,6 +32,7 @@ fn main() {
         let shap_rows = &data[..rows / 20];
         report(&format!("explain {name}"), shap_rows.len(), measure(runs, || explain_all(&ens, shap_rows)));
         let few = &shap_rows[..shap_rows.len() / 10];
+        report(&format!("  (linear) {name}"), few.len(), measure(runs, || explain_linear(&ens, few)));
         report(&format!("  (Algorithm 2) {name}"), few.len(), measure(runs, || explain_reference(&ens, few)));
     }
 }
@@ -44,6 +45,10 @@ fn explain_all(ens: &Ensemble, rows: &[Vec<f64>]) -> f64 {
     let mut scratch = ShapScratch::default();
     let mut phi = vec![0.0; ens.num_inputs()];
     rows.iter().map(|r| ens.explain_into(black_box(r), &mut scratch, &mut phi).unwrap_or(0.0) + phi[0]).sum()
+}
+
+fn explain_linear(ens: &Ensemble, rows: &[Vec<f64>]) -> f64 {
+    rows.iter().map(|r| ens.explain_linear(black_box(r)).map_or(0.0, |e| e.expected_value)).sum()
 }
 
 fn explain_reference(ens: &Ensemble, rows: &[Vec<f64>]) -> f64 {

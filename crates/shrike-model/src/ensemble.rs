@@ -13,7 +13,7 @@ pub(crate) const ZERO_MISSING: u8 = 8;
 /// Trees walked together by [`Ensemble::margin_unchecked`] (its unrolled loop has 8 lanes).
 const LANES: usize = 8;
 /// Flags that need the slow decision path.
-const SPECIAL: u8 = CATEGORICAL | ZERO_MISSING;
+pub(crate) const SPECIAL: u8 = CATEGORICAL | ZERO_MISSING;
 
 /// One node. `value` is the threshold of a numeric split, the leaf value of a leaf, and the
 /// packed place of the category bitset ([`pack_set`]) of a categorical split.
@@ -52,6 +52,8 @@ pub struct Ensemble {
     pub(crate) quadrature: crate::shap_linear::Quadrature,
     /// The SHAP expected value, computed once.
     pub(crate) expected: f64,
+    /// The row-independent part of TreeSHAP ([`crate::shap_fast`]), computed once.
+    pub(crate) shap: crate::shap_fast::ShapPlan,
 }
 
 /// A row's score.
@@ -84,6 +86,7 @@ impl Ensemble {
             expected: 0.0,
             real_nodes: 0,
             quadrature: crate::shap_linear::Quadrature::for_depth(1),
+            shap: crate::shap_fast::ShapPlan::default(),
         };
         for (t, tree) in spec.trees.iter().enumerate() {
             let depth = out.push_tree(t, tree)?;
@@ -97,6 +100,7 @@ impl Ensemble {
         out.pad_lanes();
         out.quadrature = crate::shap_linear::Quadrature::for_depth(out.max_depth);
         out.expected = out.compute_expected_value();
+        out.shap = crate::shap_fast::ShapPlan::build(&out);
         Ok(out)
     }
 
@@ -113,6 +117,12 @@ impl Ensemble {
                 self.lanes.push(pad);
             }
         }
+    }
+
+    /// The flat node range `start..end` of tree `t` (pre-order, root first).
+    pub(crate) fn tree_range(&self, t: usize) -> (usize, usize) {
+        let start = self.roots[t] as usize;
+        (start, self.roots.get(t + 1).map_or(self.real_nodes, |&r| r as usize))
     }
 
     pub fn num_trees(&self) -> usize {
@@ -263,7 +273,7 @@ impl Ensemble {
     /// registers.
     #[cold]
     #[inline(never)]
-    fn special_goes_left(&self, value: f64, flags: u8, x: f64) -> bool {
+    pub(crate) fn special_goes_left(&self, value: f64, flags: u8, x: f64) -> bool {
         let default_left = flags & DEFAULT_LEFT != 0;
         if x.is_nan() {
             return default_left;
@@ -396,8 +406,7 @@ impl Ensemble {
     }
 
     fn tree_spec(&self, t: usize) -> TreeSpec {
-        let start = self.roots[t] as usize;
-        let end = self.roots.get(t + 1).map_or(self.real_nodes, |&r| r as usize);
+        let (start, end) = self.tree_range(t);
         let nodes = (start..end).map(|i| self.node_spec(i, start)).collect();
         TreeSpec { nodes }
     }

@@ -10,6 +10,8 @@
 //! - [`import`]: LightGBM text models and XGBoost JSON models.
 //! - [`train`]: histogram-based GBDT with logistic loss.
 //! - [`drift`]: PSI between the training and live score distributions.
+//! - `Model` implements [`shrike_types::model::TreeModel`], the interface policies hold models
+//!   behind (the only thing this crate takes from `shrike-types`).
 //!
 //! Invariants: every ensemble was checked on construction (a tree, indices in range, bounded
 //! by [`limits`]), so scoring and explaining never panic on a row of the right length; the
@@ -24,7 +26,9 @@ pub mod limits;
 pub mod metrics;
 pub mod model;
 mod rng;
+mod serving;
 pub mod shap;
+mod shap_fast;
 mod shap_linear;
 pub mod spec;
 pub mod synth;

@@ -56,14 +56,27 @@ pub struct Model {
     score_histogram: Option<ScoreHistogram>,
     /// Per categorical input with a dictionary, string -> code.
     codes: Vec<HashMap<String, u32>>,
+    /// Per categorical input, the code of each dictionary entry that reads as a number, by
+    /// the number's bits (a numeric CSV column read as categories).
+    number_codes: Vec<HashMap<u64, u32>>,
+    /// FNV-1a of the file's bytes ([`Model::from_json`]) or of [`Model::to_json`], hex.
+    digest: String,
 }
 
 impl Model {
     /// A model from its parts; `inputs` must match the ensemble's input count.
     pub fn new(inputs: Vec<Input>, ensemble: Ensemble, source: impl Into<String>) -> Result<Model, ModelError> {
+        let mut model = Model::unhashed(inputs, ensemble, source.into())?;
+        model.digest = digest(model.to_json().as_bytes());
+        Ok(model)
+    }
+
+    fn unhashed(inputs: Vec<Input>, ensemble: Ensemble, source: String) -> Result<Model, ModelError> {
         check_inputs(&inputs, ensemble.num_inputs())?;
         let codes = inputs.iter().map(dictionary_index).collect();
-        Ok(Model { inputs, ensemble, source: source.into(), training: None, score_histogram: None, codes })
+        let number_codes = inputs.iter().map(number_index).collect();
+        let digest = String::new();
+        Ok(Model { inputs, ensemble, source, training: None, score_histogram: None, codes, number_codes, digest })
     }
 
     /// A model from a LightGBM or XGBoost import.
@@ -76,9 +89,10 @@ impl Model {
     /// histogram of the run's validation scores (training scores without validation).
     pub fn from_trained(inputs: Vec<Input>, params: &Params, trained: Trained) -> Result<Model, ModelError> {
         let ensemble = Ensemble::new(&trained.ensemble).map_err(|e| within("ensemble", e))?;
-        let mut model = Model::new(inputs, ensemble, "shrike-train")?;
+        let mut model = Model::unhashed(inputs, ensemble, "shrike-train".into())?;
         model.score_histogram = Some(ScoreHistogram::from_quantiles(&trained.reference_scores, DEFAULT_BINS));
         model.training = Some(TrainingInfo { params: params.clone(), summary: trained.summary });
+        model.digest = digest(model.to_json().as_bytes());
         Ok(model)
     }
 
@@ -111,6 +125,26 @@ impl Model {
     /// [`UNSEEN_CATEGORY`] (an unknown string, or an input without a dictionary).
     pub fn category_code(&self, input: usize, value: &str) -> f64 {
         self.codes.get(input).and_then(|m| m.get(value)).map_or(UNSEEN_CATEGORY, |&c| f64::from(c))
+    }
+
+    /// The row value of a category written as a number: the code of the dictionary entry
+    /// that reads as that number, [`UNSEEN_CATEGORY`] if none does, or the number itself for
+    /// an input without a dictionary (its codes are numbers).
+    pub fn category_code_of_number(&self, input: usize, value: f64) -> f64 {
+        match self.inputs.get(input).map(|i| &i.kind) {
+            Some(InputKind::Categorical { dictionary }) if dictionary.is_empty() => value,
+            Some(InputKind::Categorical { .. }) => {
+                let code = self.number_codes.get(input).and_then(|m| m.get(&(value + 0.0).to_bits()));
+                code.map_or(UNSEEN_CATEGORY, |&c| f64::from(c))
+            }
+            _ => UNSEEN_CATEGORY,
+        }
+    }
+
+    /// A short content digest (FNV-1a of the canonical JSON, 16 hex digits): equal models
+    /// have equal digests.
+    pub fn digest(&self) -> &str {
+        &self.digest
     }
 
     pub fn score(&self, row: &[f64]) -> Result<Score, ModelError> {
@@ -155,9 +189,10 @@ impl Model {
             t.params.validate().map_err(|e| ModelError::invalid(format!("training.params.{}", e.field), e.message))?;
         }
         let ensemble = Ensemble::new(&file.ensemble).map_err(|e| within("ensemble", e))?;
-        let mut model = Model::new(file.inputs, ensemble, file.source)?;
+        let mut model = Model::unhashed(file.inputs, ensemble, file.source)?;
         model.training = file.training;
         model.score_histogram = file.score_histogram;
+        model.digest = digest(bytes);
         Ok(model)
     }
 
@@ -180,6 +215,21 @@ fn dictionary_index(input: &Input) -> HashMap<String, u32> {
         }
         InputKind::Numeric => HashMap::new(),
     }
+}
+
+fn number_index(input: &Input) -> HashMap<u64, u32> {
+    let InputKind::Categorical { dictionary } = &input.kind else { return HashMap::new() };
+    let number = |(i, s): (usize, &String)| {
+        let v: f64 = s.parse().ok().filter(|v: &f64| v.is_finite())?;
+        Some(((v + 0.0).to_bits(), i as u32))
+    };
+    dictionary.iter().enumerate().filter_map(number).collect()
+}
+
+/// FNV-1a, 64 bits, as hex: an identity for model bytes, not a security measure.
+fn digest(bytes: &[u8]) -> String {
+    let hash = bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3));
+    format!("{hash:016x}")
 }
 
 /// Prefixes an invalid field with the part of the file it sits in.

@@ -1,6 +1,10 @@
 //! Exact TreeSHAP, path-dependent (Lundberg, Erion and Lee, "Consistent Individualized Feature
-//! Attribution for Tree Ensembles"): [`Ensemble::explain`] runs the linear-time algorithm of
-//! [`crate::shap_linear`]; Algorithm 2 of the paper is kept as the tested reference. The value of a coalition `S` of inputs is
+//! Attribution for Tree Ensembles"): [`Ensemble::explain`] runs linear TreeSHAP as two flat
+//! passes per tree with the tree's own part computed once ([`crate::shap_fast`]), and the
+//! recursive linear algorithm of [`crate::shap_linear`] for trees deeper than 8; the recursive
+//! algorithm on every tree ([`Ensemble::explain_linear`]) and Algorithm 2 of the paper are kept
+//! as tested references.
+//! The value of a coalition `S` of inputs is
 //! the tree's output when inputs in `S` follow the row and the others follow both children
 //! weighted by their training cover; the contributions are that game's Shapley values, so
 //! `expected_value + sum(contributions) == margin` up to rounding.
@@ -11,6 +15,7 @@
 use crate::ensemble::{Ensemble, LEAF};
 use crate::error::ModelError;
 use crate::limits::MAX_DEPTH;
+use crate::shap_fast::FlatScratch;
 use crate::shap_linear::{FeatureState, LinearWalk};
 
 #[derive(Clone, Copy, Debug, Default)]
@@ -25,6 +30,7 @@ struct PathElem {
 #[derive(Clone, Debug, Default)]
 pub struct ShapScratch {
     state: Vec<FeatureState>,
+    flat: FlatScratch,
 }
 
 /// Per-input contributions of one row and the expected value they start from.
@@ -91,14 +97,35 @@ impl Ensemble {
         Ok(Explanation { contributions, expected_value })
     }
 
-    /// Like [`Ensemble::explain`] without allocating: writes the contributions into `out`
-    /// (at least `num_inputs` long) and returns the expected value. Linear TreeSHAP
-    /// ([`crate::shap_linear`]).
+    /// Like [`Ensemble::explain`] without allocating (once `scratch` has grown): writes the
+    /// contributions into `out` (at least `num_inputs` long) and returns the expected value.
     pub fn explain_into(&self, row: &[f64], scratch: &mut ShapScratch, out: &mut [f64]) -> Result<f64, ModelError> {
+        self.explain_with(row, scratch, out, true)
+    }
+
+    /// The same values by the recursive linear TreeSHAP on every tree
+    /// ([`crate::shap_linear`]): the reference the flat passes are tested against.
+    pub fn explain_linear(&self, row: &[f64]) -> Result<Explanation, ModelError> {
+        let mut contributions = vec![0.0; self.num_inputs];
+        let expected_value = self.explain_with(row, &mut ShapScratch::default(), &mut contributions, false)?;
+        Ok(Explanation { contributions, expected_value })
+    }
+
+    fn explain_with(
+        &self,
+        row: &[f64],
+        scratch: &mut ShapScratch,
+        out: &mut [f64],
+        flat: bool,
+    ) -> Result<f64, ModelError> {
         let phi = self.prepare(row, out)?;
         scratch.state.clear();
         scratch.state.resize(self.num_inputs, (1.0, 1.0, false));
-        for &root in &self.roots {
+        for (t, &root) in self.roots.iter().enumerate() {
+            if flat && self.shap.is_flat(t) {
+                self.shap.tree(self, t, row, phi, &mut scratch.flat);
+                continue;
+            }
             let q = &self.quadrature;
             LinearWalk { ens: self, row, phi: &mut *phi, state: &mut scratch.state, q }.tree(root as usize);
         }

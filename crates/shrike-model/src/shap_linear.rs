@@ -21,12 +21,12 @@ const MAX_POINTS: usize = MAX_DEPTH / 2 + 1;
 /// points at 1/2, so a walk may use any array size from the rule's own up.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) struct Quadrature {
-    m: usize,
-    t: [f64; MAX_POINTS],
-    w: [f64; MAX_POINTS],
+    pub(crate) m: usize,
+    pub(crate) t: [f64; MAX_POINTS],
+    pub(crate) w: [f64; MAX_POINTS],
     /// `1 / (1 - t)`: the factor of an edge the row does not take is `z (1 - t)`, so its
     /// inverse needs no division per point.
-    inv_1mt: [f64; MAX_POINTS],
+    pub(crate) inv_1mt: [f64; MAX_POINTS],
 }
 
 impl Quadrature {

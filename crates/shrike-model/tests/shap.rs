@@ -151,3 +151,71 @@ fn linear_treeshap_equals_algorithm_2() {
         }
     }
 }
+
+#[test]
+fn flat_passes_equal_recursive_linear_treeshap_and_algorithm_2() {
+    // deep trees with few inputs repeat inputs along paths; trees deeper than 8 fall back to
+    // the recursive walk
+    for (seed, depth, inputs) in [(31, 1, 2), (32, 4, 3), (33, 6, 50), (34, 9, 4), (35, 11, 50), (36, 6, 6)] {
+        let shape = Shape { trees: if depth > 8 { 2 } else { 12 }, depth, inputs, categorical: 2.min(inputs) };
+        let ens = Ensemble::new(&random_ensemble(seed, shape)).unwrap();
+        let mut scratch = ShapScratch::default();
+        let mut phi = vec![0.0; inputs];
+        for row in random_rows(seed + 1, shape, 40, 0.2) {
+            let expected = ens.explain_into(&row, &mut scratch, &mut phi).unwrap();
+            let linear = ens.explain_linear(&row).unwrap();
+            let reference = ens.explain_algorithm2(&row).unwrap();
+            assert_eq!(expected, linear.expected_value);
+            let all = phi.iter().zip(&linear.contributions).zip(&reference.contributions);
+            for (i, ((&a, &b), &c)) in all.enumerate() {
+                assert!((a - b).abs() < 1e-9 && (a - c).abs() < 1e-9, "depth {depth} input {i}: {a} {b} {c}");
+            }
+        }
+    }
+}
+
+#[test]
+fn flat_passes_handle_children_no_training_row_reached() {
+    use shrike_model::NodeSpec;
+    let shape = Shape { trees: 6, depth: 5, inputs: 5, categorical: 1 };
+    let mut spec = random_ensemble(41, shape);
+    // zero the cover of every third leaf: a cold edge into it has z = 0
+    for tree in &mut spec.trees {
+        let mut k = 0;
+        for node in &mut tree.nodes {
+            if let NodeSpec::Leaf { cover, .. } = node {
+                if k % 3 == 0 {
+                    *cover = 0.0;
+                }
+                k += 1;
+            }
+        }
+    }
+    let ens = Ensemble::new(&spec).unwrap();
+    // (Algorithm 2 divides by the zero; brute force is the reference here)
+    for row in random_rows(42, shape, 15, 0.2) {
+        let (fast, linear) = (ens.explain(&row).unwrap(), ens.explain_linear(&row).unwrap());
+        let brute = brute_force(&spec, &row, shape.inputs);
+        let all = fast.contributions.iter().zip(&linear.contributions).zip(&brute);
+        for (i, ((&a, &b), &c)) in all.enumerate() {
+            assert!(a.is_finite() && (a - b).abs() < 1e-9 && (a - c).abs() < 1e-9, "input {i}: {a} {b} {c}");
+        }
+    }
+}
+
+/// Shapley values of the path-dependent game by enumerating every coalition.
+fn brute_force(spec: &shrike_model::EnsembleSpec, row: &[f64], n: usize) -> Vec<f64> {
+    let values: Vec<f64> = (0u32..(1 << n)).map(|set| value(spec, row, set)).collect();
+    (0..n)
+        .map(|i| {
+            (0u32..(1 << n))
+                .filter(|set| set & (1 << i) == 0)
+                .map(|set| {
+                    let s = set.count_ones() as usize;
+                    let w = factorial(s) * factorial(n - s - 1) / factorial(n);
+                    w * (values[(set | (1 << i)) as usize] - values[set as usize])
+                })
+                .sum()
+        })
+        .collect()
+}

@@ -1,6 +1,7 @@
 //! # shrike-records
 //!
-//! Shrike's records: policy versions and the live/shadow pointers, lists, labels, API keys,
+//! Shrike's records: policy versions and the live/shadow pointers, tree model files, lists,
+//! labels, API keys,
 //! the audit log and the decision log, stored in SQLite (embedded, the default), MariaDB /
 //! MySQL or PostgreSQL, chosen by one URL (see [`Records::open`]). docs/records.md describes
 //! the schema, indexes, bounds, retention and measured rates.
@@ -26,6 +27,7 @@ mod labels;
 pub mod limits;
 mod lists;
 mod migrations;
+mod models;
 mod open;
 mod page;
 mod policies;
@@ -44,6 +46,7 @@ pub use keys::{ApiKey, KEY_PREFIX, KeyHash, NewApiKey, Scope, Scopes, SecretKey,
 pub use labels::{Label, LabelQuery, NewLabel};
 pub use lists::{ListCursor, ListEntry, ListSummary, ListValue};
 pub use migrations::SCHEMA_VERSION;
+pub use models::{ModelInfo, ModelPin, NewModel, StoredModel, model_hash};
 pub use open::{
     DEFAULT_ACQUIRE_TIMEOUT, DEFAULT_MAX_CONNECTIONS, DEFAULT_SQLITE_READERS, OpenOptions, RECORDS_FILE,
     SQLITE_BUSY_TIMEOUT, SQLITE_WAL_AUTOCHECKPOINT_PAGES, SQLITE_WRITER_CACHE_KIB, SqliteSync, default_url,

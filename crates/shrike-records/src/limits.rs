@@ -12,6 +12,16 @@ pub const MAX_POLICY_NAME_LEN: usize = 64;
 pub const MAX_POLICY_SOURCE_BYTES: usize = 1024 * 1024;
 /// Longest free-text comment (policy versions), in bytes.
 pub const MAX_COMMENT_LEN: usize = 1024;
+/// Largest model file, in bytes: a 1,000-tree model of 31 leaves is about 5 MiB of JSON; one
+/// row must fit MariaDB's default `max_allowed_packet` (16 MiB) with room to spare.
+pub const MAX_MODEL_BYTES: usize = 12 * 1024 * 1024;
+/// Longest model name, in bytes (`[A-Za-z0-9_.-]`: a file name such as `risk.model.json`).
+pub const MAX_MODEL_NAME_LEN: usize = 128;
+/// Longest model file reference a policy makes, in bytes.
+pub const MAX_MODEL_FILE_LEN: usize = 512;
+/// Most models one policy version pins (the policy language allows 16).
+pub const MAX_MODELS_PER_POLICY: usize = 16;
+
 /// Longest actor name (who made a change: a key id or name), in bytes.
 pub const MAX_ACTOR_LEN: usize = 128;
 

@@ -14,12 +14,21 @@ use crate::backend::Backend;
 /// (version, description, SQL) for one backend.
 type Step = (i64, &'static str, &'static str);
 
-const SQLITE: &[Step] = &[(1, "records", include_str!("../migrations/sqlite/0001_records.sql"))];
-const MYSQL: &[Step] = &[(1, "records", include_str!("../migrations/mysql/0001_records.sql"))];
-const POSTGRES: &[Step] = &[(1, "records", include_str!("../migrations/postgres/0001_records.sql"))];
+const SQLITE: &[Step] = &[
+    (1, "records", include_str!("../migrations/sqlite/0001_records.sql")),
+    (2, "models", include_str!("../migrations/sqlite/0002_models.sql")),
+];
+const MYSQL: &[Step] = &[
+    (1, "records", include_str!("../migrations/mysql/0001_records.sql")),
+    (2, "models", include_str!("../migrations/mysql/0002_models.sql")),
+];
+const POSTGRES: &[Step] = &[
+    (1, "records", include_str!("../migrations/postgres/0001_records.sql")),
+    (2, "models", include_str!("../migrations/postgres/0002_models.sql")),
+];
 
 /// The newest schema version this build knows.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// The migrator for `backend`. sqlx takes an advisory lock on MariaDB and PostgreSQL while
 /// it migrates, so nodes opening the same database at once apply each step exactly once.

@@ -165,7 +165,7 @@ fn decode_change(r: &impl RowGet) -> Result<PointerChange> {
     })
 }
 
-fn check_new(v: &NewPolicyVersion<'_>, change: &Change<'_>) -> Result<()> {
+pub(crate) fn check_new(v: &NewPolicyVersion<'_>, change: &Change<'_>) -> Result<()> {
     change.check()?;
     validate::name("name", v.name, MAX_POLICY_NAME_LEN)?;
     if v.source.len() > MAX_POLICY_SOURCE_BYTES {
@@ -191,7 +191,7 @@ impl Move {
     }
 }
 
-static INSERT_VERSION: InsertSql = insert_sql!(
+pub(crate) static INSERT_VERSION: InsertSql = insert_sql!(
     "INSERT INTO policy_versions (name, source, content_hash, created_at, created_by, comment) VALUES (?, ?, ?, ?, ?, ?)"
 );
 

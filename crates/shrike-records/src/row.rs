@@ -13,6 +13,7 @@ pub(crate) trait RowGet {
     fn text(&self, col: &str) -> Result<String>;
     fn opt_text(&self, col: &str) -> Result<Option<String>>;
     fn flag(&self, col: &str) -> Result<bool>;
+    fn bytes(&self, col: &str) -> Result<Vec<u8>>;
 }
 
 fn decode_error(err: sqlx::Error) -> RecordsError {
@@ -38,6 +39,9 @@ macro_rules! impl_row_get {
                 self.try_get(col).map_err(decode_error)
             }
             fn flag(&self, col: &str) -> Result<bool> {
+                self.try_get(col).map_err(decode_error)
+            }
+            fn bytes(&self, col: &str) -> Result<Vec<u8>> {
                 self.try_get(col).map_err(decode_error)
             }
         }

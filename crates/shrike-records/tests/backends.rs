@@ -8,6 +8,8 @@ mod suite;
 crate::backend_tests!(
     migrations_are_idempotent,
     policy_versions_round_trip,
+    models_are_versioned_by_name_and_pinned_by_policies,
+    bad_models_and_pins_are_refused,
     publish_and_rollback_walk_the_history,
     shadow_pointer_is_set_and_cleared,
     list_entries_add_replace_remove,

@@ -1,5 +1,6 @@
 //! Building the service's pieces: engines for a policy, the engine thread, the shared state.
 
+use std::path::Path;
 use std::sync::Arc;
 
 use shrike_dsl::CompiledPolicy;
@@ -170,18 +171,37 @@ pub(crate) async fn live_or_initial(
     if let Some(id) = records.pointers().await?.live {
         let v = records.policy_version(id).await?.ok_or(ServeError::NoPolicy)?;
         let label = crate::api::policies::label(&v.info.name, id);
-        return LoadedPolicy::compile(&label, &v.source, "records")
+        let models = crate::models::pinned(records, id).await?;
+        return LoadedPolicy::compile_with(&label, &v.source, "records", models, &[])
             .map_err(|source| ServeError::Policy { path: format!("records version {id}"), source });
     }
     let initial = initial_policy(config)?;
     let name = initial.compiled.name.to_string();
     let change = shrike_records::Change { actor: "bootstrap", at: crate::records::now_ms() };
+    let pins = store_models(records, &initial.models, change).await?;
     let new = shrike_records::NewPolicyVersion { name: &name, source: &initial.source, comment: "initial policy" };
-    let info = records.create_policy_version(&new, change).await?;
+    let info = records.create_policy_version_with_models(&new, &pins, change).await?;
     records.publish(info.id, change).await?;
     let label = crate::api::policies::label(&name, info.id);
-    LoadedPolicy::compile(&label, &initial.source, "policy")
+    LoadedPolicy::compile_with(&label, &initial.source, "policy", initial.models.to_vec(), &[])
         .map_err(|source| ServeError::Policy { path: label, source })
+}
+
+/// Uploads the initial policy's model files to the records store (audited as `model.put`)
+/// and returns the pins of its first version.
+async fn store_models(
+    records: &shrike_records::Records,
+    models: &[crate::models::ModelFile],
+    change: shrike_records::Change<'_>,
+) -> Result<Vec<shrike_records::ModelPin>, ServeError> {
+    let mut pins = Vec::with_capacity(models.len());
+    for m in models {
+        let name = crate::models::store_name(&m.file);
+        let new = shrike_records::NewModel { name, bytes: &m.bytes, comment: "initial policy" };
+        let info = records.put_model(&new, change).await?;
+        pins.push(shrike_records::ModelPin { file: m.file.to_string(), model_id: info.id });
+    }
+    Ok(pins)
 }
 
 /// The policy file given for a fresh data directory.
@@ -190,12 +210,22 @@ pub fn initial_policy(config: &Config) -> Result<LoadedPolicy, ServeError> {
     let source =
         std::fs::read_to_string(path).map_err(|source| ServeError::Io { what: "reading the policy", source })?;
     let name = path.display().to_string();
-    LoadedPolicy::compile(&version_label(&source), &source, &name)
+    let (models, missing) = crate::models::read_beside(path.parent().unwrap_or(Path::new(".")), &source);
+    LoadedPolicy::compile_with(&version_label(&source), &source, &name, models, &missing)
         .map_err(|source| ServeError::Policy { path: name, source })
 }
 
 /// `NAME@v1`-style label for a first version: the policy's declared name.
 fn version_label(source: &str) -> String {
-    let name = shrike_dsl::compile(source).map(|p| p.name.to_string()).unwrap_or_else(|_| "policy".into());
-    format!("{name}@v1")
+    format!("{}@v1", declared_name(source))
+}
+
+/// The name a policy declares (`policy "NAME"`), `policy` without one.
+pub fn declared_name(source: &str) -> String {
+    let items = shrike_dsl::parser::parse(source).map(|p| p.items).unwrap_or_default();
+    let name = items.into_iter().find_map(|i| match i {
+        shrike_dsl::ast::Item::Header { name, .. } => Some(name),
+        _ => None,
+    });
+    name.unwrap_or_else(|| "policy".into())
 }

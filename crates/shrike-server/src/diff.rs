@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 
+use shrike_dsl::CompiledPolicy;
 use shrike_dsl::ast::{Item, Policy};
 
 /// [`diff`]'s answer.
@@ -17,8 +18,20 @@ pub struct Diff {
     pub lines: Vec<String>,
 }
 
-/// Compares two policy sources. Both must parse (stored versions always do).
+/// Compares two policy sources that declare no models. Both must compile.
 pub fn diff(from: &str, to: &str) -> Result<Diff, String> {
+    let a = shrike_dsl::compile(from).map_err(|e| e.to_string())?;
+    let b = shrike_dsl::compile(to).map_err(|e| e.to_string())?;
+    diff_compiled(from, to, &a, &b)
+}
+
+/// Compares two policy sources, given as compiled (with their models) too.
+pub fn diff_compiled(
+    from: &str,
+    to: &str,
+    from_plan: &CompiledPolicy,
+    to_plan: &CompiledPolicy,
+) -> Result<Diff, String> {
     let (a, b) = (items(from)?, items(to)?);
     let mut d = Diff::default();
     for (key, text) in &b {
@@ -29,7 +42,7 @@ pub fn diff(from: &str, to: &str) -> Result<Diff, String> {
         }
     }
     d.removed = a.keys().filter(|k| !b.contains_key(*k)).cloned().collect();
-    d.carried = carried(from, to)?;
+    d.carried = carried(from_plan, to_plan);
     let old: Vec<&str> = a.values().flat_map(|t| t.lines()).collect();
     let new: Vec<&str> = b.values().flat_map(|t| t.lines()).collect();
     d.lines.extend(old.iter().filter(|l| !new.contains(l)).map(|l| format!("- {l}")));
@@ -51,6 +64,7 @@ fn items(source: &str) -> Result<BTreeMap<String, String>, String> {
             Item::Feature(f) => format!("feature {}", f.name.name),
             Item::Let { name, .. } => format!("let {}", name.name),
             Item::Rule(r) => format!("rule {}", r.name.name),
+            Item::Model(m) => format!("model {}", m.name.name),
         };
         let text = shrike_dsl::printer::print(&Policy { items: vec![item] });
         out.insert(key, text);
@@ -58,11 +72,9 @@ fn items(source: &str) -> Result<BTreeMap<String, String>, String> {
     Ok(out)
 }
 
-/// Features of `to` whose state a publish from `from` would keep.
-fn carried(from: &str, to: &str) -> Result<Vec<String>, String> {
-    let a = shrike_dsl::compile(from).map_err(|e| e.to_string())?;
-    let b = shrike_dsl::compile(to).map_err(|e| e.to_string())?;
-    let carry = shrike_engine::layout::carry_map(&a, &b);
+/// Features of `b` whose state a publish from `a` would keep.
+fn carried(a: &CompiledPolicy, b: &CompiledPolicy) -> Vec<String> {
+    let carry = shrike_engine::layout::carry_map(a, b);
     let mut names: Vec<String> = b
         .features
         .iter()
@@ -70,7 +82,7 @@ fn carried(from: &str, to: &str) -> Result<Vec<String>, String> {
         .map(|f| f.name.to_string())
         .collect();
     names.sort();
-    Ok(names)
+    names
 }
 
 #[cfg(test)]

@@ -1,13 +1,15 @@
 //! The journal: every command the engine thread applies, in order, so that state after a
 //! restart is the latest snapshot plus the commands logged after it, replayed through the
-//! same engine. Records are self-contained (a policy record holds the policy's source), so
-//! recovery needs nothing but the data directory.
+//! same engine. Records are self-contained (a policy record holds the policy's source and the
+//! bytes of the models it declares), so recovery needs nothing but the data directory.
 
 use std::io;
 use std::sync::Arc;
 
 use shrike_dsl::CompiledPolicy;
 use shrike_types::Timestamp;
+
+use crate::models::{BytesResolver, ModelFile};
 
 /// What a journal record holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -74,6 +76,8 @@ pub struct LoadedPolicy {
     pub version: Arc<str>,
     pub source: Arc<str>,
     pub compiled: Arc<CompiledPolicy>,
+    /// The model files the policy declares, with the bytes it runs with.
+    pub models: Arc<[ModelFile]>,
 }
 
 /// Why a policy text did not load.
@@ -96,12 +100,48 @@ pub struct PolicyDiagnostic {
 }
 
 impl LoadedPolicy {
-    /// Compiles `source` and labels it `version`.
+    /// Compiles `source`, which declares no models, and labels it `version`.
     pub fn compile(version: &str, source: &str, path: &str) -> Result<LoadedPolicy, PolicyError> {
-        match shrike_dsl::compile(source) {
+        LoadedPolicy::compile_with(version, source, path, Vec::new(), &[])
+    }
+
+    /// [`LoadedPolicy::compile_with`], parsing the models through `cache`.
+    pub fn compile_cached(
+        version: &str,
+        source: &str,
+        models: Vec<ModelFile>,
+        missing: &[(String, String)],
+        cache: &crate::models::ModelCache,
+    ) -> Result<LoadedPolicy, PolicyError> {
+        let resolver = BytesResolver::new(&models, missing, Some(cache));
+        LoadedPolicy::finish(version, source, "policy", models, &resolver)
+    }
+
+    /// Compiles `source` with its model files (`missing`: files without bytes, and why) and
+    /// labels it `version`.
+    pub fn compile_with(
+        version: &str,
+        source: &str,
+        path: &str,
+        models: Vec<ModelFile>,
+        missing: &[(String, String)],
+    ) -> Result<LoadedPolicy, PolicyError> {
+        let resolver = BytesResolver::new(&models, missing, None);
+        LoadedPolicy::finish(version, source, path, models, &resolver)
+    }
+
+    fn finish(
+        version: &str,
+        source: &str,
+        path: &str,
+        models: Vec<ModelFile>,
+        resolver: &BytesResolver,
+    ) -> Result<LoadedPolicy, PolicyError> {
+        match shrike_dsl::compile_with(source, resolver) {
             Ok(mut p) => {
                 p.version = Arc::from(version);
-                Ok(LoadedPolicy { version: Arc::from(version), source: Arc::from(source), compiled: Arc::new(p) })
+                let (version, source, compiled) = (Arc::from(version), Arc::from(source), Arc::new(p));
+                Ok(LoadedPolicy { version, source, compiled, models: models.into() })
             }
             Err(errors) => Err(PolicyError {
                 rendered: errors.render(path, source),
@@ -121,7 +161,8 @@ fn diagnostic(source: &str, e: &shrike_dsl::CompileError) -> PolicyDiagnostic {
     PolicyDiagnostic { line, column, stage, message: e.message.clone() }
 }
 
-/// Payload of a [`Kind::Policy`] or [`Kind::Shadow`] record: `version \n source`.
+/// Payload of a [`Kind::Policy`] or [`Kind::Shadow`] record: `version \n source`, then
+/// the model files with their bytes ([`crate::models::encode_trailer`]) when it has models.
 pub struct PolicyRecord(Vec<u8>);
 
 impl PolicyRecord {
@@ -130,6 +171,7 @@ impl PolicyRecord {
         b.extend_from_slice(p.version.as_bytes());
         b.push(b'\n');
         b.extend_from_slice(p.source.as_bytes());
+        crate::models::encode_trailer(&mut b, &p.models);
         PolicyRecord(b)
     }
 
@@ -137,10 +179,11 @@ impl PolicyRecord {
         &self.0
     }
 
-    /// `(version, source)` of a payload.
-    pub fn parse(payload: &[u8]) -> Option<(&str, &str)> {
-        let text = std::str::from_utf8(payload).ok()?;
-        text.split_once('\n')
+    /// `(version, source, models)` of a payload.
+    pub fn parse(payload: &[u8]) -> Option<(&str, &str, Vec<ModelFile>)> {
+        let (text, models) = crate::models::decode_trailer(payload)?;
+        let (version, source) = std::str::from_utf8(text).ok()?.split_once('\n')?;
+        Some((version, source, models))
     }
 }
 

@@ -15,6 +15,8 @@ pub mod entity;
 pub mod journal;
 pub mod journal_file;
 pub mod metrics;
+pub mod model_metrics;
+pub mod models;
 pub mod openapi;
 pub mod records;
 pub mod recovery;

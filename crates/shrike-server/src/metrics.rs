@@ -81,7 +81,7 @@ impl Histogram {
 }
 
 /// The routes whose latency is measured, as they appear in the `route` label.
-pub const ROUTES: [&str; 9] = [
+pub const ROUTES: [&str; 10] = [
     "/v1/decide",
     "/v1/events",
     "/v1/decisions",
@@ -89,6 +89,7 @@ pub const ROUTES: [&str; 9] = [
     "/v1/policies",
     "/v1/lists",
     "/v1/labels",
+    "/v1/models",
     "/v1/echo",
     "other",
 ];
@@ -114,6 +115,7 @@ pub struct Metrics {
     pub rule_hits: Mutex<BTreeMap<String, u64>>,
     /// The stream consumers' counters, once they run.
     pub streams: std::sync::OnceLock<std::sync::Arc<shrike_streams::StreamMetrics>>,
+    pub models: crate::model_metrics::ModelMetrics,
 }
 
 impl Metrics {
@@ -137,6 +139,7 @@ impl Metrics {
     /// Counts a decision's outcome and the rules that fired in it.
     pub fn record_decision(&self, d: &Decision) {
         self.decisions[d.outcome as usize].inc();
+        self.models.record(d);
         if d.reasons.is_empty() && d.shadow_hits.is_empty() {
             return;
         }
@@ -180,6 +183,7 @@ impl Metrics {
         if let Some(streams) = self.streams.get() {
             streams.render(&mut out);
         }
+        self.models.render(&mut out);
         out
     }
 

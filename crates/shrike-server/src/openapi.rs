@@ -3,7 +3,7 @@
 use utoipa::OpenApi;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 
-use crate::api::{decide, decisions, entities, error, keys, labels, lists, ops, policies, types};
+use crate::api::{decide, decisions, entities, error, keys, labels, lists, models, ops, policies, types};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -16,6 +16,7 @@ use crate::api::{decide, decisions, entities, error, keys, labels, lists, ops, p
         lists::index, lists::entries, lists::add, lists::remove, lists::import,
         labels::create, labels::list,
         keys::create, keys::list, keys::revoke, keys::audit,
+        models::upload, models::list,
         ops::healthz, ops::readyz, ops::metrics, ops::openapi,
     ),
     components(schemas(
@@ -27,6 +28,8 @@ use crate::api::{decide, decisions, entities, error, keys, labels, lists, ops, p
         lists::EntryBody, lists::Entry, lists::EntryPage, lists::ListIndex, lists::ListSize, lists::Imported,
         labels::LabelBody, labels::LabelOut, labels::LabelPage, labels::EntityRef,
         keys::KeyBody, keys::KeyOut, keys::KeyPage, keys::AuditOut, keys::AuditPage,
+        models::ModelOut, models::ModelUploaded, models::ModelInputOut, models::ModelPage,
+        types::ModelScoreOut, types::ExplanationOut, types::ContributionOut,
     )),
     modifiers(&ApiKey),
     tags(
@@ -36,6 +39,7 @@ use crate::api::{decide, decisions, entities, error, keys, labels, lists, ops, p
         (name = "lists", description = "Block, allow and watch lists"),
         (name = "labels", description = "Fraud and not-fraud labels"),
         (name = "keys", description = "API keys and the audit log"),
+        (name = "models", description = "Tree model files policies declare"),
         (name = "operations", description = "Health and metrics"),
     )
 )]

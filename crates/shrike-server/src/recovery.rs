@@ -78,8 +78,8 @@ fn decode_lists(part: &'static str, mut bytes: &[u8], lists: &mut MemoryLists) -
 
 /// A policy record's compiled version.
 pub fn policy_from_record(bytes: &[u8]) -> Result<LoadedPolicy, String> {
-    let (version, source) = PolicyRecord::parse(bytes).ok_or("not a policy record")?;
-    LoadedPolicy::compile(version, source, "journal").map_err(|e| e.to_string())
+    let (version, source, models) = PolicyRecord::parse(bytes).ok_or("not a policy record")?;
+    LoadedPolicy::compile_with(version, source, "journal", models, &[]).map_err(|e| e.to_string())
 }
 
 /// The live engine (and shadow, if any) a snapshot's parts describe.

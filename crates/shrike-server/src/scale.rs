@@ -218,6 +218,7 @@ impl ScaleWorker {
             reasons: Vec::new(),
             shadow_hits: Vec::new(),
             features: Vec::new(),
+            models: Vec::new(),
             policy_version: Arc::clone(&self.engine.policy().version),
             event_time: event.timestamp,
             evaluated_at: shrike_types::clock::Clock::now(&shrike_types::clock::SystemClock),

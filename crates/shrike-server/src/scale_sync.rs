@@ -158,7 +158,9 @@ async fn poll_policy(f: &mut Follow) -> Result<(), String> {
     let Some(id) = live.filter(|id| Some(*id) != f.live) else { return Ok(()) };
     let v = f.records.policy_version(id).await.map_err(|e| e.to_string())?.ok_or("live version missing")?;
     let label = crate::api::policies::label(&v.info.name, id);
-    let policy = LoadedPolicy::compile(&label, &v.source, "records").map_err(|e| e.to_string())?;
+    // The model files the version was created with: every node scores with the same bytes.
+    let models = crate::models::pinned(&f.records, id).await.map_err(|e| e.to_string())?;
+    let policy = LoadedPolicy::compile_with(&label, &v.source, "records", models, &[]).map_err(|e| e.to_string())?;
     let (reply, answer) = oneshot::channel();
     let shown = policy.clone();
     f.engine.send(Command::Control(Control::Publish { policy, reply })).map_err(|_| "engine queue full")?;

@@ -85,11 +85,18 @@ pub struct Start {
 }
 
 impl Start {
-    /// A fresh start with `policy`, no durability and records in memory (tests).
+    /// A fresh start with `policy`, no durability and records in memory (tests); the
+    /// policy's model files are stored in the records, so versions can declare them.
     pub async fn ephemeral(policy: LoadedPolicy) -> Result<Start, ServeError> {
         let engine =
             crate::boot::fresh_engine(Arc::clone(&policy.compiled)).map_err(|e| ServeError::Engine(e.to_string()))?;
         let records = shrike_records::Records::open("sqlite::memory:", &Default::default()).await?;
+        let change = shrike_records::Change { actor: "bootstrap", at: 0 };
+        for m in policy.models.iter() {
+            let new =
+                shrike_records::NewModel { name: crate::models::store_name(&m.file), bytes: &m.bytes, comment: "" };
+            records.put_model(&new, change).await?;
+        }
         Ok(Start {
             records,
             live: policy,
@@ -110,6 +117,7 @@ impl Service {
         config.validate()?;
         let config = Arc::new(config);
         let metrics = Arc::new(Metrics::default());
+        metrics.models.reset(&start.live.compiled);
         let io = |what| move |source| ServeError::Io { what, source };
         let (out, recent, log_thread) = match &start.decision_log {
             Some(log) => {
@@ -170,6 +178,7 @@ impl Service {
             recent,
             live: Arc::new(RwLock::new(start.live)),
             ready: Arc::new(AtomicBool::new(false)),
+            model_cache: Arc::default(),
         });
         let addr = config.server.listen;
         let listener = TcpListener::bind(addr).await.map_err(|source| ServeError::Listen { addr, source })?;

@@ -440,6 +440,7 @@ impl Worker {
         self.live = policy;
         self.commit(1);
         self.metrics.reset_rules();
+        self.metrics.models.reset(&self.live.compiled);
         Ok(report)
     }
 

@@ -128,7 +128,8 @@ async fn a_shadow_policy_decides_beside_the_live_one_without_answering() {
 #[tokio::test]
 async fn list_entries_reach_the_next_decision_and_expire() {
     let svc = start(config()).await;
-    let ev = |id: &str| event(id, "payment.attempt", r#","device_id":"dv_bad","amount":"9.00""#);
+    // an order: the payment risk model (payment attempts only) takes no part
+    let ev = |id: &str| event(id, "order.create", r#","device_id":"dv_bad","amount":"9.00""#);
     assert_eq!(post(&svc, "/v1/decide", &ev("l1")).await.json()["outcome"], "allow");
     let added = post(&svc, "/v1/lists/blocked_devices/entries", r#"{"value":"dv_bad"}"#).await;
     assert_eq!(added.status, 204, "{}", added.text);

@@ -16,6 +16,39 @@ pub struct RuleHit {
     pub score: i32,
     #[serde(skip_serializing_if = "<[Arc<str>]>::is_empty")]
     pub tags: Arc<[Arc<str>]>,
+    /// The models the rule's condition read, with their scores and top contributors.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub models: Vec<ModelScore>,
+}
+
+/// A tree model's score for the event; with its explanation when a fired rule read it.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct ModelScore {
+    pub model: Arc<str>,
+    /// The model's probability, 0 to 1 (what `model.NAME` reads in rules).
+    pub score: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub explanation: Option<Arc<ModelExplanation>>,
+}
+
+/// Why a model scored as it did: exact TreeSHAP contributions to the margin (log-odds).
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct ModelExplanation {
+    /// The score as log-odds: `expected_value` plus every input's contribution.
+    pub margin: f64,
+    /// The margin of an average training row.
+    pub expected_value: f64,
+    /// The inputs with the largest contributions by absolute value, largest first.
+    pub top: Vec<Contribution>,
+}
+
+/// One input's share of a model's margin.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct Contribution {
+    pub input: Arc<str>,
+    /// The value the input had, as the policy computed it (missing when absent).
+    pub value: Value<'static>,
+    pub contribution: f64,
 }
 
 /// A feature value a fired rule read, as the rule saw it.
@@ -123,6 +156,10 @@ pub struct Decision {
     /// The feature values the fired rules (live and shadow) read.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub features: Vec<FeatureReading>,
+    /// The scores of the models the event type's rules read; explained for the models a
+    /// fired rule (live or shadow) read.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub models: Vec<ModelScore>,
     pub policy_version: Arc<str>,
     pub event_time: Timestamp,
     /// When the engine evaluated the event, from the injected clock.

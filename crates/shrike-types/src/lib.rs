@@ -1,8 +1,8 @@
 //! # shrike-types
 //!
 //! The leaf crate of Shrike: the typed event and its parser, runtime values and their static
-//! types, exact money, event time, outcomes, decisions and the injected clock. It depends on
-//! no other Shrike crate.
+//! types, exact money, event time, outcomes, decisions, the injected clock and the interface
+//! of tree models. It depends on no other Shrike crate.
 //!
 //! Invariants:
 //! - Money is never a binary float: [`money::Money`] is fixed-point micros.
@@ -15,13 +15,16 @@ pub mod decision;
 pub mod event;
 pub mod field;
 pub mod limits;
+pub mod model;
 pub mod money;
 pub mod outcome;
 pub mod parse;
 pub mod time;
 pub mod value;
 
-pub use decision::{Decision, EventId, FeatureReading, NotApplied, RuleHit};
+pub use decision::{
+    Contribution, Decision, EventId, FeatureReading, ModelExplanation, ModelScore, NotApplied, RuleHit,
+};
 pub use event::{Address, AttrValue, Card, Event, EventType, Item, KnownType, Str};
 pub use field::Field;
 pub use money::Money;

@@ -9,7 +9,8 @@ use shrike_dsl::CompiledPolicy;
 use shrike_gen::{GenConfig, write_stream};
 
 pub(crate) fn compile(src: &str) -> Arc<CompiledPolicy> {
-    Arc::new(shrike_dsl::compile(src).unwrap())
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/marketplace");
+    Arc::new(shrike_dsl::compile_with(src, &shrike_engine::model_files::ModelDir::new(dir)).unwrap())
 }
 
 pub(crate) fn marketplace() -> Arc<CompiledPolicy> {

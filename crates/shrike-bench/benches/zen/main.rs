@@ -24,7 +24,7 @@ mod context;
 mod rules;
 
 use shrike_bench::capture::{self, Captured};
-use shrike_bench::fixture::{self, REFERENCE_POLICY};
+use shrike_bench::fixture;
 use shrike_bench::harness::{Mode, Timing, measure, measure_timed, once, time_warm_chunks};
 use shrike_dsl::CompiledPolicy;
 use shrike_dsl::eval::{EvalCtx, ListLookup, is_true};
@@ -62,9 +62,10 @@ struct Sample<'a> {
 fn main() {
     let mode = Mode::from_args();
     mode.announce("zen");
-    let policy = fixture::reference_policy();
+    // the rules alone: the tree model's rules have no zen counterpart
+    let policy = fixture::compile(fixture::reference_rules_source());
     let lines = fixture::generate(mode.events(EVENTS.0, EVENTS.1));
-    let (captured, secs) = once(|| capture::capture(REFERENCE_POLICY, &policy, &lines, SAMPLE_EVERY));
+    let (captured, secs) = once(|| capture::capture(fixture::reference_rules_source(), &policy, &lines, SAMPLE_EVERY));
     println!(
         "captured {} of {} events (one in {SAMPLE_EVERY}, duplicates skipped) in {secs:.2} s",
         captured.len(),

@@ -5,20 +5,28 @@ use std::sync::Arc;
 
 use shrike_types::{Field, KnownType, Outcome, RuleMode, Type, Value};
 
-use super::{Binding, CheckedFeature, CheckedPolicy, Checker, LetState, Scope, TypeError};
+use super::{Binding, CheckedFeature, CheckedPolicy, Checker, LetState, ModelResolver, NoModels, Scope, TypeError};
 use crate::ast::{self, Item, Span};
 use crate::ir::{Cidr, ListId};
 use crate::plan::{Aggregate, FeatureDef, ListDef, MAX_CUSTOM_TYPES, RuleDef, TypeSet};
 
-/// Checks a parsed policy. Returns what could be checked together with every error found, so
-/// that the planner can still report its own errors (windows, limits) for a policy with type
-/// errors; the policy is usable only when the error list is empty.
+/// Checks a parsed policy that declares no models ([`check_with`] and [`NoModels`]).
 pub fn check(policy: &ast::Policy) -> (CheckedPolicy, Vec<TypeError>) {
+    check_with(policy, &NoModels)
+}
+
+/// Checks a parsed policy, loading its models through `models`. Returns what could be
+/// checked together with every error found, so that the planner can still report its own
+/// errors (windows, limits) for a policy with type errors; the policy is usable only when the
+/// error list is empty.
+pub fn check_with(policy: &ast::Policy, models: &dyn ModelResolver) -> (CheckedPolicy, Vec<TypeError>) {
     let mut ck = Checker {
         names: HashMap::new(),
         lets: Vec::new(),
         attributes: HashMap::new(),
         feature_types: Vec::new(),
+        models: HashMap::new(),
+        resolver: models,
         errors: Vec::new(),
     };
     let mut out = CheckedPolicy::default();
@@ -28,6 +36,7 @@ pub fn check(policy: &ast::Policy) -> (CheckedPolicy, Vec<TypeError>) {
     for i in 0..ck.lets.len() {
         ck.resolve_let(i);
     }
+    ck.check_models(policy, &mut out);
     ck.check_rules(policy, &mut out);
     (out, ck.errors)
 }
@@ -56,6 +65,7 @@ impl<'p> Checker<'p> {
                     self.bind(name, Binding::Let(self.lets.len()));
                     self.lets.push((name, value, LetState::Pending));
                 }
+                Item::Model(m) => self.declare_model(out, m),
                 Item::Rule(_) => {}
             }
         }
@@ -322,6 +332,10 @@ impl<'p> Checker<'p> {
         condition.visit_features(&mut |id| reads.push(id));
         reads.sort();
         reads.dedup();
+        let mut models = Vec::new();
+        condition.visit_models(&mut |id| models.push(id));
+        models.sort();
+        models.dedup();
         let tags: Vec<Arc<str>> = r.tags.iter().map(|t| Arc::from(t.name.as_str())).collect();
         Some(RuleDef {
             name: r.name.name.as_str().into(),
@@ -333,6 +347,7 @@ impl<'p> Checker<'p> {
             tags: tags.into(),
             types,
             reads,
+            models,
         })
     }
 

@@ -13,7 +13,7 @@ use crate::ir::{ArithOp, Cidr, CmpOp, Expr, FeatureId};
 /// Largest compiled regex, in bytes of the regex engine's program (`matches`).
 pub const MAX_REGEX_SIZE: usize = 256 * 1024;
 
-type Typed = Option<(Expr, Type)>;
+pub(super) type Typed = Option<(Expr, Type)>;
 
 impl Checker<'_> {
     /// Checks an expression that must be a bool.
@@ -42,6 +42,7 @@ impl Checker<'_> {
                 self.error(e.span, "a set literal can only be used after `in`");
                 None
             }
+            ExprKind::Model(name) => self.model_score(name, e.span, scope),
         }
     }
 
@@ -119,6 +120,10 @@ impl Checker<'_> {
                 if scope == Scope::Event && ir.reads_features() {
                     let msg = format!("`{name}` reads features, so it cannot be used in a filter, value or key");
                     self.error(p.span, msg);
+                    return None;
+                }
+                if scope == Scope::ModelInput && ir.reads_models() {
+                    self.error(p.span, format!("`{name}` reads a model score, so a model input cannot use it"));
                     return None;
                 }
                 Some((ir, ty))

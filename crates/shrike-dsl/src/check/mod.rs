@@ -4,17 +4,19 @@
 
 mod decl;
 mod expr;
+mod model;
 
 use std::collections::HashMap;
 
 use shrike_types::{Duration, Outcome, Type};
 
 use crate::ast::{self, Span};
-use crate::ir::ListId;
-use crate::plan::{FeatureDef, ListDef, RuleDef};
+use crate::ir::{ListId, ModelId};
+use crate::plan::{FeatureDef, ListDef, ModelDef, RuleDef};
 
-pub use decl::check;
+pub use decl::{check, check_with};
 pub use expr::MAX_REGEX_SIZE;
+pub use model::{ModelResolver, NoModels};
 
 /// A type or name error, with the span it is about.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -46,6 +48,7 @@ pub struct CheckedPolicy {
     pub lists: Vec<ListDef>,
     pub features: Vec<CheckedFeature>,
     pub rules: Vec<RuleDef>,
+    pub models: Vec<ModelDef>,
     pub custom_types: Vec<std::sync::Arc<str>>,
 }
 
@@ -74,6 +77,8 @@ enum Scope {
     /// Feature filters, values and keys: event fields and lists only (they run while the
     /// features are being updated).
     Event,
+    /// Model inputs: like rules, but no model scores (a model is scored before the rules).
+    ModelInput,
 }
 
 /// Shared state of one checking run.
@@ -83,6 +88,9 @@ struct Checker<'p> {
     /// Declared attributes; `None` when the declared type is unknown (already reported).
     attributes: HashMap<String, Option<Type>>,
     feature_types: Vec<Type>,
+    /// Declared models; `None` when the model could not be loaded (already reported).
+    models: HashMap<String, Option<ModelId>>,
+    resolver: &'p dyn ModelResolver,
     errors: Vec<TypeError>,
 }
 

@@ -81,6 +81,7 @@ keywords! {
     List => "list",
     Feature => "feature",
     Let => "let",
+    Model => "model",
     Rule => "rule",
     On => "on",
     When => "when",

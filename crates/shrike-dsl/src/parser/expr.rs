@@ -14,6 +14,7 @@
 //!            | "(" expr ")" | "[" [expr ("," expr)* [","]] "]"
 //!            | IDENT "(" [expr ("," expr)* [","]] ")"      (call: plain names only)
 //!            | IDENT ("." IDENT)*                          (path)
+//!            | "model" "." IDENT                            (a model's score)
 //! ```
 
 use super::{PResult, Parser};
@@ -143,6 +144,7 @@ impl Parser<'_> {
             TokenKind::LParen => return self.parenthesised(),
             TokenKind::LBracket => return self.set_literal(),
             TokenKind::Ident(_) => return self.name_or_call(),
+            TokenKind::Keyword(Keyword::Model) => return self.model_score(),
             TokenKind::Keyword(Keyword::Not) => {
                 let message = "expected an expression, found 'not' (to negate an operand, write `(not …)`)";
                 return Err(self.error_here(message));
@@ -172,6 +174,15 @@ impl Parser<'_> {
     /// The elements and closing `]` of a set literal whose `[` (at `open`) is consumed.
     pub(super) fn set_elements(&mut self, open: Span) -> PResult<(Vec<Expr>, Span)> {
         self.delimited(open, &TokenKind::RBracket)
+    }
+
+    /// `model.NAME`.
+    fn model_score(&mut self) -> PResult<Expr> {
+        let start = self.bump().span;
+        self.expect(&TokenKind::Dot, "'.' and a model name after 'model', as in `model.risk`")?;
+        let name = self.ident("a model name after 'model.'")?;
+        let span = start.to(name.span);
+        Ok(Expr { kind: ExprKind::Model(name), span })
     }
 
     /// A path `a.b.c`, or a call `name(args)` when a plain name is followed by `(`.

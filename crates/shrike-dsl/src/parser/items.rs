@@ -9,7 +9,10 @@
 //!           | "feature" IDENT "=" IDENT "(" agg_body ")" "by" expr ("," expr)*
 //!                 "over" DURATION ["every" DURATION]
 //!           | "let" IDENT "=" expr
+//!           | "model" IDENT "=" STRING "{" binding* "}"
 //!           | rule                                   (see `rule.rs`)
+//! binding   = path ["=" expr] | STRING "=" expr      (a path alone binds the input so named
+//!                                                     to that name)
 //! agg_body  = [expr "of"] types ["where" expr]
 //! types     = "*" | path ("|" path)*
 //! ```
@@ -21,13 +24,13 @@
 use shrike_types::Duration;
 
 use super::{PResult, Parser};
-use crate::ast::{Expr, FeatureDecl, Ident, Item, Path, Span};
+use crate::ast::{Expr, FeatureDecl, Ident, Item, ModelBinding, ModelDecl, Path, Span};
 use crate::lexer::{Keyword, TokenKind};
 
 /// A value with the span of the literal it was read from, as the AST stores them.
 type Spanned<T> = (T, Span);
 
-const DECLARATIONS: &str = "policy, lateness, score, attribute, list, feature, let or rule";
+const DECLARATIONS: &str = "policy, lateness, score, attribute, list, feature, let, model or rule";
 
 impl Parser<'_> {
     pub(super) fn item(&mut self) -> PResult<Item> {
@@ -42,6 +45,7 @@ impl Parser<'_> {
             Keyword::List => self.list(),
             Keyword::Feature => self.feature().map(Item::Feature),
             Keyword::Let => self.let_item(),
+            Keyword::Model => self.model().map(Item::Model),
             Keyword::Rule => self.rule().map(Item::Rule),
             _ => Err(self.expected(&format!("a declaration ({DECLARATIONS})"))),
         }
@@ -94,6 +98,44 @@ impl Parser<'_> {
         self.expect(&TokenKind::Assign, "'=' after the name")?;
         let value = self.expr()?;
         Ok(Item::Let { name, value, span: self.span_from(start) })
+    }
+
+    fn model(&mut self) -> PResult<ModelDecl> {
+        let start = self.bump().span;
+        let name = self.ident("a model name after 'model'")?;
+        self.expect(&TokenKind::Assign, "'=' after the model name")?;
+        let file = self.string("the model file as a string, as in `model risk = \"risk.json\" { ... }`")?;
+        let open = self.expect(&TokenKind::LBrace, &format!("'{{' to start the inputs of model `{}`", name.name))?;
+        let mut inputs = Vec::new();
+        while self.eat(&TokenKind::RBrace).is_none() {
+            if self.at(&TokenKind::Eof) {
+                self.expect_close(&TokenKind::RBrace, open)?;
+            }
+            inputs.push(self.binding()?);
+        }
+        Ok(ModelDecl { name, file, inputs, span: self.span_from(start) })
+    }
+
+    /// `input = expr`, `"input name" = expr` or the shorthand `input`.
+    fn binding(&mut self) -> PResult<ModelBinding> {
+        const WHAT: &str = "a model input (`input = expression`, or a feature or field name) or '}'";
+        let (input, quoted) = match self.peek_kind() {
+            TokenKind::Str(_) => (self.string(WHAT)?, true),
+            TokenKind::Ident(_) => {
+                let path = self.path(WHAT)?;
+                ((path.dotted(), path.span), false)
+            }
+            _ => return Err(self.expected(WHAT)),
+        };
+        let start = input.1;
+        if self.eat(&TokenKind::Assign).is_none() {
+            if quoted {
+                return Err(self.expected("'=' and an expression after a quoted input name"));
+            }
+            return Ok(ModelBinding { input, value: None, span: start });
+        }
+        let value = self.expr()?;
+        Ok(ModelBinding { input, value: Some(value), span: self.span_from(start) })
     }
 
     fn feature(&mut self) -> PResult<FeatureDecl> {

@@ -20,6 +20,7 @@ fn sexpr(e: &Expr) -> String {
             format!("({op} {} {})", sexpr(expr), sexpr(set))
         }
         ExprKind::Set(items) => format!("[{}]", list(items)),
+        ExprKind::Model(name) => format!("model.{}", name.name),
     }
 }
 

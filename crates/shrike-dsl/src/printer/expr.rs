@@ -38,6 +38,7 @@ fn write_bare(out: &mut String, e: &Expr) {
         ExprKind::Bool(b) => push_fmt(out, format_args!("{b}")),
         ExprKind::Duration(d) => push_fmt(out, format_args!("{d}")),
         ExprKind::Path(p) => out.push_str(&p.dotted()),
+        ExprKind::Model(name) => push_fmt(out, format_args!("model.{}", name.name)),
         ExprKind::Call { func, args } => {
             out.push_str(&func.name);
             out.push('(');

@@ -1,6 +1,6 @@
 //! Span erasure, so that two parses of differently formatted text can be compared.
 
-use crate::ast::{Expr, ExprKind, FeatureDecl, Ident, Item, Path, Policy, RuleDecl, Span};
+use crate::ast::{Expr, ExprKind, FeatureDecl, Ident, Item, ModelBinding, ModelDecl, Path, Policy, RuleDecl, Span};
 
 const NO_SPAN: Span = Span { start: 0, end: 0 };
 
@@ -22,6 +22,20 @@ fn item(item: &Item) -> Item {
         Item::Feature(f) => Item::Feature(feature(f)),
         Item::Let { name, value, .. } => Item::Let { name: ident(name), value: expr(value), span: NO_SPAN },
         Item::Rule(r) => Item::Rule(rule(r)),
+        Item::Model(m) => Item::Model(ModelDecl {
+            name: ident(&m.name),
+            file: (m.file.0.clone(), NO_SPAN),
+            inputs: m
+                .inputs
+                .iter()
+                .map(|b| ModelBinding {
+                    input: (b.input.0.clone(), NO_SPAN),
+                    value: b.value.as_ref().map(expr),
+                    span: NO_SPAN,
+                })
+                .collect(),
+            span: NO_SPAN,
+        }),
     }
 }
 
@@ -71,6 +85,7 @@ fn expr(e: &Expr) -> Expr {
             ExprKind::In { expr: Box::new(expr(inner)), set: Box::new(expr(set)), negated: *negated }
         }
         ExprKind::Set(elements) => ExprKind::Set(exprs(elements)),
+        ExprKind::Model(name) => ExprKind::Model(ident(name)),
         leaf => leaf.clone(),
     };
     Expr { kind, span: NO_SPAN }

@@ -10,6 +10,11 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use shrike_dsl::ModelResolver;
+use shrike_model::{EnsembleSpec, Input, Model, NodeSpec, TreeSpec};
+use shrike_types::model::TreeModel;
 
 pub struct Case {
     pub name: String,
@@ -93,4 +98,73 @@ pub fn check_table(path: &Path, min_cases: usize, actual: impl Fn(&Case) -> Stri
         }
     }
     assert!(failed.is_empty(), "mismatched cases (UPDATE_EXPECT=1 to rewrite): {failed:?}");
+}
+
+/// Models the tests declare: `risk.json` (inputs `amount` numeric, `country` categorical with
+/// DE, FR, US, `device_cards_1h` numeric), `corrupt.json` (not a model file); anything else
+/// is not found.
+pub struct TestModels;
+
+impl ModelResolver for TestModels {
+    fn resolve(&self, file: &str) -> Result<Arc<dyn TreeModel>, String> {
+        match file {
+            "risk.json" => Ok(Arc::new(risk_model())),
+            "corrupt.json" => {
+                Model::from_json(b"{\"format\": \"shrike-model\",").map(|m| Arc::new(m) as _).map_err(|e| e.to_string())
+            }
+            _ => Err("No such file or directory (os error 2)".to_string()),
+        }
+    }
+}
+
+/// Two small trees: a large amount and many cards per device raise the score; FR lowers it.
+pub fn risk_model() -> Model {
+    let leaf = |value: f64, cover: f64| NodeSpec::Leaf { value, cover };
+    let split = |input, threshold, left, right, cover| NodeSpec::Numeric {
+        input,
+        threshold,
+        default_left: true,
+        zero_is_missing: false,
+        left,
+        right,
+        cover,
+    };
+    let t1 = TreeSpec {
+        nodes: vec![
+            split(0, 500.0, 1, 2, 100.0),
+            leaf(-0.5, 80.0),
+            split(2, 3.0, 3, 4, 20.0),
+            leaf(0.5, 12.0),
+            leaf(2.5, 8.0),
+        ],
+    };
+    let t2 = TreeSpec {
+        nodes: vec![
+            NodeSpec::Categorical {
+                input: 1,
+                categories: vec![1],
+                default_left: false,
+                left: 1,
+                right: 2,
+                cover: 100.0,
+            },
+            leaf(-1.0, 30.0),
+            leaf(0.3, 70.0),
+        ],
+    };
+    let spec = EnsembleSpec {
+        num_inputs: 3,
+        base_margin: -2.0,
+        output_scale: 1.0,
+        sigmoid: 1.0,
+        sum_f32: false,
+        trees: vec![t1, t2],
+    };
+    let inputs = vec![
+        Input::numeric("amount"),
+        Input::categorical("country", vec!["DE".into(), "FR".into(), "US".into()]),
+        Input::numeric("device_cards_1h"),
+    ];
+    let ensemble = shrike_model::Ensemble::new(&spec).expect("a valid test ensemble");
+    Model::new(inputs, ensemble, "test").expect("a valid test model")
 }

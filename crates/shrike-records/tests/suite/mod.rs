@@ -5,6 +5,7 @@ mod errors;
 mod keys_audit;
 mod labels;
 mod lists;
+mod models;
 mod policies;
 
 pub(crate) use decisions::*;
@@ -12,6 +13,7 @@ pub(crate) use errors::*;
 pub(crate) use keys_audit::*;
 pub(crate) use labels::*;
 pub(crate) use lists::*;
+pub(crate) use models::*;
 pub(crate) use policies::*;
 
 use shrike_records::{Change, RecordsError};

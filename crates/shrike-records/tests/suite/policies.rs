@@ -15,7 +15,7 @@ pub(crate) async fn migrations_are_idempotent(db: TestDb) {
     let third = db.reopen().await;
     assert_eq!(again.policy_version(v.id).await.unwrap().unwrap().source, "rule a");
     assert_eq!(third.pointers().await.unwrap(), Pointers::default());
-    assert_eq!(SCHEMA_VERSION, 1);
+    assert_eq!(SCHEMA_VERSION, 2);
     again.close().await;
     third.close().await;
 }

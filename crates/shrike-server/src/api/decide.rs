@@ -102,6 +102,7 @@ fn fallback(state: &AppState, received: Stopwatch) -> DecisionResponse {
         outcome,
         score: 0,
         tags: std::sync::Arc::from([]),
+        models: Vec::new(),
     };
     let d = Decision {
         event_id: "".into(),
@@ -110,6 +111,7 @@ fn fallback(state: &AppState, received: Stopwatch) -> DecisionResponse {
         reasons: vec![reason],
         shadow_hits: Vec::new(),
         features: Vec::new(),
+        models: Vec::new(),
         policy_version: state.live_version(),
         event_time: shrike_types::Timestamp(0),
         evaluated_at: shrike_types::Timestamp(0),

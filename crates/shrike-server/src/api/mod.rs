@@ -10,6 +10,7 @@ pub mod error;
 pub mod keys;
 pub mod labels;
 pub mod lists;
+pub mod models;
 pub mod ops;
 pub mod policies;
 pub mod types;
@@ -21,7 +22,7 @@ use axum::Router;
 use axum::extract::{Request, State};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get, post};
+use axum::routing::{delete, get, post, put};
 use shrike_records::Scope;
 use shrike_types::clock::Stopwatch;
 use tokio::sync::Semaphore;
@@ -65,6 +66,8 @@ pub struct AppShared {
     pub live: Arc<RwLock<LoadedPolicy>>,
     pub in_flight: Arc<Semaphore>,
     pub ready: Arc<AtomicBool>,
+    /// Parsed models, shared by the policy routes.
+    pub model_cache: Arc<crate::models::ModelCache>,
 }
 
 impl AppShared {
@@ -111,7 +114,9 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/lists/{list}/import", post(lists::import))
         .route("/v1/keys", get(keys::list).post(keys::create))
         .route("/v1/keys/{id}", delete(keys::revoke))
-        .route("/v1/audit", get(keys::audit));
+        .route("/v1/audit", get(keys::audit))
+        .route("/v1/models", get(models::list))
+        .route("/v1/models/{name}", put(models::upload));
     let admin = admin.route_layer(scoped(Scope::Admin));
     let api = decide.merge(ingest).merge(admin).layer(middleware::from_fn_with_state(state.clone(), bound_in_flight));
     Router::new()

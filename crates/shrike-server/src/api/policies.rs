@@ -7,7 +7,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use serde::{Deserialize, Serialize};
-use shrike_records::{Change, NewPolicyVersion, PolicyVersion};
+use shrike_records::{Change, ModelPin, NewPolicyVersion, PolicyVersion};
 use tokio::sync::oneshot;
 
 use super::AppState;
@@ -98,8 +98,15 @@ pub fn label(name: &str, id: i64) -> String {
     format!("{name}@v{id}")
 }
 
-fn compile(name_hint: &str, source: &str) -> Result<LoadedPolicy, crate::journal::PolicyError> {
-    LoadedPolicy::compile(name_hint, source, "policy")
+/// Compiles `source` with the newest stored model for each model file it declares; returns
+/// the pins that record which models those were.
+async fn compile(
+    state: &AppState,
+    label: &str,
+    source: &str,
+) -> Result<Result<(LoadedPolicy, Vec<ModelPin>), crate::journal::PolicyError>, ApiError> {
+    let (files, pins, missing) = crate::models::latest_for(&state.records, source).await?;
+    Ok(LoadedPolicy::compile_cached(label, source, files, &missing, &state.model_cache).map(|p| (p, pins)))
 }
 
 /// Compile errors as a 422 naming line and column.
@@ -120,9 +127,12 @@ fn invalid(e: crate::journal::PolicyError) -> ApiError {
 /// Compile a policy without storing it.
 #[utoipa::path(post, path = "/v1/policies/validate", tag = "policies", request_body = PolicyBody,
     responses((status = 200, body = Validation)), security(("api_key" = ["admin"])))]
-pub async fn validate(Json(body): Json<PolicyBody>) -> impl IntoResponse {
-    axum::Json(match compile("check", &body.source) {
-        Ok(p) => Validation {
+pub async fn validate(
+    State(state): State<AppState>,
+    Json(body): Json<PolicyBody>,
+) -> Result<impl IntoResponse, ApiError> {
+    Ok(axum::Json(match compile(&state, "check", &body.source).await? {
+        Ok((p, _)) => Validation {
             ok: true,
             name: Some(p.compiled.name.to_string()),
             features: p.compiled.features.len(),
@@ -130,7 +140,7 @@ pub async fn validate(Json(body): Json<PolicyBody>) -> impl IntoResponse {
             errors: Vec::new(),
         },
         Err(e) => Validation { ok: false, name: None, features: 0, rules: 0, errors: e.errors },
-    })
+    }))
 }
 
 /// Store a new version (it must compile). It is not live until published.
@@ -142,12 +152,12 @@ pub async fn create(
     Extension(caller): Extension<Caller>,
     Json(body): Json<PolicyBody>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let checked = compile("check", &body.source).map_err(invalid)?;
+    let (checked, pins) = compile(&state, "check", &body.source).await?.map_err(invalid)?;
     let name = checked.compiled.name.to_string();
     let actor = caller.actor();
     let change = Change { actor: &actor, at: crate::records::now_ms() };
     let new = NewPolicyVersion { name: &name, source: &body.source, comment: &body.comment };
-    let info = state.records.create_policy_version(&new, change).await?;
+    let info = state.records.create_policy_version_with_models(&new, &pins, change).await?;
     let pointers = state.records.pointers().await?;
     let v = version_info(info, pointers);
     Ok((StatusCode::CREATED, axum::Json(v)))
@@ -191,10 +201,11 @@ pub async fn get(State(state): State<AppState>, Path(id): Path<i64>) -> Result<i
     Ok(axum::Json(VersionDetail { source: v.source, info: version_info(v.info, p) }))
 }
 
-/// The version as the engine runs it.
+/// The version as the engine runs it: with the model bytes it was created with.
 async fn loaded(state: &AppState, id: i64) -> Result<LoadedPolicy, ApiError> {
     let v = fetch(state, id).await?;
-    compile(&label(&v.info.name, v.info.id), &v.source)
+    let models = crate::models::pinned(&state.records, id).await?;
+    LoadedPolicy::compile_cached(&label(&v.info.name, v.info.id), &v.source, models, &[], &state.model_cache)
         .map_err(|e| ApiError::internal(format!("stored version {id} no longer compiles: {e}")))
 }
 
@@ -309,7 +320,8 @@ pub struct PolicyDiff {
     security(("api_key" = ["admin"])))]
 pub async fn diff(State(state): State<AppState>, Query(q): Query<DiffQuery>) -> Result<impl IntoResponse, ApiError> {
     let (a, b) = (fetch(&state, q.from).await?, fetch(&state, q.to).await?);
-    let d = crate::diff::diff(&a.source, &b.source).map_err(ApiError::internal)?;
+    let (pa, pb) = (loaded(&state, q.from).await?, loaded(&state, q.to).await?);
+    let d = crate::diff::diff_compiled(&a.source, &b.source, &pa.compiled, &pb.compiled).map_err(ApiError::internal)?;
     Ok(axum::Json(PolicyDiff {
         from: label(&a.info.name, a.info.id),
         to: label(&b.info.name, b.info.id),

@@ -2,7 +2,7 @@
 //! (generated from these) describes exactly what is sent.
 
 use serde::Serialize;
-use shrike_types::{Decision, FeatureReading, NotApplied, RuleHit, Timestamp};
+use shrike_types::{Decision, FeatureReading, ModelScore, NotApplied, RuleHit, Timestamp};
 
 use super::error::FieldError;
 
@@ -17,6 +17,56 @@ pub struct Reason {
     pub score: i32,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<String>,
+    /// The models the rule read, with their scores and top contributing inputs.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub models: Vec<ModelScoreOut>,
+}
+
+/// A tree model's score, explained when a fired rule read it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ModelScoreOut {
+    pub model: String,
+    /// Probability 0-1 (what `model.NAME` is in rules).
+    pub score: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub explanation: Option<ExplanationOut>,
+}
+
+/// Exact TreeSHAP contributions to the margin (log-odds): `expected_value` plus every
+/// input's contribution is `margin`; the largest by absolute value are listed.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ExplanationOut {
+    pub margin: f64,
+    pub expected_value: f64,
+    pub top: Vec<ContributionOut>,
+}
+
+/// One input's share of the margin, with the value it had.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ContributionOut {
+    pub input: String,
+    #[schema(value_type = Object)]
+    pub value: serde_json::Value,
+    pub contribution: f64,
+}
+
+impl From<&ModelScore> for ModelScoreOut {
+    fn from(m: &ModelScore) -> Self {
+        let explanation = m.explanation.as_ref().map(|e| ExplanationOut {
+            margin: e.margin,
+            expected_value: e.expected_value,
+            top: e
+                .top
+                .iter()
+                .map(|c| ContributionOut {
+                    input: c.input.to_string(),
+                    value: serde_json::to_value(&c.value).unwrap_or_default(),
+                    contribution: c.contribution,
+                })
+                .collect(),
+        });
+        ModelScoreOut { model: m.model.to_string(), score: m.score, explanation }
+    }
 }
 
 impl From<&RuleHit> for Reason {
@@ -27,6 +77,7 @@ impl From<&RuleHit> for Reason {
             outcome: h.outcome.to_string(),
             score: h.score,
             tags: h.tags.iter().map(|t| t.to_string()).collect(),
+            models: h.models.iter().map(ModelScoreOut::from).collect(),
         }
     }
 }
@@ -63,6 +114,10 @@ pub struct DecisionResponse {
     pub shadow_hits: Vec<Reason>,
     /// The feature values the fired rules read.
     pub features: Vec<Feature>,
+    /// The scores of the models the event type's rules read (explained when a fired rule read
+    /// the model).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub models: Vec<ModelScoreOut>,
     pub policy_version: String,
     /// RFC 3339.
     #[schema(value_type = String)]
@@ -89,6 +144,7 @@ impl DecisionResponse {
             reasons: d.reasons.iter().map(Reason::from).collect(),
             shadow_hits: d.shadow_hits.iter().map(Reason::from).collect(),
             features: d.features.iter().map(Feature::from).collect(),
+            models: d.models.iter().map(ModelScoreOut::from).collect(),
             policy_version: d.policy_version.to_string(),
             event_time: d.event_time,
             evaluated_at: d.evaluated_at,

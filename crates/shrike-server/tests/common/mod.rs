@@ -13,8 +13,12 @@ use tower::ServiceExt;
 
 pub const REFERENCE: &str = include_str!("../../../../examples/marketplace/policy.shrike");
 
+/// Where the reference policy's model file is.
+pub const REFERENCE_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/marketplace");
+
 pub fn reference() -> LoadedPolicy {
-    LoadedPolicy::compile("marketplace@v1", REFERENCE, "policy.shrike").unwrap()
+    let (models, missing) = shrike_server::models::read_beside(std::path::Path::new(REFERENCE_DIR), REFERENCE);
+    LoadedPolicy::compile_with("marketplace@v1", REFERENCE, "policy.shrike", models, &missing).unwrap()
 }
 
 /// A config on a free loopback port with auth off (auth has its own tests).
