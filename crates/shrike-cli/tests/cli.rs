@@ -23,7 +23,7 @@ fn check_accepts_the_reference_policy() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     let stdout = text(&out.stdout);
     assert!(stdout.starts_with("ok: "), "{stdout}");
-    assert!(stdout.contains("21 features in 10 key groups, 20 rules (1 shadow), 4 lists"), "{stdout}");
+    assert!(stdout.contains("21 features in 10 key groups, 22 rules (1 shadow), 4 lists, 1 models"), "{stdout}");
 }
 
 #[test]

@@ -166,8 +166,9 @@ fn check_logged(client: &mut Client, k: usize, seq: &[usize]) {
 /// The server's feature values for connection `k`'s devices and users equal those of an
 /// engine that decided exactly `seq`, in order.
 fn check_connection(client: &mut Client, k: usize, seq: &[usize]) {
-    let source = std::fs::read_to_string(support::reference_policy()).unwrap();
-    let policy = Arc::new(shrike_dsl::compile(&source).unwrap());
+    let path = support::reference_policy();
+    let source = std::fs::read_to_string(&path).unwrap();
+    let policy = Arc::new(shrike_engine::model_files::compile_policy_file(&path, &source).unwrap());
     let clock = Arc::new(ManualClock::new(Timestamp(0)));
     let store = MemoryStore::new(store_layout(&policy)).unwrap();
     let mut engine = Engine::new(policy, store, clock.clone());

@@ -224,8 +224,9 @@ fn check(client: &mut Client, acked: &[(usize, usize)], unknown: &[(usize, usize
 
 /// An embedded engine that decided `acked` and `extra` merged in event-time order, then `tick`.
 fn replay(acked: &[(usize, usize)], extra: &[(usize, usize)], tick: &str) -> Engine<MemoryStore> {
-    let source = std::fs::read_to_string(support::reference_policy()).unwrap();
-    let policy = Arc::new(shrike_dsl::compile(&source).unwrap());
+    let path = support::reference_policy();
+    let source = std::fs::read_to_string(&path).unwrap();
+    let policy = Arc::new(shrike_engine::model_files::compile_policy_file(&path, &source).unwrap());
     let clock = Arc::new(ManualClock::new(Timestamp(0)));
     let store = MemoryStore::new(store_layout(&policy)).unwrap();
     let mut engine = Engine::new(policy, store, clock.clone());

@@ -129,8 +129,9 @@ fn wait_applied(client: &mut Client, n: u64, polls: usize) -> u64 {
 /// Every user's and device's features, read from the server, equal those of an engine that
 /// applied the distinct events of `messages` in order.
 fn check_features(server: &Server, tag: &str, messages: &[String]) {
-    let source = std::fs::read_to_string(support::reference_policy()).unwrap();
-    let policy = Arc::new(shrike_dsl::compile(&source).unwrap());
+    let path = support::reference_policy();
+    let source = std::fs::read_to_string(&path).unwrap();
+    let policy = Arc::new(shrike_engine::model_files::compile_policy_file(&path, &source).unwrap());
     let clock = Arc::new(ManualClock::new(Timestamp(0)));
     let store = MemoryStore::new(store_layout(&policy)).unwrap();
     let mut engine = Engine::new(policy, store, clock.clone());

@@ -117,7 +117,9 @@ pub fn stream(events: u64, seed: u64) -> Vec<String> {
 
 /// The embedded engine's decisions for `lines`, in order, as comparable JSON.
 pub fn embedded(lines: &[String]) -> Vec<String> {
-    let policy = Arc::new(shrike_dsl::compile(&std::fs::read_to_string(POLICY).unwrap()).unwrap());
+    let path = std::path::Path::new(POLICY);
+    let source = std::fs::read_to_string(path).unwrap();
+    let policy = Arc::new(shrike_engine::model_files::compile_policy_file(path, &source).unwrap());
     let store = MemoryStore::new(store_layout(&policy)).unwrap();
     let mut engine = Engine::new(policy, store, Arc::new(ManualClock::new(Timestamp(0))));
     lines
